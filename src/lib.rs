@@ -1,0 +1,6 @@
+//! holdsim: an agent-based simulation of social prescribing link workers, the
+//! "holding" work they do, and the strain that builds until some burn out and leave.
+//!
+//! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
+
+pub mod scenario;

@@ -1,0 +1,488 @@
+//! Reading scenario files: TOML parsing with spans, `base = "…"` inheritance,
+//! `--set` overrides, and problems that name file, line and key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::registry::{Number, Record, SetError};
+use super::{PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, section_specs};
+
+/// Where a key's value came from, so later problems can point at it.
+#[derive(Clone, Debug)]
+struct Origin {
+    source: String,
+    line: Option<usize>,
+}
+
+/// Collects problems and remembers the origin of every key set so far.
+struct Loader {
+    problems: Vec<Problem>,
+    origins: BTreeMap<String, Origin>,
+}
+
+/// How deep `base` chains may go before we call it a mistake.
+const MAX_BASE_DEPTH: usize = 16;
+
+/// Loads a scenario file, its `base` chain and `overrides` (`path=value` strings, as
+/// given to `--set`), then validates the result.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let mut loader = Loader {
+        problems: Vec::new(),
+        origins: BTreeMap::new(),
+    };
+    let mut chain = Vec::new();
+    loader.read_chain(path, &mut chain);
+    let mut scenario = Scenario::default();
+    if loader.problems.is_empty() {
+        for (label, text) in chain.iter().rev() {
+            loader.apply_text(&mut scenario, label, text);
+        }
+    }
+    finish(loader, scenario, overrides, &path.display().to_string())
+}
+
+/// Loads a scenario from text (no `base` allowed), as if read from `label`.
+pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let mut loader = Loader {
+        problems: Vec::new(),
+        origins: BTreeMap::new(),
+    };
+    let mut scenario = Scenario::default();
+    loader.apply_text(&mut scenario, label, text);
+    finish(loader, scenario, overrides, label)
+}
+
+fn finish(mut loader: Loader, mut scenario: Scenario, overrides: &[String], top: &str) -> Result<Scenario, ScenarioError> {
+    if loader.problems.is_empty() {
+        for o in overrides {
+            loader.apply_override(&mut scenario, o);
+        }
+    }
+    if loader.problems.is_empty() {
+        for (key, message) in scenario.validate() {
+            let origin = loader.origin_of(&key, top);
+            loader.problems.push(Problem {
+                source: origin.source,
+                line: origin.line,
+                key: Some(key),
+                message,
+            });
+        }
+    }
+    if loader.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(ScenarioError {
+            problems: loader.problems,
+        })
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn describe(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// A TOML number as a [`Number`], or what it was instead.
+fn to_number(value: &DeValue<'_>) -> Result<Number, String> {
+    match value {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .map(Number::Int)
+            .map_err(|_| "an integer too large for 64 bits".to_string()),
+        DeValue::Float(x) => x
+            .as_str()
+            .parse::<f64>()
+            .map(Number::Float)
+            .map_err(|_| format!("the float `{}`", x.as_str())),
+        other => Err(describe(other).to_string()),
+    }
+}
+
+impl Loader {
+    fn problem(&mut self, source: &str, line: Option<usize>, key: Option<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            source: source.to_string(),
+            line,
+            key,
+            message: message.into(),
+        });
+    }
+
+    fn origin_of(&self, key: &str, top: &str) -> Origin {
+        // A cross-key problem about `profile.x.y` may stem from the whole [[profile]] array.
+        let mut k = key.to_string();
+        loop {
+            if let Some(o) = self.origins.get(&k) {
+                return o.clone();
+            }
+            match k.rfind('.') {
+                Some(i) => k.truncate(i),
+                None => break,
+            }
+        }
+        Origin {
+            source: format!("{top} (default value)"),
+            line: None,
+        }
+    }
+
+    /// Reads `path` and the files it names as `base`, nearest first.
+    fn read_chain(&mut self, path: &Path, chain: &mut Vec<(String, String)>) {
+        let mut seen: Vec<PathBuf> = Vec::new();
+        let mut next = Some(path.to_path_buf());
+        while let Some(path) = next.take() {
+            let label = path.display().to_string();
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let source = chain.last().map(|(l, _): &(String, String)| l.clone()).unwrap_or_else(|| label.clone());
+                    let what = if chain.is_empty() { "cannot read scenario file" } else { "cannot read base scenario" };
+                    self.problem(&source, None, None, format!("{what} `{label}`: {e}"));
+                    return;
+                }
+            };
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if seen.contains(&canonical) {
+                self.problem(&label, None, Some("base".into()), "`base` files form a cycle");
+                return;
+            }
+            if seen.len() >= MAX_BASE_DEPTH {
+                self.problem(&label, None, Some("base".into()), format!("`base` chain deeper than {MAX_BASE_DEPTH} files"));
+                return;
+            }
+            seen.push(canonical);
+            match DeTable::parse(&text) {
+                Ok(table) => {
+                    if let Some(base) = table.get_ref().get("base") {
+                        match base.get_ref() {
+                            DeValue::String(s) => {
+                                let dir = path.parent().unwrap_or(Path::new("."));
+                                next = Some(dir.join(s.as_ref()));
+                            }
+                            other => {
+                                let line = line_of(&text, base.span().start);
+                                self.problem(&label, Some(line), Some("base".into()), format!("expected a file path string, found {}", describe(other)));
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.problem(&label, None, None, format!("invalid TOML: {}", e.to_string().trim_end()));
+                }
+            }
+            chain.push((label, text));
+        }
+    }
+
+    /// Applies one file's keys on top of `scenario`.
+    fn apply_text(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
+        let table = match DeTable::parse(text) {
+            Ok(t) => t.into_inner(),
+            Err(e) => {
+                self.problem(label, None, None, format!("invalid TOML: {}", e.to_string().trim_end()));
+                return;
+            }
+        };
+        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+        for (name, value) in table.iter() {
+            let name_str = name.get_ref().as_ref();
+            let line = at(name.span());
+            match (name_str, value.get_ref()) {
+                ("base", _) => {}
+                ("profile", DeValue::Array(items)) => {
+                    let mut profiles = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(p) = self.read_profile(label, text, i, item) {
+                            profiles.push(p);
+                        }
+                    }
+                    scenario.profiles = profiles;
+                    self.forget_prefix("profile.");
+                    self.origins.insert("profile".into(), Origin { source: label.into(), line });
+                }
+                ("service", DeValue::Array(items)) => {
+                    let mut services = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(s) = self.read_service(label, text, i, item) {
+                            services.push(s);
+                        }
+                    }
+                    scenario.services = services;
+                    self.forget_prefix("service.");
+                    self.origins.insert("service".into(), Origin { source: label.into(), line });
+                }
+                ("profile" | "service", other) => {
+                    self.problem(label, line, Some(name_str.into()), format!("expected an array of tables (`[[{name_str}]]`), found {}", describe(other)));
+                }
+                (section, DeValue::Table(keys)) if section_specs(section).is_some() => {
+                    for (key, v) in keys.iter() {
+                        let path = format!("{section}.{}", key.get_ref());
+                        let line = at(key.span());
+                        match to_number(v.get_ref()) {
+                            Ok(n) => match scenario.set_path(&path, n) {
+                                Ok(()) => {
+                                    self.origins.insert(path, Origin { source: label.into(), line });
+                                }
+                                Err(e) => self.path_problem(label, line, &path, e, &v.get_ref().to_string_lossy()),
+                            },
+                            Err(found) => {
+                                let err = match scenario.set_path(&path, Number::Int(0)) {
+                                    Err(PathError::UnknownKey) => PathError::UnknownKey,
+                                    _ => PathError::Invalid {
+                                        expected: expected_of(&path),
+                                    },
+                                };
+                                self.path_problem(label, line, &path, err, &found);
+                            }
+                        }
+                    }
+                }
+                (section, other) if section_specs(section).is_some() => {
+                    self.problem(label, line, Some(section.into()), format!("expected a table (`[{section}]`), found {}", describe(other)));
+                }
+                (other, _) => {
+                    self.problem(
+                        label,
+                        line,
+                        Some(other.into()),
+                        format!("unknown section; expected one of {}, [[profile]], [[service]] or `base`", SECTIONS.map(|s| format!("[{s}]")).join(", ")),
+                    );
+                }
+            }
+        }
+    }
+
+    fn forget_prefix(&mut self, prefix: &str) {
+        self.origins.retain(|k, _| !k.starts_with(prefix));
+    }
+
+    fn path_problem(&mut self, source: &str, line: Option<usize>, path: &str, err: PathError, found: &str) {
+        let message = match err {
+            PathError::UnknownKey => {
+                let section = path.split('.').next().unwrap_or("");
+                let keys: Vec<&str> = section_specs(section).map(|s| s.iter().map(|s| s.key).collect()).unwrap_or_default();
+                let hint = suggest(path.rsplit('.').next().unwrap_or(""), &keys);
+                format!("unknown key{hint}; [{section}] has: {}", keys.join(", "))
+            }
+            PathError::Invalid { expected } => format!("expected {expected}, found {found}"),
+            other => other.to_string(),
+        };
+        self.problem(source, line, Some(path.into()), message);
+    }
+
+    fn read_entry<R: Record>(&mut self, label: &str, text: &str, kind: &str, index: usize, item: &Spanned<DeValue<'_>>, extra: &mut dyn FnMut(&mut Self, &str, &Spanned<DeValue<'_>>) -> bool) -> Option<(R, String)>
+    where
+        R: Record + Blank,
+    {
+        let entry_line = Some(line_of(text, item.span().start));
+        let DeValue::Table(table) = item.get_ref() else {
+            self.problem(label, entry_line, Some(kind.into()), format!("expected a table, found {}", describe(item.get_ref())));
+            return None;
+        };
+        let name = match table.get("name").map(|v| v.get_ref()) {
+            Some(DeValue::String(s)) => s.to_string(),
+            Some(other) => {
+                self.problem(label, entry_line, Some(format!("{kind}.name")), format!("expected a string, found {}", describe(other)));
+                return None;
+            }
+            None => {
+                self.problem(label, entry_line, Some(kind.into()), format!("[[{kind}]] #{} has no `name`", index + 1));
+                return None;
+            }
+        };
+        let mut record = R::blank();
+        let before = self.problems.len();
+        let mut seen = Vec::new();
+        for (key, v) in table.iter() {
+            let key_str = key.get_ref().as_ref();
+            let line = Some(line_of(text, key.span().start));
+            let path = format!("{kind}.{name}.{key_str}");
+            if key_str == "name" {
+                continue;
+            }
+            if extra(self, key_str, v) {
+                seen.push(key_str.to_string());
+                continue;
+            }
+            match to_number(v.get_ref()) {
+                Ok(n) => match record.set(key_str, n) {
+                    Ok(()) => seen.push(key_str.to_string()),
+                    Err(SetError::UnknownKey) => {
+                        let keys: Vec<&str> = R::specs().iter().map(|s| s.key).collect();
+                        let hint = suggest(key_str, &keys);
+                        self.problem(label, line, Some(path), format!("unknown key{hint}; [[{kind}]] has: name, {}", keys.join(", ")));
+                    }
+                    Err(SetError::Invalid { expected }) => {
+                        self.problem(label, line, Some(path), format!("expected {expected}, found {}", v.get_ref().to_string_lossy()));
+                    }
+                },
+                Err(found) => {
+                    let expected = R::specs().iter().find(|s| s.key == key_str).map(|s| s.expected());
+                    match expected {
+                        Some(expected) => self.problem(label, line, Some(path), format!("expected {expected}, found {found}")),
+                        None => self.problem(label, line, Some(path), "unknown key"),
+                    }
+                }
+            }
+        }
+        let missing: Vec<&str> = R::specs().iter().map(|s| s.key).chain(R::extra_keys().iter().copied()).filter(|k| !seen.iter().any(|s| s == k)).collect();
+        if !missing.is_empty() {
+            self.problem(label, entry_line, Some(format!("{kind}.{name}")), format!("missing required key{} {} (every key is required in a [[{kind}]] a file gives)", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")));
+        }
+        (self.problems.len() == before).then_some((record, name))
+    }
+
+    fn read_profile(&mut self, label: &str, text: &str, index: usize, item: &Spanned<DeValue<'_>>) -> Option<Profile> {
+        let mut services: Vec<(String, f64)> = Vec::new();
+        let mut read_services = |this: &mut Self, key: &str, v: &Spanned<DeValue<'_>>| -> bool {
+            if key != "services" {
+                return false;
+            }
+            let line = Some(line_of(text, v.span().start));
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    for (svc, w) in t.iter() {
+                        match to_number(w.get_ref()).map(Number::as_f64) {
+                            Ok(x) if x.is_finite() && x > 0.0 => services.push((svc.get_ref().to_string(), x)),
+                            Ok(x) => this.problem(label, line, Some(format!("profile.services.{}", svc.get_ref())), format!("expected a weight > 0, found {x}")),
+                            Err(found) => this.problem(label, line, Some(format!("profile.services.{}", svc.get_ref())), format!("expected a weight > 0, found {found}")),
+                        }
+                    }
+                }
+                other => this.problem(label, line, Some("profile.services".into()), format!("expected a table of service name = weight, found {}", describe(other))),
+            }
+            true
+        };
+        let (mut profile, name) = self.read_entry::<Profile>(label, text, "profile", index, item, &mut read_services)?;
+        services.sort_by(|a, b| a.0.cmp(&b.0));
+        profile.name = name;
+        profile.services = services;
+        Some(profile)
+    }
+
+    fn read_service(&mut self, label: &str, text: &str, index: usize, item: &Spanned<DeValue<'_>>) -> Option<Service> {
+        let (mut service, name) = self.read_entry::<Service>(label, text, "service", index, item, &mut |_, _, _| false)?;
+        service.name = name;
+        Some(service)
+    }
+
+    /// Applies one `--set path=value`.
+    fn apply_override(&mut self, scenario: &mut Scenario, spec: &str) {
+        let source = format!("--set {spec}");
+        let Some((path, value)) = spec.split_once('=') else {
+            self.problem(&source, None, None, "expected `key=value`, e.g. `--set workforce.link_workers=4`");
+            return;
+        };
+        let (path, value) = (path.trim(), value.trim());
+        let number = match DeValue::parse(value) {
+            Ok(v) => to_number(v.get_ref()),
+            Err(_) => Err(format!("`{value}`")),
+        };
+        let number = match number {
+            Ok(n) => n,
+            Err(found) => {
+                self.path_problem(&source, None, path, PathError::Invalid { expected: expected_of(path) }, &found);
+                return;
+            }
+        };
+        match scenario.set_path(path, number) {
+            Ok(()) => {
+                self.origins.insert(path.to_string(), Origin { source, line: None });
+            }
+            Err(e) => self.path_problem(&source, None, path, e, value),
+        }
+    }
+}
+
+/// What a valid value of the key at `path` looks like, for messages.
+fn expected_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let spec = match parts.as_slice() {
+        [section, key] => section_specs(section).and_then(|s| s.iter().find(|s| s.key == *key)),
+        ["profile", _, "services", _] => return "a weight > 0".into(),
+        ["profile", _, key] => Profile::specs().iter().find(|s| s.key == *key),
+        ["service", _, key] => Service::specs().iter().find(|s| s.key == *key),
+        _ => None,
+    };
+    spec.map(|s| s.expected()).unwrap_or_else(|| "a number".into())
+}
+
+/// ", did you mean `x`?" when a known key is one or two edits away.
+fn suggest(key: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), *k))
+        .filter(|&(d, _)| d <= 2)
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Entries of `[[profile]]`/`[[service]]` that start blank and list their
+/// non-numeric required keys.
+pub(crate) trait Blank {
+    fn blank() -> Self;
+    fn extra_keys() -> &'static [&'static str];
+}
+
+impl Blank for Profile {
+    fn blank() -> Self {
+        Profile::blank()
+    }
+    fn extra_keys() -> &'static [&'static str] {
+        &["services"]
+    }
+}
+
+impl Blank for Service {
+    fn blank() -> Self {
+        Service::blank()
+    }
+    fn extra_keys() -> &'static [&'static str] {
+        &[]
+    }
+}
+
+trait Lossy {
+    fn to_string_lossy(&self) -> String;
+}
+
+impl Lossy for DeValue<'_> {
+    fn to_string_lossy(&self) -> String {
+        match self {
+            DeValue::Integer(i) => i.to_string(),
+            DeValue::Float(x) => x.to_string(),
+            DeValue::String(s) => format!("\"{s}\""),
+            DeValue::Boolean(b) => b.to_string(),
+            other => describe(other).to_string(),
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Scenarios: the user-facing description of a run, read from TOML files.
+//!
+//! Stage one of a two-stage configuration: [`load`] reads a file (and the chain of
+//! `base = "…"` files it inherits from), applies `--set` overrides, checks every key's
+//! type and range against the [registry](registry) and the cross-key rules of
+//! DEFAULTS.md, and returns a fully populated [`Scenario`] or every problem found,
+//! each naming the file, line and key. Stage two, [`crate::model::Model`], derives
+//! what the engine needs.
+
+mod load;
+pub mod params;
+pub mod registry;
+mod render;
+mod validate;
+
+use std::fmt;
+
+pub use load::{load, load_str};
+pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
+pub use registry::{Number, Record, SetError, Spec};
+
+/// A complete, validated scenario: every key has a value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub run: Run,
+    pub referrals: Referrals,
+    pub workforce: Workforce,
+    pub strain: Strain,
+    pub support: Support,
+    pub policy: Policy,
+    pub cost: Cost,
+    pub profiles: Vec<Profile>,
+    pub services: Vec<Service>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            run: Run::default(),
+            referrals: Referrals::default(),
+            workforce: Workforce::default(),
+            strain: Strain::default(),
+            support: Support::default(),
+            policy: Policy::default(),
+            cost: Cost::default(),
+            profiles: params::default_profiles(),
+            services: params::default_services(),
+        }
+    }
+}
+
+/// The scalar sections in file order, by name.
+pub const SECTIONS: [&str; 7] = [
+    "run",
+    "referrals",
+    "workforce",
+    "strain",
+    "support",
+    "policy",
+    "cost",
+];
+
+/// Specs of a named section.
+pub fn section_specs(section: &str) -> Option<&'static [Spec]> {
+    Some(match section {
+        "run" => Run::specs(),
+        "referrals" => Referrals::specs(),
+        "workforce" => Workforce::specs(),
+        "strain" => Strain::specs(),
+        "support" => Support::specs(),
+        "policy" => Policy::specs(),
+        "cost" => Cost::specs(),
+        _ => return None,
+    })
+}
+
+impl Scenario {
+    fn section_mut(&mut self, section: &str) -> Option<&mut dyn RecordDyn> {
+        Some(match section {
+            "run" => &mut self.run,
+            "referrals" => &mut self.referrals,
+            "workforce" => &mut self.workforce,
+            "strain" => &mut self.strain,
+            "support" => &mut self.support,
+            "policy" => &mut self.policy,
+            "cost" => &mut self.cost,
+            _ => return None,
+        })
+    }
+
+    fn section(&self, section: &str) -> Option<&dyn RecordDyn> {
+        Some(match section {
+            "run" => &self.run,
+            "referrals" => &self.referrals,
+            "workforce" => &self.workforce,
+            "strain" => &self.strain,
+            "support" => &self.support,
+            "policy" => &self.policy,
+            "cost" => &self.cost,
+            _ => return None,
+        })
+    }
+
+    /// Reads a scalar by dotted path: `workforce.link_workers`,
+    /// `profile.waiting.holding_hours_mean`, `profile.waiting.services.hospital`,
+    /// `service.hospital.wait_median_days`.
+    pub fn get_path(&self, path: &str) -> Result<Number, PathError> {
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            [section, key] => {
+                let rec = self.section(section).ok_or(PathError::UnknownSection)?;
+                rec.get_dyn(key).ok_or(PathError::UnknownKey)
+            }
+            ["profile", name, "services", service] => {
+                let p = self.profile(name)?;
+                p.services
+                    .iter()
+                    .find(|(s, _)| s == service)
+                    .map(|&(_, w)| Number::Float(w))
+                    .ok_or_else(|| PathError::UnknownEntry(format!("service `{service}` in profile `{name}`")))
+            }
+            ["profile", name, key] => self.profile(name)?.get(key).ok_or(PathError::UnknownKey),
+            ["service", name, key] => self.service(name)?.get(key).ok_or(PathError::UnknownKey),
+            _ => Err(PathError::Malformed),
+        }
+    }
+
+    /// Sets a scalar by dotted path (see [`Scenario::get_path`]), checking its type
+    /// and range. Cross-key rules are checked by [`Scenario::validate`].
+    pub fn set_path(&mut self, path: &str, value: Number) -> Result<(), PathError> {
+        let parts: Vec<&str> = path.split('.').collect();
+        match parts.as_slice() {
+            [section, key] => {
+                let rec = self.section_mut(section).ok_or(PathError::UnknownSection)?;
+                rec.set_dyn(key, value).map_err(PathError::from)
+            }
+            ["profile", name, "services", service] => {
+                let p = self.profile_mut(name)?;
+                let w = value.as_f64();
+                if !(w.is_finite() && w > 0.0) {
+                    return Err(PathError::Invalid {
+                        expected: "a number > 0".into(),
+                    });
+                }
+                match p.services.iter_mut().find(|(s, _)| s == service) {
+                    Some(entry) => entry.1 = w,
+                    None => {
+                        p.services.push((service.to_string(), w));
+                        p.services.sort_by(|a, b| a.0.cmp(&b.0));
+                    }
+                }
+                Ok(())
+            }
+            ["profile", name, key] => self.profile_mut(name)?.set(key, value).map_err(PathError::from),
+            ["service", name, key] => self.service_mut(name)?.set(key, value).map_err(PathError::from),
+            _ => Err(PathError::Malformed),
+        }
+    }
+
+    fn profile(&self, name: &str) -> Result<&Profile, PathError> {
+        self.profiles
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| PathError::UnknownEntry(format!("profile `{name}`")))
+    }
+
+    fn profile_mut(&mut self, name: &str) -> Result<&mut Profile, PathError> {
+        self.profiles
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| PathError::UnknownEntry(format!("profile `{name}`")))
+    }
+
+    fn service(&self, name: &str) -> Result<&Service, PathError> {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| PathError::UnknownEntry(format!("service `{name}`")))
+    }
+
+    fn service_mut(&mut self, name: &str) -> Result<&mut Service, PathError> {
+        self.services
+            .iter_mut()
+            .find(|s| s.name == name)
+            .ok_or_else(|| PathError::UnknownEntry(format!("service `{name}`")))
+    }
+
+    /// Checks the rules that involve more than one key (DEFAULTS.md, MODEL.md §3a.15).
+    /// Each message names the keys involved.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        validate::cross_key_problems(self)
+    }
+
+    /// The resolved scenario as TOML, every key present, with units as comments.
+    pub fn to_toml(&self) -> String {
+        render::to_toml(self)
+    }
+
+    /// The resolved scenario as a JSON object (for manifests).
+    pub fn to_json(&self) -> serde_json::Value {
+        render::to_json(self)
+    }
+
+    /// Post-years in the KPI window, summed over sites (MODEL.md §7).
+    pub fn post_years(&self) -> f64 {
+        f64::from(self.run.sites) * f64::from(self.workforce.link_workers) * f64::from(self.run.horizon_days - self.run.warmup_days) / 365.0
+    }
+}
+
+/// Object-safe view of [`Record`] so sections can be chosen by name.
+trait RecordDyn {
+    fn get_dyn(&self, key: &str) -> Option<Number>;
+    fn set_dyn(&mut self, key: &str, value: Number) -> Result<(), SetError>;
+}
+
+impl<R: Record> RecordDyn for R {
+    fn get_dyn(&self, key: &str) -> Option<Number> {
+        self.get(key)
+    }
+    fn set_dyn(&mut self, key: &str, value: Number) -> Result<(), SetError> {
+        self.set(key, value)
+    }
+}
+
+/// Why a dotted path could not be read or written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PathError {
+    Malformed,
+    UnknownSection,
+    UnknownKey,
+    UnknownEntry(String),
+    Invalid { expected: String },
+}
+
+impl From<SetError> for PathError {
+    fn from(e: SetError) -> Self {
+        match e {
+            SetError::UnknownKey => PathError::UnknownKey,
+            SetError::Invalid { expected } => PathError::Invalid { expected },
+        }
+    }
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathError::Malformed => write!(
+                f,
+                "expected a dotted path such as `workforce.link_workers`, `profile.NAME.KEY`, `profile.NAME.services.SERVICE` or `service.NAME.KEY`"
+            ),
+            PathError::UnknownSection => write!(f, "unknown section; expected one of {}, profile, service", SECTIONS.join(", ")),
+            PathError::UnknownKey => write!(f, "unknown key"),
+            PathError::UnknownEntry(what) => write!(f, "no {what} in this scenario"),
+            PathError::Invalid { expected } => write!(f, "expected {expected}"),
+        }
+    }
+}
+
+/// One thing wrong with a scenario: where it is and what was expected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The file (as given) or `--set`.
+    pub source: String,
+    pub line: Option<usize>,
+    /// The dotted key, when the problem is about one key.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Everything wrong with a scenario (never empty).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(f, "invalid scenario ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}

@@ -1,0 +1,285 @@
+//! The parameter registry: every scalar scenario key's name, type, default, valid
+//! range, unit and source, declared once.
+//!
+//! Why one table: validation, `holdsim check`, `--set` overrides, dotted paths in
+//! sweeps and the assumptions section of reports all read the same declarations, so
+//! a new parameter is added in exactly one place. The `section!` and `record!` macros
+//! turn each declaration into a plain typed struct field (what the engine reads) plus
+//! a `Spec` row (what the tooling reads).
+
+use std::fmt;
+
+/// A scalar value as written in a scenario file or on the command line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    /// A default from the registry, typed by its key's kind (usable in constants).
+    pub const fn of_kind(kind: Kind, x: f64) -> Number {
+        match kind {
+            Kind::Int => Number::Int(x as i64),
+            Kind::Float => Number::Float(x),
+        }
+    }
+
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(x) => x,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            // Debug keeps a decimal point (1.0, not 1) so the text is a TOML float.
+            Number::Float(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
+/// Whether a key holds an integer or a float.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Float,
+}
+
+/// The valid range of a key. Every variant also requires a finite value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// `x >= min`.
+    AtLeast(f64),
+    /// `x > min`.
+    Above(f64),
+    /// `[0, 1]`: probabilities and fractions.
+    Unit,
+    /// `(0, 1]`.
+    UnitOpenLow,
+    /// `[0, 1)`.
+    UnitOpenHigh,
+    /// `(0, 1)`.
+    UnitOpen,
+    /// Any finite number.
+    Finite,
+}
+
+impl Range {
+    pub fn contains(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                Range::AtLeast(m) => x >= m,
+                Range::Above(m) => x > m,
+                Range::Unit => (0.0..=1.0).contains(&x),
+                Range::UnitOpenLow => x > 0.0 && x <= 1.0,
+                Range::UnitOpenHigh => (0.0..1.0).contains(&x),
+                Range::UnitOpen => x > 0.0 && x < 1.0,
+                Range::Finite => true,
+            }
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Range::AtLeast(m) => write!(f, "≥ {m}"),
+            Range::Above(m) => write!(f, "> {m}"),
+            Range::Unit => write!(f, "in [0, 1]"),
+            Range::UnitOpenLow => write!(f, "in (0, 1]"),
+            Range::UnitOpenHigh => write!(f, "in [0, 1)"),
+            Range::UnitOpen => write!(f, "in (0, 1)"),
+            Range::Finite => write!(f, "finite"),
+        }
+    }
+}
+
+/// One scalar key of the scenario format.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub key: &'static str,
+    pub kind: Kind,
+    /// The default, or `None` for keys that every `[[profile]]`/`[[service]]` must give.
+    pub default: Option<Number>,
+    pub range: Range,
+    pub unit: &'static str,
+    pub about: &'static str,
+}
+
+impl Spec {
+    /// "an integer ≥ 1", "a number in [0, 1]": what a valid value looks like.
+    pub fn expected(&self) -> String {
+        let what = match self.kind {
+            Kind::Int => "an integer",
+            Kind::Float => "a number",
+        };
+        format!("{what} {}", self.range)
+    }
+}
+
+/// Why a value could not be stored in a key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetError {
+    UnknownKey,
+    /// The value has the wrong type or lies outside the key's range.
+    Invalid { expected: String },
+}
+
+/// Conversion between a field's Rust type and a [`Number`], with the key's kind.
+pub trait Param: Copy {
+    const KIND: Kind;
+    /// Placeholder for a required key not yet read (NaN for floats).
+    const BLANK: Self;
+    fn to_number(self) -> Number;
+    fn from_number(n: Number) -> Option<Self>;
+}
+
+impl Param for f64 {
+    const KIND: Kind = Kind::Float;
+    const BLANK: Self = f64::NAN;
+    fn to_number(self) -> Number {
+        Number::Float(self)
+    }
+    /// Integers are accepted for float keys: `rate_per_week = 20` means 20.0.
+    fn from_number(n: Number) -> Option<Self> {
+        Some(n.as_f64())
+    }
+}
+
+impl Param for u32 {
+    const KIND: Kind = Kind::Int;
+    const BLANK: Self = 0;
+    fn to_number(self) -> Number {
+        Number::Int(self as i64)
+    }
+    fn from_number(n: Number) -> Option<Self> {
+        match n {
+            Number::Int(i) => u32::try_from(i).ok(),
+            Number::Float(_) => None,
+        }
+    }
+}
+
+impl Param for u64 {
+    const KIND: Kind = Kind::Int;
+    const BLANK: Self = 0;
+    fn to_number(self) -> Number {
+        Number::Int(self as i64)
+    }
+    fn from_number(n: Number) -> Option<Self> {
+        match n {
+            Number::Int(i) => u64::try_from(i).ok(),
+            Number::Float(_) => None,
+        }
+    }
+}
+
+/// Checks `n` against `spec` and converts it, or says what was expected.
+pub fn convert<T: Param>(spec: &Spec, n: Number) -> Result<T, SetError> {
+    let invalid = || SetError::Invalid {
+        expected: spec.expected(),
+    };
+    let value = T::from_number(n).ok_or_else(invalid)?;
+    if spec.range.contains(n.as_f64()) {
+        Ok(value)
+    } else {
+        Err(invalid())
+    }
+}
+
+/// Common surface of every struct generated by `section!` and `record!`.
+pub trait Record {
+    /// The declared keys, in file order.
+    fn specs() -> &'static [Spec];
+    fn get(&self, key: &str) -> Option<Number>;
+    fn set(&mut self, key: &str, value: Number) -> Result<(), SetError>;
+}
+
+macro_rules! record_impl {
+    ($name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal; )* }) => {
+        impl $crate::scenario::registry::Record for $name {
+            fn specs() -> &'static [$crate::scenario::registry::Spec] {
+                use $crate::scenario::registry::{Param, Spec};
+                const SPECS: &[Spec] = &[ $( Spec {
+                    key: stringify!($field),
+                    kind: <$ty as Param>::KIND,
+                    default: $default,
+                    range: $range,
+                    unit: $unit,
+                    about: $about,
+                }, )* ];
+                SPECS
+            }
+            fn get(&self, key: &str) -> Option<$crate::scenario::registry::Number> {
+                use $crate::scenario::registry::Param;
+                match key {
+                    $( stringify!($field) => Some(self.$field.to_number()), )*
+                    _ => None,
+                }
+            }
+            fn set(&mut self, key: &str, value: $crate::scenario::registry::Number)
+                -> Result<(), $crate::scenario::registry::SetError> {
+                use $crate::scenario::registry::{convert, SetError};
+                let spec = <Self as $crate::scenario::registry::Record>::specs().iter().find(|s| s.key == key).ok_or(SetError::UnknownKey)?;
+                match key {
+                    $( stringify!($field) => { self.$field = convert(spec, value)?; } )*
+                    _ => return Err(SetError::UnknownKey),
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+/// Declares a scenario section (`[run]`, `[workforce]`, …): a struct whose every field
+/// has a default.
+macro_rules! section {
+    ($(#[$meta:meta])* $name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal; )* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $name { $( #[doc = $about] pub $field: $ty, )* }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self { $( $field: $default, )* }
+            }
+        }
+
+        $crate::scenario::registry::record_impl!($name {
+            $( $field : $ty = Some($crate::scenario::registry::Number::of_kind(<$ty as $crate::scenario::registry::Param>::KIND, $default as f64)), $range, $unit, $about; )*
+        });
+    };
+}
+
+/// Declares the numeric keys of an array-of-tables entry (`[[profile]]`, `[[service]]`),
+/// all required, next to the entry's non-numeric fields.
+macro_rules! record {
+    ($(#[$meta:meta])* $name:ident { $( $extra:ident : $extra_ty:ty, )* ; $( $field:ident : $ty:ty, $range:expr, $unit:literal, $about:literal; )* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $name {
+            $( pub $extra: $extra_ty, )*
+            $( #[doc = $about] pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// An entry with every required key unset, to be filled from a file.
+            pub(crate) fn blank() -> Self {
+                Self {
+                    $( $extra: Default::default(), )*
+                    $( $field: <$ty as $crate::scenario::registry::Param>::BLANK, )*
+                }
+            }
+        }
+
+        $crate::scenario::registry::record_impl!($name {
+            $( $field : $ty = None, $range, $unit, $about; )*
+        });
+    };
+}
+
+pub(crate) use {record, record_impl, section};

@@ -1,0 +1,106 @@
+//! Rules that involve more than one key (DEFAULTS.md "Validation beyond types and
+//! ranges" and MODEL.md §3a.15). Single-key types and ranges are checked by the
+//! registry as values are read.
+
+use super::Scenario;
+
+/// `(dotted key, message)` for every broken rule.
+pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut fail = |key: String, msg: String| out.push((key, msg));
+
+    if s.run.horizon_days <= s.run.warmup_days {
+        fail(
+            "run.horizon_days".into(),
+            format!(
+                "horizon_days ({}) must exceed warmup_days ({}) so the KPI window is not empty",
+                s.run.horizon_days, s.run.warmup_days
+            ),
+        );
+    }
+    let w = &s.workforce;
+    if w.recruitment_p90_days < w.recruitment_median_days {
+        fail(
+            "workforce.recruitment_p90_days".into(),
+            format!(
+                "recruitment_p90_days ({}) must be ≥ recruitment_median_days ({})",
+                w.recruitment_p90_days, w.recruitment_median_days
+            ),
+        );
+    }
+    let st = &s.strain;
+    if st.sick_leave_p90_days < st.sick_leave_median_days {
+        fail(
+            "strain.sick_leave_p90_days".into(),
+            format!(
+                "sick_leave_p90_days ({}) must be ≥ sick_leave_median_days ({})",
+                st.sick_leave_p90_days, st.sick_leave_median_days
+            ),
+        );
+    }
+    let sup = &s.support;
+    let rest = st.rho_rest * (1.0 + sup.supervision_effect * sup.supervision_hours_per_month);
+    if rest >= 1.0 {
+        fail(
+            "strain.rho_rest".into(),
+            format!(
+                "rho_rest · (1 + supervision_effect · supervision_hours_per_month) = {rest:.4} must be < 1 \
+                 (rest-day recovery cannot remove more than all strain); lower one of the three"
+            ),
+        );
+    }
+
+    if s.profiles.is_empty() {
+        fail("profile".into(), "at least one [[profile]] is required".into());
+    }
+    for (i, p) in s.profiles.iter().enumerate() {
+        let key = |k: &str| format!("profile.{}.{k}", p.name);
+        if s.profiles[..i].iter().any(|q| q.name == p.name) {
+            fail(key("name"), format!("profile name `{}` is used twice", p.name));
+        }
+        let var = p.distress_sd * p.distress_sd;
+        let limit = p.distress_mean * (1.0 - p.distress_mean);
+        if var >= limit {
+            fail(
+                key("distress_sd"),
+                format!(
+                    "distress_sd ({}) is infeasible for a Beta with mean {}: sd² must be < mean·(1 − mean) = {limit:.4}, so sd < {:.4}",
+                    p.distress_sd,
+                    p.distress_mean,
+                    limit.sqrt()
+                ),
+            );
+        }
+        if p.p_waits > 0.0 && p.services.is_empty() {
+            fail(
+                key("services"),
+                format!("p_waits is {} but the profile names no service to wait for", p.p_waits),
+            );
+        }
+        for (name, _) in &p.services {
+            if !s.services.iter().any(|sv| &sv.name == name) {
+                let known: Vec<&str> = s.services.iter().map(|sv| sv.name.as_str()).collect();
+                fail(
+                    key("services"),
+                    format!("names service `{name}`, which no [[service]] defines (defined: {})", known.join(", ")),
+                );
+            }
+        }
+    }
+    for (i, sv) in s.services.iter().enumerate() {
+        let key = |k: &str| format!("service.{}.{k}", sv.name);
+        if s.services[..i].iter().any(|q| q.name == sv.name) {
+            fail(key("name"), format!("service name `{}` is used twice", sv.name));
+        }
+        if sv.wait_p90_days <= sv.wait_median_days {
+            fail(
+                key("wait_p90_days"),
+                format!(
+                    "wait_p90_days ({}) must exceed wait_median_days ({})",
+                    sv.wait_p90_days, sv.wait_median_days
+                ),
+            );
+        }
+    }
+    out
+}

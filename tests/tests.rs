@@ -1,0 +1,5 @@
+//! All integration tests, in one binary (faster to build and link than one binary
+//! per file). Each module covers one concern.
+
+mod reference_model;
+mod scenario_errors;
