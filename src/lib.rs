@@ -3,4 +3,10 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
 
+pub mod dist;
+pub mod engine;
+pub mod kpi;
+pub mod model;
+pub mod rng;
 pub mod scenario;
+pub mod stats;

@@ -8,7 +8,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::registry::{Number, Record, SetError};
-use super::{PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, section_specs};
+use super::{
+    PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, section_specs,
+};
 
 /// Where a key's value came from, so later problems can point at it.
 #[derive(Clone, Debug)]
@@ -51,19 +53,30 @@ pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<Scenari
         origins: BTreeMap::new(),
     };
     let mut scenario = Scenario::default();
+    if let Ok(table) = DeTable::parse(text)
+        && let Some(base) = table.get_ref().get("base")
+    {
+        let line = line_of(text, base.span().start);
+        loader.problem(label, Some(line), Some("base".into()), "`base` is not supported here: there is no file to resolve it against; load the scenario from a file");
+    }
     loader.apply_text(&mut scenario, label, text);
     finish(loader, scenario, overrides, label)
 }
 
-fn finish(mut loader: Loader, mut scenario: Scenario, overrides: &[String], top: &str) -> Result<Scenario, ScenarioError> {
+fn finish(
+    mut loader: Loader,
+    mut scenario: Scenario,
+    overrides: &[String],
+    top: &str,
+) -> Result<Scenario, ScenarioError> {
     if loader.problems.is_empty() {
         for o in overrides {
             loader.apply_override(&mut scenario, o);
         }
     }
     if loader.problems.is_empty() {
-        for (key, message) in scenario.validate() {
-            let origin = loader.origin_of(&key, top);
+        for (key, related, message) in super::validate::cross_key_problems(&scenario) {
+            let (key, origin) = loader.locate(key, &related, top);
             loader.problems.push(Problem {
                 source: origin.source,
                 line: origin.line,
@@ -79,6 +92,11 @@ fn finish(mut loader: Loader, mut scenario: Scenario, overrides: &[String], top:
             problems: loader.problems,
         })
     }
+}
+
+/// The line of a TOML parse error, when the parser gives a span.
+fn error_line(text: &str, e: &toml::de::Error) -> Option<usize> {
+    e.span().map(|span| line_of(text, span.start))
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -113,13 +131,50 @@ fn to_number(value: &DeValue<'_>) -> Result<Number, String> {
 }
 
 impl Loader {
-    fn problem(&mut self, source: &str, line: Option<usize>, key: Option<String>, message: impl Into<String>) {
+    fn problem(
+        &mut self,
+        source: &str,
+        line: Option<usize>,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) {
         self.problems.push(Problem {
             source: source.to_string(),
             line,
             key,
             message: message.into(),
         });
+    }
+
+    /// An origin set for `key` itself or for a key under it (`profile.x.services.y`
+    /// for `profile.x.services`).
+    fn explicit_origin(&self, key: &str) -> Option<Origin> {
+        let child = format!("{key}.");
+        self.origins
+            .get(key)
+            .or_else(|| {
+                self.origins
+                    .iter()
+                    .find(|(k, _)| k.starts_with(&child))
+                    .map(|(_, o)| o)
+            })
+            .cloned()
+    }
+
+    /// Where to report a cross-key problem about `key`: where `key` was set, else where
+    /// one of the `related` keys of the rule was set (reporting that key instead), else
+    /// where an enclosing entry was set, else the default.
+    fn locate(&self, key: String, related: &[String], top: &str) -> (String, Origin) {
+        if let Some(o) = self.explicit_origin(&key) {
+            return (key, o);
+        }
+        for r in related {
+            if let Some(o) = self.explicit_origin(r) {
+                return (r.clone(), o);
+            }
+        }
+        let origin = self.origin_of(&key, top);
+        (key, origin)
     }
 
     fn origin_of(&self, key: &str, top: &str) -> Origin {
@@ -144,24 +199,54 @@ impl Loader {
     fn read_chain(&mut self, path: &Path, chain: &mut Vec<(String, String)>) {
         let mut seen: Vec<PathBuf> = Vec::new();
         let mut next = Some(path.to_path_buf());
+        // The line of `base` in the last file read, which names `next`.
+        let mut base_line = None;
         while let Some(path) = next.take() {
             let label = path.display().to_string();
+            // Problems with a base file are reported at the `base` key that names it.
+            let parent = chain.last().map(|(l, _): &(String, String)| l.clone());
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    let source = chain.last().map(|(l, _): &(String, String)| l.clone()).unwrap_or_else(|| label.clone());
-                    let what = if chain.is_empty() { "cannot read scenario file" } else { "cannot read base scenario" };
-                    self.problem(&source, None, None, format!("{what} `{label}`: {e}"));
+                    match &parent {
+                        Some(parent) => self.problem(
+                            parent,
+                            base_line,
+                            Some("base".into()),
+                            format!("cannot read base scenario `{label}`: {e}"),
+                        ),
+                        None => self.problem(
+                            &label,
+                            None,
+                            None,
+                            format!("cannot read scenario file `{label}`: {e}"),
+                        ),
+                    }
                     return;
                 }
             };
             let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
             if seen.contains(&canonical) {
-                self.problem(&label, None, Some("base".into()), "`base` files form a cycle");
+                let files: Vec<&str> = chain
+                    .iter()
+                    .map(|(l, _)| l.as_str())
+                    .chain([label.as_str()])
+                    .collect();
+                self.problem(
+                    parent.as_deref().unwrap_or(&label),
+                    base_line,
+                    Some("base".into()),
+                    format!("`base` files form a cycle: {}", files.join(" → ")),
+                );
                 return;
             }
             if seen.len() >= MAX_BASE_DEPTH {
-                self.problem(&label, None, Some("base".into()), format!("`base` chain deeper than {MAX_BASE_DEPTH} files"));
+                self.problem(
+                    parent.as_deref().unwrap_or(&label),
+                    base_line,
+                    Some("base".into()),
+                    format!("`base` chain deeper than {MAX_BASE_DEPTH} files"),
+                );
                 return;
             }
             seen.push(canonical);
@@ -172,16 +257,30 @@ impl Loader {
                             DeValue::String(s) => {
                                 let dir = path.parent().unwrap_or(Path::new("."));
                                 next = Some(dir.join(s.as_ref()));
+                                base_line = Some(line_of(&text, base.span().start));
                             }
                             other => {
                                 let line = line_of(&text, base.span().start);
-                                self.problem(&label, Some(line), Some("base".into()), format!("expected a file path string, found {}", describe(other)));
+                                self.problem(
+                                    &label,
+                                    Some(line),
+                                    Some("base".into()),
+                                    format!(
+                                        "expected a file path string, found {}",
+                                        describe(other)
+                                    ),
+                                );
                             }
                         }
                     }
                 }
                 Err(e) => {
-                    self.problem(&label, None, None, format!("invalid TOML: {}", e.to_string().trim_end()));
+                    self.problem(
+                        &label,
+                        error_line(&text, &e),
+                        None,
+                        format!("invalid TOML: {}", e.to_string().trim_end()),
+                    );
                 }
             }
             chain.push((label, text));
@@ -193,7 +292,12 @@ impl Loader {
         let table = match DeTable::parse(text) {
             Ok(t) => t.into_inner(),
             Err(e) => {
-                self.problem(label, None, None, format!("invalid TOML: {}", e.to_string().trim_end()));
+                self.problem(
+                    label,
+                    error_line(text, &e),
+                    None,
+                    format!("invalid TOML: {}", e.to_string().trim_end()),
+                );
                 return;
             }
         };
@@ -204,6 +308,7 @@ impl Loader {
             match (name_str, value.get_ref()) {
                 ("base", _) => {}
                 ("profile", DeValue::Array(items)) => {
+                    self.forget_prefix("profile.");
                     let mut profiles = Vec::new();
                     for (i, item) in items.iter().enumerate() {
                         if let Some(p) = self.read_profile(label, text, i, item) {
@@ -211,10 +316,16 @@ impl Loader {
                         }
                     }
                     scenario.profiles = profiles;
-                    self.forget_prefix("profile.");
-                    self.origins.insert("profile".into(), Origin { source: label.into(), line });
+                    self.origins.insert(
+                        "profile".into(),
+                        Origin {
+                            source: label.into(),
+                            line,
+                        },
+                    );
                 }
                 ("service", DeValue::Array(items)) => {
+                    self.forget_prefix("service.");
                     let mut services = Vec::new();
                     for (i, item) in items.iter().enumerate() {
                         if let Some(s) = self.read_service(label, text, i, item) {
@@ -222,11 +333,24 @@ impl Loader {
                         }
                     }
                     scenario.services = services;
-                    self.forget_prefix("service.");
-                    self.origins.insert("service".into(), Origin { source: label.into(), line });
+                    self.origins.insert(
+                        "service".into(),
+                        Origin {
+                            source: label.into(),
+                            line,
+                        },
+                    );
                 }
                 ("profile" | "service", other) => {
-                    self.problem(label, line, Some(name_str.into()), format!("expected an array of tables (`[[{name_str}]]`), found {}", describe(other)));
+                    self.problem(
+                        label,
+                        line,
+                        Some(name_str.into()),
+                        format!(
+                            "expected an array of tables (`[[{name_str}]]`), found {}",
+                            describe(other)
+                        ),
+                    );
                 }
                 (section, DeValue::Table(keys)) if section_specs(section).is_some() => {
                     for (key, v) in keys.iter() {
@@ -235,16 +359,32 @@ impl Loader {
                         match to_number(v.get_ref()) {
                             Ok(n) => match scenario.set_path(&path, n) {
                                 Ok(()) => {
-                                    self.origins.insert(path, Origin { source: label.into(), line });
+                                    self.origins.insert(
+                                        path,
+                                        Origin {
+                                            source: label.into(),
+                                            line,
+                                        },
+                                    );
                                 }
-                                Err(e) => self.path_problem(label, line, &path, e, &v.get_ref().to_string_lossy()),
+                                Err(e) => self.path_problem(
+                                    label,
+                                    line,
+                                    &path,
+                                    e,
+                                    &v.get_ref().to_string_lossy(),
+                                ),
                             },
                             Err(found) => {
-                                let err = match scenario.set_path(&path, Number::Int(0)) {
-                                    Err(PathError::UnknownKey) => PathError::UnknownKey,
-                                    _ => PathError::Invalid {
+                                let known = section_specs(section).is_some_and(|specs| {
+                                    specs.iter().any(|s| s.key == key.get_ref().as_ref())
+                                });
+                                let err = if known {
+                                    PathError::Invalid {
                                         expected: expected_of(&path),
-                                    },
+                                    }
+                                } else {
+                                    PathError::UnknownKey
                                 };
                                 self.path_problem(label, line, &path, err, &found);
                             }
@@ -252,15 +392,39 @@ impl Loader {
                     }
                 }
                 (section, other) if section_specs(section).is_some() => {
-                    self.problem(label, line, Some(section.into()), format!("expected a table (`[{section}]`), found {}", describe(other)));
-                }
-                (other, _) => {
                     self.problem(
                         label,
                         line,
-                        Some(other.into()),
-                        format!("unknown section; expected one of {}, [[profile]], [[service]] or `base`", SECTIONS.map(|s| format!("[{s}]")).join(", ")),
+                        Some(section.into()),
+                        format!(
+                            "expected a table (`[{section}]`), found {}",
+                            describe(other)
+                        ),
                     );
+                }
+                (other, value) => {
+                    let all = SECTIONS.map(|s| format!("[{s}]")).join(", ");
+                    let home = SECTIONS.iter().find(|s| {
+                        section_specs(s)
+                            .is_some_and(|specs| specs.iter().any(|spec| spec.key == other))
+                    });
+                    let message = match (value, home) {
+                        (DeValue::Table(_), _) => {
+                            let mut known: Vec<&str> = SECTIONS.to_vec();
+                            known.extend(["profile", "service"]);
+                            format!(
+                                "unknown section{}; expected one of {all}, [[profile]], [[service]] or `base`",
+                                suggest(other, &known)
+                            )
+                        }
+                        (_, Some(section)) => format!(
+                            "unknown top-level key; `{other}` belongs in the [{section}] section"
+                        ),
+                        (_, None) => format!(
+                            "unknown top-level key; a scenario has only `base` and the sections {all}, [[profile]], [[service]]"
+                        ),
+                    };
+                    self.problem(label, line, Some(other.into()), message);
                 }
             }
         }
@@ -270,13 +434,39 @@ impl Loader {
         self.origins.retain(|k, _| !k.starts_with(prefix));
     }
 
-    fn path_problem(&mut self, source: &str, line: Option<usize>, path: &str, err: PathError, found: &str) {
+    fn path_problem(
+        &mut self,
+        source: &str,
+        line: Option<usize>,
+        path: &str,
+        err: PathError,
+        found: &str,
+    ) {
         let message = match err {
             PathError::UnknownKey => {
                 let section = path.split('.').next().unwrap_or("");
-                let keys: Vec<&str> = section_specs(section).map(|s| s.iter().map(|s| s.key).collect()).unwrap_or_default();
+                let (keys, header): (Vec<&str>, String) = match section {
+                    "profile" => (
+                        Profile::specs()
+                            .iter()
+                            .map(|s| s.key)
+                            .chain(["services"])
+                            .collect(),
+                        "[[profile]]".into(),
+                    ),
+                    "service" => (
+                        Service::specs().iter().map(|s| s.key).collect(),
+                        "[[service]]".into(),
+                    ),
+                    _ => (
+                        section_specs(section)
+                            .map(|s| s.iter().map(|s| s.key).collect())
+                            .unwrap_or_default(),
+                        format!("[{section}]"),
+                    ),
+                };
                 let hint = suggest(path.rsplit('.').next().unwrap_or(""), &keys);
-                format!("unknown key{hint}; [{section}] has: {}", keys.join(", "))
+                format!("unknown key{hint}; {header} has: {}", keys.join(", "))
             }
             PathError::Invalid { expected } => format!("expected {expected}, found {found}"),
             other => other.to_string(),
@@ -284,23 +474,46 @@ impl Loader {
         self.problem(source, line, Some(path.into()), message);
     }
 
-    fn read_entry<R: Record>(&mut self, label: &str, text: &str, kind: &str, index: usize, item: &Spanned<DeValue<'_>>, extra: &mut dyn FnMut(&mut Self, &str, &Spanned<DeValue<'_>>) -> bool) -> Option<(R, String)>
+    fn read_entry<R: Record>(
+        &mut self,
+        label: &str,
+        text: &str,
+        kind: &str,
+        index: usize,
+        item: &Spanned<DeValue<'_>>,
+        extra: &mut dyn FnMut(&mut Self, &str, &str, &Spanned<DeValue<'_>>) -> bool,
+    ) -> Option<(R, String)>
     where
         R: Record + Blank,
     {
         let entry_line = Some(line_of(text, item.span().start));
         let DeValue::Table(table) = item.get_ref() else {
-            self.problem(label, entry_line, Some(kind.into()), format!("expected a table, found {}", describe(item.get_ref())));
+            self.problem(
+                label,
+                entry_line,
+                Some(kind.into()),
+                format!("expected a table, found {}", describe(item.get_ref())),
+            );
             return None;
         };
         let name = match table.get("name").map(|v| v.get_ref()) {
             Some(DeValue::String(s)) => s.to_string(),
             Some(other) => {
-                self.problem(label, entry_line, Some(format!("{kind}.name")), format!("expected a string, found {}", describe(other)));
+                self.problem(
+                    label,
+                    entry_line,
+                    Some(format!("{kind}.name")),
+                    format!("expected a string, found {}", describe(other)),
+                );
                 return None;
             }
             None => {
-                self.problem(label, entry_line, Some(kind.into()), format!("[[{kind}]] #{} has no `name`", index + 1));
+                self.problem(
+                    label,
+                    entry_line,
+                    Some(kind.into()),
+                    format!("[[{kind}]] #{} has no `name`", index + 1),
+                );
                 return None;
             }
         };
@@ -311,71 +524,154 @@ impl Loader {
             let key_str = key.get_ref().as_ref();
             let line = Some(line_of(text, key.span().start));
             let path = format!("{kind}.{name}.{key_str}");
+            // Later cross-key problems about this key point here.
+            self.origins.insert(
+                path.clone(),
+                Origin {
+                    source: label.into(),
+                    line,
+                },
+            );
             if key_str == "name" {
                 continue;
             }
-            if extra(self, key_str, v) {
+            if extra(self, &name, key_str, v) {
                 seen.push(key_str.to_string());
                 continue;
             }
+            // A known key given a bad value is reported as such, not also as missing.
+            if R::specs().iter().any(|s| s.key == key_str) {
+                seen.push(key_str.to_string());
+            }
             match to_number(v.get_ref()) {
                 Ok(n) => match record.set(key_str, n) {
-                    Ok(()) => seen.push(key_str.to_string()),
+                    Ok(()) => {}
                     Err(SetError::UnknownKey) => {
                         let keys: Vec<&str> = R::specs().iter().map(|s| s.key).collect();
                         let hint = suggest(key_str, &keys);
-                        self.problem(label, line, Some(path), format!("unknown key{hint}; [[{kind}]] has: name, {}", keys.join(", ")));
+                        self.problem(
+                            label,
+                            line,
+                            Some(path),
+                            format!(
+                                "unknown key{hint}; [[{kind}]] has: name, {}",
+                                keys.join(", ")
+                            ),
+                        );
                     }
                     Err(SetError::Invalid { expected }) => {
-                        self.problem(label, line, Some(path), format!("expected {expected}, found {}", v.get_ref().to_string_lossy()));
+                        self.problem(
+                            label,
+                            line,
+                            Some(path),
+                            format!(
+                                "expected {expected}, found {}",
+                                v.get_ref().to_string_lossy()
+                            ),
+                        );
                     }
                 },
                 Err(found) => {
-                    let expected = R::specs().iter().find(|s| s.key == key_str).map(|s| s.expected());
+                    let expected = R::specs()
+                        .iter()
+                        .find(|s| s.key == key_str)
+                        .map(|s| s.expected());
                     match expected {
-                        Some(expected) => self.problem(label, line, Some(path), format!("expected {expected}, found {found}")),
+                        Some(expected) => self.problem(
+                            label,
+                            line,
+                            Some(path),
+                            format!("expected {expected}, found {found}"),
+                        ),
                         None => self.problem(label, line, Some(path), "unknown key"),
                     }
                 }
             }
         }
-        let missing: Vec<&str> = R::specs().iter().map(|s| s.key).chain(R::extra_keys().iter().copied()).filter(|k| !seen.iter().any(|s| s == k)).collect();
+        let missing: Vec<&str> = R::specs()
+            .iter()
+            .map(|s| s.key)
+            .chain(R::extra_keys().iter().copied())
+            .filter(|k| !seen.iter().any(|s| s == k))
+            .collect();
         if !missing.is_empty() {
             self.problem(label, entry_line, Some(format!("{kind}.{name}")), format!("missing required key{} {} (every key is required in a [[{kind}]] a file gives)", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")));
         }
         (self.problems.len() == before).then_some((record, name))
     }
 
-    fn read_profile(&mut self, label: &str, text: &str, index: usize, item: &Spanned<DeValue<'_>>) -> Option<Profile> {
+    fn read_profile(
+        &mut self,
+        label: &str,
+        text: &str,
+        index: usize,
+        item: &Spanned<DeValue<'_>>,
+    ) -> Option<Profile> {
         let mut services: Vec<(String, f64)> = Vec::new();
-        let mut read_services = |this: &mut Self, key: &str, v: &Spanned<DeValue<'_>>| -> bool {
-            if key != "services" {
-                return false;
-            }
-            let line = Some(line_of(text, v.span().start));
-            match v.get_ref() {
-                DeValue::Table(t) => {
-                    for (svc, w) in t.iter() {
-                        match to_number(w.get_ref()).map(Number::as_f64) {
-                            Ok(x) if x.is_finite() && x > 0.0 => services.push((svc.get_ref().to_string(), x)),
-                            Ok(x) => this.problem(label, line, Some(format!("profile.services.{}", svc.get_ref())), format!("expected a weight > 0, found {x}")),
-                            Err(found) => this.problem(label, line, Some(format!("profile.services.{}", svc.get_ref())), format!("expected a weight > 0, found {found}")),
+        let mut read_services =
+            |this: &mut Self, name: &str, key: &str, v: &Spanned<DeValue<'_>>| -> bool {
+                if key != "services" {
+                    return false;
+                }
+                let line = Some(line_of(text, v.span().start));
+                match v.get_ref() {
+                    DeValue::Table(t) => {
+                        for (svc, w) in t.iter() {
+                            let key = Some(format!("profile.{name}.services.{}", svc.get_ref()));
+                            let line = Some(line_of(text, svc.span().start));
+                            match to_number(w.get_ref()).map(Number::as_f64) {
+                                Ok(x) if x.is_finite() && x > 0.0 => {
+                                    services.push((svc.get_ref().to_string(), x))
+                                }
+                                Ok(_) => this.problem(
+                                    label,
+                                    line,
+                                    key,
+                                    format!(
+                                        "expected a weight > 0, found {}",
+                                        w.get_ref().to_string_lossy()
+                                    ),
+                                ),
+                                Err(found) => this.problem(
+                                    label,
+                                    line,
+                                    key,
+                                    format!("expected a weight > 0, found {found}"),
+                                ),
+                            }
                         }
                     }
+                    other => this.problem(
+                        label,
+                        line,
+                        Some(format!("profile.{name}.services")),
+                        format!(
+                            "expected a table of service name = weight, found {}",
+                            describe(other)
+                        ),
+                    ),
                 }
-                other => this.problem(label, line, Some("profile.services".into()), format!("expected a table of service name = weight, found {}", describe(other))),
-            }
-            true
-        };
-        let (mut profile, name) = self.read_entry::<Profile>(label, text, "profile", index, item, &mut read_services)?;
+                true
+            };
+        let (mut profile, name) =
+            self.read_entry::<Profile>(label, text, "profile", index, item, &mut read_services)?;
         services.sort_by(|a, b| a.0.cmp(&b.0));
         profile.name = name;
         profile.services = services;
         Some(profile)
     }
 
-    fn read_service(&mut self, label: &str, text: &str, index: usize, item: &Spanned<DeValue<'_>>) -> Option<Service> {
-        let (mut service, name) = self.read_entry::<Service>(label, text, "service", index, item, &mut |_, _, _| false)?;
+    fn read_service(
+        &mut self,
+        label: &str,
+        text: &str,
+        index: usize,
+        item: &Spanned<DeValue<'_>>,
+    ) -> Option<Service> {
+        let (mut service, name) =
+            self.read_entry::<Service>(label, text, "service", index, item, &mut |_, _, _, _| {
+                false
+            })?;
         service.name = name;
         Some(service)
     }
@@ -384,24 +680,39 @@ impl Loader {
     fn apply_override(&mut self, scenario: &mut Scenario, spec: &str) {
         let source = format!("--set {spec}");
         let Some((path, value)) = spec.split_once('=') else {
-            self.problem(&source, None, None, "expected `key=value`, e.g. `--set workforce.link_workers=4`");
+            self.problem(
+                &source,
+                None,
+                None,
+                "expected `key=value`, e.g. `--set workforce.link_workers=4`",
+            );
             return;
         };
         let (path, value) = (path.trim(), value.trim());
         let number = match DeValue::parse(value) {
             Ok(v) => to_number(v.get_ref()),
+            Err(_) if value.is_empty() => Err("nothing".to_string()),
             Err(_) => Err(format!("`{value}`")),
         };
         let number = match number {
             Ok(n) => n,
             Err(found) => {
-                self.path_problem(&source, None, path, PathError::Invalid { expected: expected_of(path) }, &found);
+                self.path_problem(
+                    &source,
+                    None,
+                    path,
+                    PathError::Invalid {
+                        expected: expected_of(path),
+                    },
+                    &found,
+                );
                 return;
             }
         };
         match scenario.set_path(path, number) {
             Ok(()) => {
-                self.origins.insert(path.to_string(), Origin { source, line: None });
+                self.origins
+                    .insert(path.to_string(), Origin { source, line: None });
             }
             Err(e) => self.path_problem(&source, None, path, e, value),
         }
@@ -418,7 +729,8 @@ fn expected_of(path: &str) -> String {
         ["service", _, key] => Service::specs().iter().find(|s| s.key == *key),
         _ => None,
     };
-    spec.map(|s| s.expected()).unwrap_or_else(|| "a number".into())
+    spec.map(|s| s.expected())
+        .unwrap_or_else(|| "a number".into())
 }
 
 /// ", did you mean `x`?" when a known key is one or two edits away.

@@ -117,7 +117,9 @@ impl Scenario {
                     .iter()
                     .find(|(s, _)| s == service)
                     .map(|&(_, w)| Number::Float(w))
-                    .ok_or_else(|| PathError::UnknownEntry(format!("service `{service}` in profile `{name}`")))
+                    .ok_or_else(|| {
+                        PathError::UnknownEntry(format!("service `{service}` in profile `{name}`"))
+                    })
             }
             ["profile", name, key] => self.profile(name)?.get(key).ok_or(PathError::UnknownKey),
             ["service", name, key] => self.service(name)?.get(key).ok_or(PathError::UnknownKey),
@@ -151,8 +153,14 @@ impl Scenario {
                 }
                 Ok(())
             }
-            ["profile", name, key] => self.profile_mut(name)?.set(key, value).map_err(PathError::from),
-            ["service", name, key] => self.service_mut(name)?.set(key, value).map_err(PathError::from),
+            ["profile", name, key] => self
+                .profile_mut(name)?
+                .set(key, value)
+                .map_err(PathError::from),
+            ["service", name, key] => self
+                .service_mut(name)?
+                .set(key, value)
+                .map_err(PathError::from),
             _ => Err(PathError::Malformed),
         }
     }
@@ -189,6 +197,9 @@ impl Scenario {
     /// Each message names the keys involved.
     pub fn validate(&self) -> Vec<(String, String)> {
         validate::cross_key_problems(self)
+            .into_iter()
+            .map(|(key, _, message)| (key, message))
+            .collect()
     }
 
     /// The resolved scenario as TOML, every key present, with units as comments.
@@ -203,7 +214,10 @@ impl Scenario {
 
     /// Post-years in the KPI window, summed over sites (MODEL.md §7).
     pub fn post_years(&self) -> f64 {
-        f64::from(self.run.sites) * f64::from(self.workforce.link_workers) * f64::from(self.run.horizon_days - self.run.warmup_days) / 365.0
+        f64::from(self.run.sites)
+            * f64::from(self.workforce.link_workers)
+            * f64::from(self.run.horizon_days - self.run.warmup_days)
+            / 365.0
     }
 }
 
@@ -248,7 +262,11 @@ impl fmt::Display for PathError {
                 f,
                 "expected a dotted path such as `workforce.link_workers`, `profile.NAME.KEY`, `profile.NAME.services.SERVICE` or `service.NAME.KEY`"
             ),
-            PathError::UnknownSection => write!(f, "unknown section; expected one of {}, profile, service", SECTIONS.join(", ")),
+            PathError::UnknownSection => write!(
+                f,
+                "unknown section; expected one of {}, profile, service",
+                SECTIONS.join(", ")
+            ),
             PathError::UnknownKey => write!(f, "unknown key"),
             PathError::UnknownEntry(what) => write!(f, "no {what} in this scenario"),
             PathError::Invalid { expected } => write!(f, "expected {expected}"),
@@ -289,7 +307,11 @@ pub struct ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        writeln!(f, "invalid scenario ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "invalid scenario ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;

@@ -128,21 +128,37 @@ pub fn default_profiles() -> Vec<Profile> {
         ("isolated", 0.10, 6.0, 0.2, &[("hospital", 0.5), ("talking_therapies", 0.5)], 0.3, 6.0, 0.9, 0.05, 0.375, 0.5, 0.7, 0.15),
     ];
     rows.iter()
-        .map(|&(name, weight, sessions_mean, p_waits, services, p_prepares, prep_weeks_mean, p_witnessing, witnessing_resolve_per_week, holding_hours_mean, holding_hours_cv, distress_mean, distress_sd)| Profile {
-            name: name.to_string(),
-            services: services.iter().map(|&(s, w)| (s.to_string(), w)).collect(),
-            weight,
-            sessions_mean,
-            p_waits,
-            p_prepares,
-            prep_weeks_mean,
-            p_witnessing,
-            witnessing_resolve_per_week,
-            holding_hours_mean,
-            holding_hours_cv,
-            distress_mean,
-            distress_sd,
-        })
+        .map(
+            |&(
+                name,
+                weight,
+                sessions_mean,
+                p_waits,
+                services,
+                p_prepares,
+                prep_weeks_mean,
+                p_witnessing,
+                witnessing_resolve_per_week,
+                holding_hours_mean,
+                holding_hours_cv,
+                distress_mean,
+                distress_sd,
+            )| Profile {
+                name: name.to_string(),
+                services: services.iter().map(|&(s, w)| (s.to_string(), w)).collect(),
+                weight,
+                sessions_mean,
+                p_waits,
+                p_prepares,
+                prep_weeks_mean,
+                p_witnessing,
+                witnessing_resolve_per_week,
+                holding_hours_mean,
+                holding_hours_cv,
+                distress_mean,
+                distress_sd,
+            },
+        )
         .collect()
 }
 

@@ -20,26 +20,66 @@ pub fn to_toml(s: &Scenario) -> String {
     for section in SECTIONS {
         let _ = writeln!(out, "[{section}]");
         for spec in section_specs(section).unwrap_or_default() {
-            let value = s.get_path(&format!("{section}.{}", spec.key)).expect("registry key");
-            let unit = if spec.unit.is_empty() { String::new() } else { format!("[{}] ", spec.unit) };
+            let value = s
+                .get_path(&format!("{section}.{}", spec.key))
+                .expect("registry key");
+            let unit = if spec.unit.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", spec.unit)
+            };
             let _ = writeln!(out, "{} = {value}  # {unit}{}", spec.key, spec.about);
         }
         out.push('\n');
     }
     for p in &s.profiles {
         out.push_str("[[profile]]\n");
-        let _ = writeln!(out, "name = \"{}\"", p.name);
+        let _ = writeln!(out, "name = {}", toml_string(&p.name));
         write_record(&mut out, p);
-        let services: Vec<String> = p.services.iter().map(|(n, w)| format!("{n} = {w:?}")).collect();
+        let services: Vec<String> = p
+            .services
+            .iter()
+            .map(|(n, w)| format!("{} = {w:?}", toml_key(n)))
+            .collect();
         let _ = writeln!(out, "services = {{ {} }}\n", services.join(", "));
     }
     for sv in &s.services {
         out.push_str("[[service]]\n");
-        let _ = writeln!(out, "name = \"{}\"", sv.name);
+        let _ = writeln!(out, "name = {}", toml_string(&sv.name));
         write_record(&mut out, sv);
         out.push('\n');
     }
     out
+}
+
+/// A TOML basic string: names may hold quotes, backslashes or control characters.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML key: bare when it can be, else quoted.
+fn toml_key(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        s.to_string()
+    } else {
+        toml_string(s)
+    }
 }
 
 fn write_record<R: Record>(out: &mut String, r: &R) {
@@ -52,7 +92,12 @@ fn write_record<R: Record>(out: &mut String, r: &R) {
 fn record_json<R: Record>(r: &R) -> Map<String, Value> {
     R::specs()
         .iter()
-        .map(|spec| (spec.key.to_string(), number_json(r.get(spec.key).expect("registry key"))))
+        .map(|spec| {
+            (
+                spec.key.to_string(),
+                number_json(r.get(spec.key).expect("registry key")),
+            )
+        })
         .collect()
 }
 
@@ -61,7 +106,9 @@ pub fn to_json(s: &Scenario) -> Value {
     for section in SECTIONS {
         let mut m = Map::new();
         for spec in section_specs(section).unwrap_or_default() {
-            let value = s.get_path(&format!("{section}.{}", spec.key)).expect("registry key");
+            let value = s
+                .get_path(&format!("{section}.{}", spec.key))
+                .expect("registry key");
             m.insert(spec.key.to_string(), number_json(value));
         }
         root.insert(section.to_string(), Value::Object(m));
@@ -77,7 +124,11 @@ fn profile_json(p: &Profile) -> Value {
     let mut m = Map::new();
     m.insert("name".into(), json!(p.name));
     m.extend(record_json(p));
-    let services: Map<String, Value> = p.services.iter().map(|(n, w)| (n.clone(), json!(w))).collect();
+    let services: Map<String, Value> = p
+        .services
+        .iter()
+        .map(|(n, w)| (n.clone(), json!(w)))
+        .collect();
     m.insert("services".into(), Value::Object(services));
     Value::Object(m)
 }

@@ -4,14 +4,17 @@
 
 use super::Scenario;
 
-/// `(dotted key, message)` for every broken rule.
-pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
+/// `(dotted key, the rule's other keys, message)` for every broken rule. The loader
+/// reports a problem at the key, or, when only one of the other keys was set, there.
+pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, String)> {
     let mut out = Vec::new();
-    let mut fail = |key: String, msg: String| out.push((key, msg));
+    let mut fail =
+        |key: String, related: &[String], msg: String| out.push((key, related.to_vec(), msg));
 
     if s.run.horizon_days <= s.run.warmup_days {
         fail(
             "run.horizon_days".into(),
+            &["run.warmup_days".into()],
             format!(
                 "horizon_days ({}) must exceed warmup_days ({}) so the KPI window is not empty",
                 s.run.horizon_days, s.run.warmup_days
@@ -22,6 +25,7 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
     if w.recruitment_p90_days < w.recruitment_median_days {
         fail(
             "workforce.recruitment_p90_days".into(),
+            &["workforce.recruitment_median_days".into()],
             format!(
                 "recruitment_p90_days ({}) must be ≥ recruitment_median_days ({})",
                 w.recruitment_p90_days, w.recruitment_median_days
@@ -32,6 +36,7 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
     if st.sick_leave_p90_days < st.sick_leave_median_days {
         fail(
             "strain.sick_leave_p90_days".into(),
+            &["strain.sick_leave_median_days".into()],
             format!(
                 "sick_leave_p90_days ({}) must be ≥ sick_leave_median_days ({})",
                 st.sick_leave_p90_days, st.sick_leave_median_days
@@ -43,6 +48,10 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
     if rest >= 1.0 {
         fail(
             "strain.rho_rest".into(),
+            &[
+                "support.supervision_effect".into(),
+                "support.supervision_hours_per_month".into(),
+            ],
             format!(
                 "rho_rest · (1 + supervision_effect · supervision_hours_per_month) = {rest:.4} must be < 1 \
                  (rest-day recovery cannot remove more than all strain); lower one of the three"
@@ -51,18 +60,27 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
     }
 
     if s.profiles.is_empty() {
-        fail("profile".into(), "at least one [[profile]] is required".into());
+        fail(
+            "profile".into(),
+            &[],
+            "at least one [[profile]] is required".into(),
+        );
     }
     for (i, p) in s.profiles.iter().enumerate() {
         let key = |k: &str| format!("profile.{}.{k}", p.name);
         if s.profiles[..i].iter().any(|q| q.name == p.name) {
-            fail(key("name"), format!("profile name `{}` is used twice", p.name));
+            fail(
+                key("name"),
+                &[],
+                format!("profile name `{}` is used twice", p.name),
+            );
         }
         let var = p.distress_sd * p.distress_sd;
         let limit = p.distress_mean * (1.0 - p.distress_mean);
         if var >= limit {
             fail(
                 key("distress_sd"),
+                &[key("distress_mean")],
                 format!(
                     "distress_sd ({}) is infeasible for a Beta with mean {}: sd² must be < mean·(1 − mean) = {limit:.4}, so sd < {:.4}",
                     p.distress_sd,
@@ -74,7 +92,11 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
         if p.p_waits > 0.0 && p.services.is_empty() {
             fail(
                 key("services"),
-                format!("p_waits is {} but the profile names no service to wait for", p.p_waits),
+                &[key("p_waits")],
+                format!(
+                    "p_waits is {} but the profile names no service to wait for",
+                    p.p_waits
+                ),
             );
         }
         for (name, _) in &p.services {
@@ -82,7 +104,11 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
                 let known: Vec<&str> = s.services.iter().map(|sv| sv.name.as_str()).collect();
                 fail(
                     key("services"),
-                    format!("names service `{name}`, which no [[service]] defines (defined: {})", known.join(", ")),
+                    &[],
+                    format!(
+                        "names service `{name}`, which no [[service]] defines (defined: {})",
+                        known.join(", ")
+                    ),
                 );
             }
         }
@@ -90,11 +116,16 @@ pub fn cross_key_problems(s: &Scenario) -> Vec<(String, String)> {
     for (i, sv) in s.services.iter().enumerate() {
         let key = |k: &str| format!("service.{}.{k}", sv.name);
         if s.services[..i].iter().any(|q| q.name == sv.name) {
-            fail(key("name"), format!("service name `{}` is used twice", sv.name));
+            fail(
+                key("name"),
+                &[],
+                format!("service name `{}` is used twice", sv.name),
+            );
         }
         if sv.wait_p90_days <= sv.wait_median_days {
             fail(
                 key("wait_p90_days"),
+                &[key("wait_median_days")],
                 format!(
                     "wait_p90_days ({}) must exceed wait_median_days ({})",
                     sv.wait_p90_days, sv.wait_median_days

@@ -1,0 +1,266 @@
+//! What the engine records each day (MODEL.md §3 step 8) and how days add up into
+//! weekly series and the KPI window.
+//!
+//! A day's record is a flat array indexed by [`Series`], so weekly and window totals
+//! are plain element-wise sums (with a max for `strain_max`), and the time-series
+//! writer gets its column names from the same table.
+
+/// Every recorded quantity. How a week aggregates it is given by [`Series::aggregate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Series {
+    LwActive,
+    LwSickLeave,
+    LwVacant,
+    StrainMean,
+    StrainMax,
+    Queued,
+    Connecting,
+    Holding,
+    HoldingWaiting,
+    HoldingPreparing,
+    HoldingWitnessing,
+    CaseloadMean,
+    DeliveredHours,
+    OvertimeHours,
+    UnmetHours,
+    EmotionalLoad,
+    Arrivals,
+    DischargedConnected,
+    DischargedResolved,
+    ReturnedQueueDropout,
+    ReturnedBoundary,
+    ReturnedRupture,
+    ReturnedAfterAssignment,
+    Ruptures,
+    Burnouts,
+    Exits,
+    Hires,
+}
+
+/// How a series aggregates over the days of a week (or over sites).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// A stock: the weekly mean of the daily values, summed over sites.
+    Stock,
+    /// A flow: the weekly sum, summed over sites.
+    Flow,
+    /// A mean per Active LW-day: the day holds the sum over Active LWs; the week
+    /// divides by the Active LW-days.
+    PerActiveLwDay,
+    /// The maximum over the week's Active LW-days.
+    Max,
+}
+
+pub const SERIES_COUNT: usize = Series::Hires as usize + 1;
+
+/// All series in column order.
+pub const ALL_SERIES: [Series; SERIES_COUNT] = {
+    use Series::*;
+    [
+        LwActive,
+        LwSickLeave,
+        LwVacant,
+        StrainMean,
+        StrainMax,
+        Queued,
+        Connecting,
+        Holding,
+        HoldingWaiting,
+        HoldingPreparing,
+        HoldingWitnessing,
+        CaseloadMean,
+        DeliveredHours,
+        OvertimeHours,
+        UnmetHours,
+        EmotionalLoad,
+        Arrivals,
+        DischargedConnected,
+        DischargedResolved,
+        ReturnedQueueDropout,
+        ReturnedBoundary,
+        ReturnedRupture,
+        ReturnedAfterAssignment,
+        Ruptures,
+        Burnouts,
+        Exits,
+        Hires,
+    ]
+};
+
+impl Series {
+    /// Column name in `timeseries.csv`.
+    pub fn name(self) -> &'static str {
+        use Series::*;
+        match self {
+            LwActive => "lw_active",
+            LwSickLeave => "lw_sick_leave",
+            LwVacant => "lw_vacant",
+            StrainMean => "strain_mean",
+            StrainMax => "strain_max",
+            Queued => "queued",
+            Connecting => "connecting",
+            Holding => "holding",
+            HoldingWaiting => "holding_waiting",
+            HoldingPreparing => "holding_preparing",
+            HoldingWitnessing => "holding_witnessing",
+            CaseloadMean => "caseload_mean",
+            DeliveredHours => "delivered_hours",
+            OvertimeHours => "overtime_hours",
+            UnmetHours => "unmet_hours",
+            EmotionalLoad => "emotional_load",
+            Arrivals => "arrivals",
+            DischargedConnected => "discharged_connected",
+            DischargedResolved => "discharged_resolved",
+            ReturnedQueueDropout => "returned_queue_dropout",
+            ReturnedBoundary => "returned_boundary",
+            ReturnedRupture => "returned_rupture",
+            ReturnedAfterAssignment => "returned_after_assignment",
+            Ruptures => "ruptures",
+            Burnouts => "burnouts",
+            Exits => "exits",
+            Hires => "hires",
+        }
+    }
+
+    pub fn aggregate(self) -> Aggregate {
+        use Series::*;
+        match self {
+            LwActive | LwSickLeave | LwVacant | Queued | Connecting | Holding | HoldingWaiting
+            | HoldingPreparing | HoldingWitnessing => Aggregate::Stock,
+            StrainMean | CaseloadMean => Aggregate::PerActiveLwDay,
+            StrainMax => Aggregate::Max,
+            _ => Aggregate::Flow,
+        }
+    }
+
+    /// What the weekly value means, for the README and CSV docs.
+    pub fn unit(self) -> &'static str {
+        use Series::*;
+        match self.aggregate() {
+            Aggregate::Stock => "mean count over the week's days",
+            Aggregate::Flow => match self {
+                DeliveredHours | OvertimeHours | UnmetHours => "hours in the week",
+                EmotionalLoad => "distress-weighted hours in the week",
+                _ => "count in the week",
+            },
+            Aggregate::PerActiveLwDay => match self {
+                StrainMean => "mean strain over Active LW-days",
+                _ => "mean open caseload over Active LW-days",
+            },
+            Aggregate::Max => {
+                let _ = StrainMax;
+                "maximum strain over Active LW-days"
+            }
+        }
+    }
+}
+
+/// One day's (or a sum of days') values, indexed by [`Series`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Record(pub [f64; SERIES_COUNT]);
+
+impl Default for Record {
+    fn default() -> Self {
+        Record([0.0; SERIES_COUNT])
+    }
+}
+
+impl std::ops::Index<Series> for Record {
+    type Output = f64;
+    #[inline]
+    fn index(&self, s: Series) -> &f64 {
+        &self.0[s as usize]
+    }
+}
+
+impl std::ops::IndexMut<Series> for Record {
+    #[inline]
+    fn index_mut(&mut self, s: Series) -> &mut f64 {
+        &mut self.0[s as usize]
+    }
+}
+
+impl Record {
+    /// Adds `day` into this total (sums, and max for `strain_max`).
+    #[inline]
+    pub fn accumulate(&mut self, day: &Record) {
+        let m = Series::StrainMax as usize;
+        let max = self.0[m].max(day.0[m]);
+        for (total, value) in self.0.iter_mut().zip(day.0.iter()) {
+            *total += value;
+        }
+        self.0[m] = max;
+    }
+}
+
+/// A week's totals: raw sums of daily records and how many days they cover.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WeekTotal {
+    pub days: u32,
+    pub sum: Record,
+}
+
+impl WeekTotal {
+    /// The weekly series values as MODEL.md §7 defines them. A mean over no Active
+    /// LW-days is NaN (written as an empty field).
+    pub fn values(&self) -> Record {
+        let mut out = self.sum;
+        let days = f64::from(self.days.max(1));
+        let active_days = self.sum[Series::LwActive];
+        for s in ALL_SERIES {
+            let v = &mut out.0[s as usize];
+            match s.aggregate() {
+                Aggregate::Stock => *v /= days,
+                Aggregate::Flow => {}
+                Aggregate::PerActiveLwDay | Aggregate::Max => {
+                    if active_days == 0.0 {
+                        *v = f64::NAN;
+                    } else if s.aggregate() == Aggregate::PerActiveLwDay {
+                        *v /= active_days;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_table_is_consistent() {
+        for (i, s) in ALL_SERIES.iter().enumerate() {
+            assert_eq!(*s as usize, i, "{} out of order", s.name());
+        }
+        let mut names: Vec<_> = ALL_SERIES.iter().map(|s| s.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), SERIES_COUNT);
+    }
+
+    #[test]
+    fn weeks_average_stocks_sum_flows_and_take_max() {
+        let mut week = WeekTotal::default();
+        for (active, strain_sum, strain_max, queued, arrivals) in
+            [(3.0, 1.5, 0.7, 10.0, 2.0), (2.0, 0.5, 0.3, 20.0, 3.0)]
+        {
+            let mut day = Record::default();
+            day[Series::LwActive] = active;
+            day[Series::StrainMean] = strain_sum;
+            day[Series::StrainMax] = strain_max;
+            day[Series::Queued] = queued;
+            day[Series::Arrivals] = arrivals;
+            week.sum.accumulate(&day);
+            week.days += 1;
+        }
+        let v = week.values();
+        assert_eq!(v[Series::LwActive], 2.5);
+        assert_eq!(v[Series::Queued], 15.0);
+        assert_eq!(v[Series::Arrivals], 5.0);
+        assert_eq!(v[Series::StrainMean], 2.0 / 5.0);
+        assert_eq!(v[Series::StrainMax], 0.7);
+    }
+}

@@ -1,0 +1,657 @@
+//! One site's day, in the order MODEL.md §3 fixes: arrivals, workforce events,
+//! assignment, work, strain, patient transitions, LW transitions, record.
+//!
+//! The site touches a patient only when something happens to it. Ordinary days cost
+//! O(LWs): caseload demand and emotional weight are kept per LW incrementally;
+//! Connecting progress is one cumulative counter per LW; a holding spell's end, each
+//! holding reason's end and each queue dropout are known in advance (their random
+//! parts are drawn up front from the patient's own streams) and sit in an event
+//! queue; held-by-reason counts come from per-day deltas. Ruptures, the one thing that
+//! interrupts these plans, undo them.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use super::patient::{NEVER, Patient, PatientState, Ref};
+use super::record::{Record, Series};
+use super::worker::{PostState, Worker};
+use crate::dist::geometric_failures;
+use crate::model::Model;
+use crate::rng::{Process, SiteKey};
+
+/// Tolerance of the "sessions done ≥ sessions needed" test (MODEL.md §3 step 6).
+const SESSION_EPS: f64 = 1e-9;
+
+/// A day on which something is due for a patient: a queue dropout or the end of a
+/// holding spell (told apart by the patient's state).
+type Due = Reverse<(u32, Ref)>;
+
+/// All mutable state of one site; buffers are reused across sites and replications.
+#[derive(Debug, Default)]
+pub struct Site {
+    key: Option<SiteKey>,
+    pub patients: Vec<Patient>,
+    free: Vec<u32>,
+    queue: VecDeque<Ref>,
+    due: BinaryHeap<Due>,
+    /// Connecting patients that reached their sessions on the day they were
+    /// (re)assigned: they transition a day later (MODEL.md §3a.2).
+    deferred: Vec<Ref>,
+    deferred_next: Vec<Ref>,
+    released: Vec<Ref>,
+    pub workers: Vec<Worker>,
+    /// Per-day changes of the held-by-reason counts (waiting, preparing, witnessing).
+    reason_delta: [Vec<i32>; 3],
+    pub reason_count: [i64; 3],
+    pub queued: u32,
+    pub connecting: u32,
+    pub holding: u32,
+    referrals: u64,
+    /// Scratch: each Active LW's capacity and cap today.
+    capacity: Vec<f64>,
+    cap: Vec<u32>,
+    /// Flows counted as they happen today.
+    pub today: Record,
+    /// Waits (days) of patients first assigned today.
+    pub waits_today: Vec<u32>,
+}
+
+impl Site {
+    /// Prepares the site for a new replication.
+    pub fn reset(&mut self, model: &Model, key: SiteKey) {
+        self.key = Some(key);
+        self.patients.clear();
+        self.free.clear();
+        self.queue.clear();
+        self.due.clear();
+        self.deferred.clear();
+        self.deferred_next.clear();
+        let posts = model.link_workers as usize;
+        self.workers.resize_with(posts, || Worker::new(0));
+        for (i, w) in self.workers.iter_mut().enumerate() {
+            w.post = i as u64;
+            w.reset(model, key);
+        }
+        let len = model.horizon_days as usize + 1;
+        for d in &mut self.reason_delta {
+            d.clear();
+            d.resize(len, 0);
+        }
+        self.reason_count = [0; 3];
+        self.queued = 0;
+        self.connecting = 0;
+        self.holding = 0;
+        self.referrals = 0;
+        self.capacity.resize(posts, 0.0);
+        self.cap.resize(posts, 0);
+        self.today = Record::default();
+        self.waits_today.clear();
+    }
+
+    fn key(&self) -> SiteKey {
+        self.key.expect("site reset before use")
+    }
+
+    /// Simulates day `t`, steps 1–7, leaving the day's flows in `today`. Step 8
+    /// (recording stocks) is [`Site::record`].
+    pub fn step(&mut self, model: &Model, t: u32) {
+        self.today = Record::default();
+        self.waits_today.clear();
+        let working = t % 7 < 5;
+        if working {
+            self.arrivals(model, t);
+        }
+        self.workforce_events(model, t);
+        if working {
+            self.assign(model, t);
+        }
+        self.work_and_strain(model, working);
+        self.patient_transitions(model, t);
+        self.lw_transitions(model, t);
+    }
+
+    /// Step 1.
+    fn arrivals(&mut self, model: &Model, t: u32) {
+        let key = self.key();
+        let lambda = model.arrival_rate[t as usize];
+        if lambda <= 0.0 {
+            return;
+        }
+        let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
+        let n = crate::dist::Count::new(lambda).sample(&mut rng);
+        for _ in 0..n {
+            let patient = Patient::referral(model, key, self.referrals, t);
+            self.referrals += 1;
+            let r = self.admit(patient);
+            self.today[Series::Arrivals] += 1.0;
+            self.enter_queue(model, r, t);
+            self.queue.push_back(r);
+        }
+    }
+
+    /// Puts a new patient in a free slot; its ticket continues the slot's count so old
+    /// handles to the slot stay stale.
+    fn admit(&mut self, mut patient: Patient) -> Ref {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                patient.ticket = self.patients[slot as usize].ticket.wrapping_add(1);
+                self.patients[slot as usize] = patient;
+                slot
+            }
+            None => {
+                self.patients.push(patient);
+                (self.patients.len() - 1) as u32
+            }
+        };
+        Ref {
+            slot,
+            ticket: self.patients[slot as usize].ticket,
+        }
+    }
+
+    /// Marks a patient Queued and schedules its dropout. The first dropout check is
+    /// step 6 of `first_check` (today for a new referral, tomorrow after a rupture).
+    fn enter_queue(&mut self, model: &Model, r: Ref, first_check: u32) {
+        let key = self.key();
+        let p = &mut self.patients[r.slot as usize];
+        p.state = PatientState::Queued;
+        let u = key.uniform(
+            Process::QueueDropout,
+            p.referral_index,
+            u64::from(p.queue_entries),
+        );
+        p.queue_entries += 1;
+        self.queued += 1;
+        let day = first_check.saturating_add(geometric_failures(model.queue_dropout_daily, u));
+        if day < model.horizon_days {
+            self.due.push(Reverse((day, r)));
+        }
+    }
+
+    /// Step 2: vacancies filled, sick leaves ended.
+    fn workforce_events(&mut self, model: &Model, t: u32) {
+        let key = self.key();
+        for w in &mut self.workers {
+            if w.until != t {
+                continue;
+            }
+            match w.state {
+                PostState::Vacant => {
+                    w.start_holder(model, key, Some(t));
+                    self.today[Series::Hires] += 1.0;
+                }
+                PostState::SickLeave => {
+                    if w.exit_after_leave {
+                        self.today[Series::Exits] += 1.0;
+                        w.start_vacancy(model, key, t);
+                    } else {
+                        w.state = PostState::Active;
+                        w.strain *= model.strain_after_leave;
+                    }
+                }
+                PostState::Active => {}
+            }
+        }
+    }
+
+    /// Step 3: the queue head goes to the open LW with the most room.
+    fn assign(&mut self, model: &Model, t: u32) {
+        for (i, w) in self.workers.iter().enumerate() {
+            let ramp = w.ramp(model, t);
+            self.capacity[i] = model.c0 * ramp;
+            self.cap[i] = match model.caseload_cap {
+                Some(cap) => ((f64::from(cap) * ramp + 1e-9).floor() as u32).max(1),
+                None => u32::MAX,
+            };
+        }
+        loop {
+            let Some(&head) = self.queue.front() else {
+                break;
+            };
+            if !self.is_current(head, PatientState::Queued) {
+                self.queue.pop_front();
+                continue;
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for (i, w) in self.workers.iter().enumerate() {
+                if w.state != PostState::Active {
+                    continue;
+                }
+                let weekly_capacity = 5.0 * self.capacity[i];
+                if w.demand < model.intake_threshold * weekly_capacity
+                    && w.caseload_size < self.cap[i]
+                {
+                    let room = w.demand / weekly_capacity;
+                    if best.is_none_or(|(_, b)| room < b) {
+                        best = Some((i, room));
+                    }
+                }
+            }
+            let Some((i, _)) = best else { break };
+            self.queue.pop_front();
+            self.assign_to(model, head, i, t);
+        }
+    }
+
+    fn is_current(&self, r: Ref, state: PatientState) -> bool {
+        let p = &self.patients[r.slot as usize];
+        p.ticket == r.ticket && p.state == state
+    }
+
+    fn assign_to(&mut self, model: &Model, r: Ref, lw: usize, t: u32) {
+        self.queued -= 1;
+        let p = &mut self.patients[r.slot as usize];
+        p.ticket = p.ticket.wrapping_add(1);
+        let r = Ref {
+            slot: r.slot,
+            ticket: p.ticket,
+        };
+        p.lw = lw as u32;
+        p.assigned_day = t;
+        if !p.ever_assigned {
+            p.ever_assigned = true;
+            self.waits_today.push(t - p.referral_day);
+        }
+        let w = &mut self.workers[lw];
+        w.caseload.push(r);
+        w.caseload_size += 1;
+        if p.sessions_done < p.sessions_needed - SESSION_EPS {
+            p.state = PatientState::Connecting;
+            p.progress_base = w.progress;
+            w.demand += model.session_hours;
+            w.emotional_weight += model.session_hours * p.distress;
+            let target = p.sessions_needed - p.sessions_done + w.progress;
+            w.completions.push(Reverse((target.to_bits(), r)));
+            self.connecting += 1;
+        } else {
+            w.demand += p.holding_hours;
+            w.emotional_weight += p.holding_hours * p.distress * model.holding_multiplier;
+            let dh = p.days_in_holding;
+            self.start_holding(model, r, t, dh);
+        }
+        self.compact_caseload(lw);
+    }
+
+    /// Drops stale handles from a caseload once they outnumber live ones, keeping
+    /// assignment order (MODEL.md §3a.7), so the Vec stays O(caseload).
+    fn compact_caseload(&mut self, lw: usize) {
+        let w = &self.workers[lw];
+        if w.stale as usize <= w.caseload.len() / 2 + 16 {
+            return;
+        }
+        let patients = &self.patients;
+        let w = &mut self.workers[lw];
+        w.caseload.retain(|r| {
+            let p = &patients[r.slot as usize];
+            p.ticket == r.ticket
+                && matches!(p.state, PatientState::Connecting | PatientState::Holding)
+        });
+        w.stale = 0;
+    }
+
+    /// A holding spell starts on day `t` with `dh0` days in holding: schedule its end
+    /// and record when each reason stops counting (MODEL.md §3 step 6, §3a.3–4).
+    fn start_holding(&mut self, model: &Model, r: Ref, t: u32, dh0: u32) {
+        let p = &mut self.patients[r.slot as usize];
+        p.state = PatientState::Holding;
+        p.holding_since = t;
+        p.days_in_holding = dh0;
+        self.holding += 1;
+        // On a visit on day t' > t, days in holding are dh0 + (t' − t).
+        let by_count = |limit: u32| {
+            if limit > dh0 {
+                t.saturating_add(limit - dh0)
+            } else {
+                t
+            }
+        };
+        let ends = [
+            p.service_day.max(t),
+            by_count(p.prep_days),
+            by_count(p.witness_days),
+        ];
+        let resolved = ends.iter().copied().max().unwrap_or(t).max(t + 1);
+        let boundary = model
+            .boundary_days
+            .map_or(NEVER, |b| by_count(b).max(t + 1));
+        p.holding_ends_resolved = resolved <= boundary;
+        let end = resolved.min(boundary);
+        p.holding_end = end;
+        let horizon = model.horizon_days;
+        for (reason, &reason_end) in ends.iter().enumerate() {
+            let stop = reason_end.min(end);
+            p.reason_end[reason] = stop;
+            if stop > t {
+                self.reason_delta[reason][t as usize] += 1;
+                self.reason_delta[reason][stop.min(horizon) as usize] -= 1;
+            }
+        }
+        if end < horizon {
+            self.due.push(Reverse((end, r)));
+        }
+    }
+
+    /// Steps 4 and 5 for every Active LW.
+    fn work_and_strain(&mut self, model: &Model, working: bool) {
+        for (i, w) in self.workers.iter_mut().enumerate() {
+            if w.state != PostState::Active {
+                continue;
+            }
+            if !working {
+                w.strain *= model.rest_factor;
+                continue;
+            }
+            let capacity = self.capacity[i];
+            let demand = w.demand / 5.0;
+            let delivered = demand.min(capacity * (1.0 + model.overtime_max));
+            let fraction = if demand > 0.0 {
+                delivered / demand
+            } else {
+                1.0
+            };
+            let overtime = (delivered - capacity).max(0.0);
+            let unmet = demand - delivered;
+            let load = fraction * w.emotional_weight / 5.0;
+            w.progress += fraction / 5.0;
+            self.today[Series::DeliveredHours] += delivered;
+            self.today[Series::OvertimeHours] += overtime;
+            self.today[Series::UnmetHours] += unmet;
+            self.today[Series::EmotionalLoad] += load;
+            w.strain +=
+                (model.alpha_effective * load + model.beta * overtime + model.gamma * unmet)
+                    / model.c0
+                    - model.rho_work * w.strain;
+        }
+    }
+
+    /// Step 6: deferred and due Connecting completions, queue dropouts, holding ends.
+    fn patient_transitions(&mut self, model: &Model, t: u32) {
+        let deferred = std::mem::take(&mut self.deferred);
+        for &r in &deferred {
+            if self.is_current(r, PatientState::Connecting) {
+                self.finish_connecting(model, r, t);
+            }
+        }
+        self.deferred = deferred;
+        self.deferred.clear();
+        std::mem::swap(&mut self.deferred, &mut self.deferred_next);
+
+        for lw in 0..self.workers.len() {
+            loop {
+                let w = &self.workers[lw];
+                let Some(&Reverse((target, r))) = w.completions.peek() else {
+                    break;
+                };
+                if f64::from_bits(target) > w.progress + SESSION_EPS {
+                    break;
+                }
+                self.workers[lw].completions.pop();
+                if !self.is_current(r, PatientState::Connecting) {
+                    continue;
+                }
+                if self.patients[r.slot as usize].assigned_day == t {
+                    self.deferred.push(r);
+                } else {
+                    self.finish_connecting(model, r, t);
+                }
+            }
+        }
+
+        while let Some(&Reverse((day, r))) = self.due.peek() {
+            if day > t {
+                break;
+            }
+            self.due.pop();
+            let p = &self.patients[r.slot as usize];
+            if p.ticket != r.ticket {
+                continue;
+            }
+            match p.state {
+                PatientState::Queued => {
+                    self.queued -= 1;
+                    self.today[Series::ReturnedQueueDropout] += 1.0;
+                    if p.ever_assigned {
+                        self.today[Series::ReturnedAfterAssignment] += 1.0;
+                    }
+                    self.release_slot(r.slot);
+                }
+                PatientState::Holding if p.holding_end == day => {
+                    let resolved = p.holding_ends_resolved;
+                    self.leave_caseload(model, r.slot);
+                    self.holding -= 1;
+                    if resolved {
+                        self.today[Series::DischargedResolved] += 1.0;
+                    } else {
+                        self.today[Series::ReturnedBoundary] += 1.0;
+                        self.today[Series::ReturnedAfterAssignment] += 1.0;
+                    }
+                    self.release_slot(r.slot);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A Connecting patient has done its sessions on day `t`: Holding if a reason is
+    /// still active, else discharged as connected.
+    fn finish_connecting(&mut self, model: &Model, r: Ref, t: u32) {
+        let p = self.patients[r.slot as usize];
+        self.connecting -= 1;
+        let w = &mut self.workers[p.lw as usize];
+        if p.any_reason_active(t, p.days_in_holding) {
+            w.demand += p.holding_hours - model.session_hours;
+            w.emotional_weight +=
+                p.distress * (p.holding_hours * model.holding_multiplier - model.session_hours);
+            self.patients[r.slot as usize].sessions_done = p.sessions_needed;
+            self.start_holding(model, r, t, p.days_in_holding);
+        } else {
+            w.remove_patient(model.session_hours, model.session_hours * p.distress);
+            self.today[Series::DischargedConnected] += 1.0;
+            self.release_slot(r.slot);
+        }
+    }
+
+    /// Takes a patient out of its LW's aggregates (it leaves the caseload).
+    fn leave_caseload(&mut self, model: &Model, slot: u32) {
+        let p = &self.patients[slot as usize];
+        let (w, e) = match p.state {
+            PatientState::Connecting => (model.session_hours, model.session_hours * p.distress),
+            _ => (
+                p.holding_hours,
+                p.holding_hours * p.distress * model.holding_multiplier,
+            ),
+        };
+        self.workers[p.lw as usize].remove_patient(w, e);
+    }
+
+    fn release_slot(&mut self, slot: u32) {
+        let p = &mut self.patients[slot as usize];
+        p.state = PatientState::Gone;
+        p.ticket = p.ticket.wrapping_add(1);
+        self.free.push(slot);
+    }
+
+    /// Step 7: burnout, else voluntary exit, for each LW Active since step 2.
+    fn lw_transitions(&mut self, model: &Model, t: u32) {
+        let key = self.key();
+        for lw in 0..self.workers.len() {
+            let w = &mut self.workers[lw];
+            if w.state != PostState::Active {
+                continue;
+            }
+            if w.strain > w.threshold {
+                self.today[Series::Burnouts] += 1.0;
+                w.start_sick_leave(model, key, t);
+            } else {
+                w.hazard += model.base_hazard_daily
+                    * (model.strain_turnover_k * w.strain / w.threshold).exp();
+                if w.hazard < w.exit_clock {
+                    continue;
+                }
+                self.today[Series::Exits] += 1.0;
+                w.start_vacancy(model, key, t);
+            }
+            self.release_caseload(model, lw, t);
+        }
+    }
+
+    /// Every patient of LW `lw` is ruptured on day `t`: some disengage, the rest go to
+    /// the front of the queue in caseload order, keeping their progress.
+    fn release_caseload(&mut self, model: &Model, lw: usize, t: u32) {
+        let key = self.key();
+        let mut caseload = std::mem::take(&mut self.workers[lw].caseload);
+        let progress = self.workers[lw].progress;
+        self.released.clear();
+        for &r in &caseload {
+            let p = &mut self.patients[r.slot as usize];
+            if p.ticket != r.ticket
+                || !matches!(p.state, PatientState::Connecting | PatientState::Holding)
+            {
+                continue;
+            }
+            self.today[Series::Ruptures] += 1.0;
+            match p.state {
+                PatientState::Connecting => {
+                    p.sessions_done += progress - p.progress_base;
+                    self.connecting -= 1;
+                }
+                _ => {
+                    p.days_in_holding += t - p.holding_since;
+                    for reason in 0..3 {
+                        let stop = p.reason_end[reason];
+                        if stop > t {
+                            self.reason_delta[reason][t as usize] -= 1;
+                            self.reason_delta[reason][stop.min(model.horizon_days) as usize] += 1;
+                        }
+                    }
+                    self.holding -= 1;
+                }
+            }
+            let u = key.uniform(Process::Rupture, p.referral_index, u64::from(p.ruptures));
+            p.ruptures += 1;
+            if u < model.p_drop_on_rupture {
+                self.today[Series::ReturnedRupture] += 1.0;
+                self.today[Series::ReturnedAfterAssignment] += 1.0;
+                self.release_slot(r.slot);
+            } else {
+                p.distress = (p.distress + model.rupture_distress).min(1.0);
+                p.ticket = p.ticket.wrapping_add(1);
+                let r = Ref {
+                    slot: r.slot,
+                    ticket: p.ticket,
+                };
+                self.enter_queue(model, r, t + 1);
+                self.released.push(r);
+            }
+        }
+        for &r in self.released.iter().rev() {
+            self.queue.push_front(r);
+        }
+        caseload.clear();
+        let w = &mut self.workers[lw];
+        w.caseload = caseload;
+        w.clear_caseload();
+    }
+
+    /// Step 8: the day's stocks, added to the flows already in `today`.
+    pub fn record(&mut self, t: u32) -> &Record {
+        for reason in 0..3 {
+            self.reason_count[reason] += i64::from(self.reason_delta[reason][t as usize]);
+        }
+        let mut active = 0.0;
+        let mut strain_sum = 0.0;
+        let mut strain_max: f64 = 0.0;
+        let mut caseload_sum = 0.0;
+        for w in &self.workers {
+            match w.state {
+                PostState::Active => {
+                    active += 1.0;
+                    strain_sum += w.strain;
+                    strain_max = strain_max.max(w.strain);
+                    caseload_sum += f64::from(w.caseload_size);
+                }
+                PostState::SickLeave => self.today[Series::LwSickLeave] += 1.0,
+                PostState::Vacant => self.today[Series::LwVacant] += 1.0,
+            }
+        }
+        let d = &mut self.today;
+        d[Series::LwActive] = active;
+        d[Series::StrainMean] = strain_sum;
+        d[Series::StrainMax] = strain_max;
+        d[Series::CaseloadMean] = caseload_sum;
+        d[Series::Queued] = f64::from(self.queued);
+        d[Series::Connecting] = f64::from(self.connecting);
+        d[Series::Holding] = f64::from(self.holding);
+        d[Series::HoldingWaiting] = self.reason_count[0] as f64;
+        d[Series::HoldingPreparing] = self.reason_count[1] as f64;
+        d[Series::HoldingWitnessing] = self.reason_count[2] as f64;
+        &self.today
+    }
+
+    /// Recounts every stock from the patients and LWs themselves and compares with the
+    /// incremental counters (used by the conservation tests). Returns what disagrees.
+    pub fn audit(&self, model: &Model, t: u32) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut counts = [0u32; 3];
+        let mut reasons = [0i64; 3];
+        let mut demand = vec![0.0; self.workers.len()];
+        let mut size = vec![0u32; self.workers.len()];
+        for p in &self.patients {
+            match p.state {
+                PatientState::Queued => counts[0] += 1,
+                PatientState::Connecting => {
+                    counts[1] += 1;
+                    demand[p.lw as usize] += model.session_hours;
+                    size[p.lw as usize] += 1;
+                }
+                PatientState::Holding => {
+                    counts[2] += 1;
+                    demand[p.lw as usize] += p.holding_hours;
+                    size[p.lw as usize] += 1;
+                    for (r, active) in p.reasons_active_while_holding(t).iter().enumerate() {
+                        reasons[r] += i64::from(*active);
+                    }
+                }
+                PatientState::Gone => {}
+            }
+        }
+        let live = [self.queued, self.connecting, self.holding];
+        if counts != live {
+            problems.push(format!(
+                "day {t}: recount (queued, connecting, holding) = {counts:?}, counters = {live:?}"
+            ));
+        }
+        if reasons != self.reason_count {
+            problems.push(format!(
+                "day {t}: recount held by reason = {reasons:?}, deltas = {:?}",
+                self.reason_count
+            ));
+        }
+        let queue_live = self
+            .queue
+            .iter()
+            .filter(|r| self.is_current(**r, PatientState::Queued))
+            .count();
+        if queue_live != counts[0] as usize {
+            problems.push(format!(
+                "day {t}: {queue_live} live queue entries for {} queued patients",
+                counts[0]
+            ));
+        }
+        for (i, w) in self.workers.iter().enumerate() {
+            if w.caseload_size != size[i] || (w.demand - demand[i]).abs() > 1e-6 {
+                problems.push(format!(
+                    "day {t}: LW {i} caseload {} / demand {} but patients say {} / {}",
+                    w.caseload_size, w.demand, size[i], demand[i]
+                ));
+            }
+            if w.state != PostState::Active && size[i] > 0 {
+                problems.push(format!(
+                    "day {t}: LW {i} is {:?} with {} patients",
+                    w.state, size[i]
+                ));
+            }
+        }
+        problems
+    }
+}

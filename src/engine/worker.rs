@@ -1,0 +1,173 @@
+//! Link workers: post state, strain, and the incremental caseload aggregates that let
+//! a working day cost O(1) per LW instead of O(caseload).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::RngExt;
+
+use super::patient::Ref;
+use crate::model::Model;
+use crate::rng::{Process, SiteKey};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostState {
+    Active,
+    /// On burnout sick leave until `Worker::until` (step 2 of that day).
+    SickLeave,
+    /// Empty until `Worker::until` (step 2 of that day), when a new hire fills it.
+    Vacant,
+}
+
+/// A Connecting patient waiting for its LW's cumulative progress to reach `target`.
+/// Ordered by target (non-negative floats order like their bit patterns).
+pub type Completion = Reverse<(u64, Ref)>;
+
+/// One post of a site and whoever holds it.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    pub post: u64,
+    pub state: PostState,
+    pub until: u32,
+    pub strain: f64,
+    pub threshold: f64,
+    /// Day of hire; LWs present at day 0 count as fully ramped.
+    pub hired_day: Option<u32>,
+    /// Weekly demand `W = Σ w_p` over the open caseload, kept incrementally.
+    pub demand: f64,
+    /// Weekly emotional weight `Σ w_p · d_p · m_p`, kept incrementally; the day's
+    /// emotional load is `f · weight / 5`.
+    pub emotional_weight: f64,
+    pub caseload_size: u32,
+    /// Cumulative sessions-per-patient delivered: `Σ f/5` over working days. A
+    /// Connecting patient's sessions done are `s0 + (progress − progress_base)`, so no
+    /// patient is touched on an ordinary day.
+    pub progress: f64,
+    /// Exponential clock for voluntary exit: the holder leaves when the accumulated
+    /// hazard reaches it (equal in law to a daily Bernoulli with `1 − exp(−h)`).
+    pub exit_clock: f64,
+    pub hazard: f64,
+    /// Counters that index this post's streams.
+    pub holders: u64,
+    pub leaves: u64,
+    pub vacancies: u64,
+    /// Whether the current sick leave ends in exit (drawn with its duration).
+    pub exit_after_leave: bool,
+    /// The caseload in assignment order; may hold stale handles (patients gone),
+    /// compacted when they outnumber live ones.
+    pub caseload: Vec<Ref>,
+    pub stale: u32,
+    pub completions: BinaryHeap<Completion>,
+}
+
+impl Worker {
+    pub fn new(post: u64) -> Worker {
+        Worker {
+            post,
+            state: PostState::Vacant,
+            until: 0,
+            strain: 0.0,
+            threshold: 1.0,
+            hired_day: None,
+            demand: 0.0,
+            emotional_weight: 0.0,
+            caseload_size: 0,
+            progress: 0.0,
+            exit_clock: f64::INFINITY,
+            hazard: 0.0,
+            holders: 0,
+            leaves: 0,
+            vacancies: 0,
+            exit_after_leave: false,
+            caseload: Vec::new(),
+            stale: 0,
+            completions: BinaryHeap::new(),
+        }
+    }
+
+    /// Resets the post for a new replication, keeping buffer capacity.
+    pub fn reset(&mut self, model: &Model, key: SiteKey) {
+        let caseload = std::mem::take(&mut self.caseload);
+        let completions = std::mem::take(&mut self.completions);
+        *self = Worker {
+            caseload,
+            completions,
+            ..Worker::new(self.post)
+        };
+        self.caseload.clear();
+        self.completions.clear();
+        self.start_holder(model, key, None);
+    }
+
+    /// A new person takes the post: no strain, a fresh threshold and exit clock.
+    pub fn start_holder(&mut self, model: &Model, key: SiteKey, hired_day: Option<u32>) {
+        self.state = PostState::Active;
+        self.strain = 0.0;
+        self.threshold =
+            model
+                .threshold
+                .sample(&mut key.stream(Process::Threshold, self.post, self.holders));
+        let u = key.uniform(Process::ExitClock, self.post, self.holders);
+        self.exit_clock = -(1.0 - u).ln();
+        self.hazard = 0.0;
+        self.hired_day = hired_day;
+        self.holders += 1;
+    }
+
+    /// Onboarding ramp on day `t` (MODEL.md §3): calendar days since hire.
+    #[inline]
+    pub fn ramp(&self, model: &Model, t: u32) -> f64 {
+        match self.hired_day {
+            None => 1.0,
+            Some(h) => (model.ramp_start
+                + (1.0 - model.ramp_start) * f64::from(t - h) / model.onboarding_days)
+                .min(1.0),
+        }
+    }
+
+    /// Starts a burnout sick leave on day `t`.
+    pub fn start_sick_leave(&mut self, model: &Model, key: SiteKey, t: u32) {
+        let mut rng = key.stream(Process::SickLeave, self.post, self.leaves);
+        self.leaves += 1;
+        let days = model.sick_leave.sample_days(&mut rng);
+        self.exit_after_leave = rng.random::<f64>() < model.p_exit_after_burnout;
+        self.state = PostState::SickLeave;
+        self.until = t.saturating_add(days);
+    }
+
+    /// The holder leaves on day `t`; the post is Vacant for a recruitment delay.
+    pub fn start_vacancy(&mut self, model: &Model, key: SiteKey, t: u32) {
+        let days = model.recruitment.sample_days(&mut key.stream(
+            Process::Recruitment,
+            self.post,
+            self.vacancies,
+        ));
+        self.vacancies += 1;
+        self.state = PostState::Vacant;
+        self.until = t.saturating_add(days);
+    }
+
+    /// Empties the caseload aggregates (after a release or when the last patient leaves,
+    /// which also clears floating-point drift).
+    pub fn clear_caseload(&mut self) {
+        self.caseload.clear();
+        self.completions.clear();
+        self.stale = 0;
+        self.caseload_size = 0;
+        self.demand = 0.0;
+        self.emotional_weight = 0.0;
+    }
+
+    /// Removes `w` weekly hours with emotional weight `e` when a patient leaves.
+    #[inline]
+    pub fn remove_patient(&mut self, w: f64, e: f64) {
+        self.caseload_size -= 1;
+        self.stale += 1;
+        if self.caseload_size == 0 {
+            self.clear_caseload();
+        } else {
+            self.demand -= w;
+            self.emotional_weight -= e;
+        }
+    }
+}
