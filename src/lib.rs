@@ -3,10 +3,15 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
 
+pub mod cli;
+pub mod commands;
 pub mod dist;
 pub mod engine;
 pub mod kpi;
 pub mod model;
+pub mod output;
+pub mod progress;
 pub mod rng;
+pub mod runner;
 pub mod scenario;
 pub mod stats;

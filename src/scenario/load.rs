@@ -289,6 +289,13 @@ impl Loader {
 
     /// Applies one file's keys on top of `scenario`.
     fn apply_text(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
+        let before = self.problems.len();
+        self.apply_table(scenario, label, text);
+        // The parsed table iterates keys in name order: list the problems in file order.
+        self.problems[before..].sort_by_key(|p| p.line);
+    }
+
+    fn apply_table(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
         let table = match DeTable::parse(text) {
             Ok(t) => t.into_inner(),
             Err(e) => {

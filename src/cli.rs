@@ -1,0 +1,72 @@
+//! Command-line interface: what the user typed, parsed by clap. The commands
+//! themselves live in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "holdsim",
+    version,
+    about = "Simulate social prescribing link workers, the patients they hold, and the strain that builds until some burn out and leave.",
+    long_about = None,
+    after_help = "Start with:  holdsim run scenarios/baseline.toml\nScenario format: every key of DEFAULTS.md; `holdsim check FILE` prints the resolved scenario."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run Monte Carlo replications of a scenario and write KPIs with confidence intervals.
+    Run(RunArgs),
+    /// Validate a scenario and print it with every default filled in.
+    Check(CheckArgs),
+}
+
+/// Options shared by commands that read a scenario.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Override one parameter for this run by its dotted path, e.g.
+    /// `--set workforce.link_workers=4` or `--set profile.waiting.holding_hours_mean=0.5`
+    /// (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Number of replications (default: the scenario's `run.replications`).
+    #[arg(short = 'n', long)]
+    pub replications: Option<u32>,
+    /// Base seed (default: the scenario's `run.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: results/<scenario file stem>).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write weekly series per site (timeseries_by_site.csv).
+    #[arg(long)]
+    pub per_site: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+}
