@@ -175,9 +175,7 @@ mod tests {
     fn nearest_rank_p90() {
         // Waits 1..=10 once each: rank ceil(9) = 9 → 9 days.
         let mut h = vec![0u64; 12];
-        for d in 1..=10 {
-            h[d] = 1;
-        }
+        h[1..=10].fill(1);
         let w = summarise_waits(&h);
         assert_eq!((w.count, w.total_days, w.p90_days), (10, 55, Some(9)));
         // 11 waits: rank ceil(9.9) = 10.

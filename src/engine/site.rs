@@ -204,10 +204,7 @@ impl Site {
                 None => u32::MAX,
             };
         }
-        loop {
-            let Some(&head) = self.queue.front() else {
-                break;
-            };
+        while let Some(&head) = self.queue.front() {
             if !self.is_current(head, PatientState::Queued) {
                 self.queue.pop_front();
                 continue;

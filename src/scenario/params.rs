@@ -118,10 +118,29 @@ record!(
     }
 );
 
+/// A default profile row: name, weight, sessions_mean, p_waits, services, p_prepares,
+/// prep_weeks_mean, p_witnessing, witnessing_resolve_per_week, holding_hours_mean,
+/// holding_hours_cv, distress_mean, distress_sd.
+type ProfileRow = (
+    &'static str,
+    f64,
+    f64,
+    f64,
+    &'static [(&'static str, f64)],
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+);
+
 /// The four default profiles of DEFAULTS.md.
 pub fn default_profiles() -> Vec<Profile> {
     #[rustfmt::skip]
-    let rows: [(&str, f64, f64, f64, &[(&str, f64)], f64, f64, f64, f64, f64, f64, f64, f64); 4] = [
+    let rows: [ProfileRow; 4] = [
         ("connect", 0.55, 4.0, 0.1, &[("benefits", 0.5), ("talking_therapies", 0.5)], 0.1, 4.0, 0.05, 0.15, 0.25, 0.5, 0.3, 0.15),
         ("waiting", 0.20, 6.0, 1.0, &[("benefits", 0.1), ("community_mental_health", 0.3), ("hospital", 0.2), ("talking_therapies", 0.4)], 0.2, 4.0, 0.2, 0.1, 0.375, 0.5, 0.55, 0.2),
         ("complex", 0.15, 8.0, 0.4, &[("benefits", 0.5), ("community_mental_health", 0.5)], 0.7, 8.0, 0.3, 0.08, 0.5, 0.5, 0.6, 0.2),
