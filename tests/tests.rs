@@ -1,5 +1,9 @@
 //! All integration tests, in one binary (faster to build and link than one binary
 //! per file). Each module covers one concern.
 
+mod util;
+
+mod cli;
+mod model_properties;
 mod reference_model;
 mod scenario_errors;

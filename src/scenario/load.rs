@@ -12,6 +12,10 @@ use super::{
     PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, section_specs,
 };
 
+/// Reads a non-numeric key of an entry (`services` of a `[[profile]]`): given the
+/// loader, the entry's name, the key and its value, returns whether it handled the key.
+type ExtraKey<'a> = dyn FnMut(&mut Loader, &str, &str, &Spanned<DeValue<'_>>) -> bool + 'a;
+
 /// Where a key's value came from, so later problems can point at it.
 #[derive(Clone, Debug)]
 struct Origin {
@@ -481,14 +485,14 @@ impl Loader {
         self.problem(source, line, Some(path.into()), message);
     }
 
-    fn read_entry<R: Record>(
+    fn read_entry<R>(
         &mut self,
         label: &str,
         text: &str,
         kind: &str,
         index: usize,
         item: &Spanned<DeValue<'_>>,
-        extra: &mut dyn FnMut(&mut Self, &str, &str, &Spanned<DeValue<'_>>) -> bool,
+        extra: &mut ExtraKey<'_>,
     ) -> Option<(R, String)>
     where
         R: Record + Blank,
