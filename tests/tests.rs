@@ -4,6 +4,7 @@
 mod util;
 
 mod cli;
+mod invariants;
 mod model_properties;
 mod reference_model;
 mod scenario_errors;
