@@ -13,10 +13,37 @@ use proptest::prelude::*;
 /// parameters spanning calm to collapsing teams.
 fn scenarios() -> impl Strategy<Value = Scenario> {
     (
-        (60u32..500, 0u32..60, 1u32..4, 1u32..6, 0.0f64..40.0, 0.0f64..0.9),
-        (0.0f64..0.2, 0.0f64..0.2, 0.0f64..0.3, 0.25f64..1.5, 0.0f64..1.0, 0.0f64..0.5),
-        (0u32..40, 0.0f64..20.0, 0.0f64..1.0, 0.0f64..1.0, 0.5f64..2.0, 0.0f64..1.0),
-        (1.0f64..60.0, 1.0f64..3.0, 0.1f64..1.0, 0.0f64..1.0, any::<u64>()),
+        (
+            60u32..500,
+            0u32..60,
+            1u32..4,
+            1u32..6,
+            0.0f64..40.0,
+            0.0f64..0.9,
+        ),
+        (
+            0.0f64..0.2,
+            0.0f64..0.2,
+            0.0f64..0.3,
+            0.25f64..1.5,
+            0.0f64..1.0,
+            0.0f64..0.5,
+        ),
+        (
+            0u32..40,
+            0.0f64..20.0,
+            0.0f64..1.0,
+            0.0f64..1.0,
+            0.5f64..2.0,
+            0.0f64..1.0,
+        ),
+        (
+            1.0f64..60.0,
+            1.0f64..3.0,
+            0.1f64..1.0,
+            0.0f64..1.0,
+            any::<u64>(),
+        ),
     )
         .prop_map(|(run, strain, policy, other)| {
             let (horizon, warmup, sites, lws, rate, amplitude) = run;
@@ -24,8 +51,14 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             let (cap, boundary, dropout, p_drop, intake, training) = policy;
             let (recruit_median, recruit_spread, ramp_start, p_exit, seed) = other;
             let mut s = Scenario::default();
-            let mut set = |path: &str, n: Number| s.set_path(path, n).unwrap_or_else(|e| panic!("{path}: {e}"));
-            set("run.horizon_days", Number::Int(i64::from(horizon + warmup + 1)));
+            let mut set = |path: &str, n: Number| {
+                s.set_path(path, n)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"))
+            };
+            set(
+                "run.horizon_days",
+                Number::Int(i64::from(horizon + warmup + 1)),
+            );
             set("run.warmup_days", Number::Int(i64::from(warmup)));
             set("run.sites", Number::Int(i64::from(sites)));
             set("run.seed", Number::Int((seed >> 2) as i64));
@@ -36,12 +69,21 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             set("strain.beta", Number::Float(beta));
             set("strain.gamma", Number::Float(gamma));
             set("strain.threshold_mean", Number::Float(threshold));
-            set("strain.base_turnover_per_year", Number::Float(turnover * 0.9));
+            set(
+                "strain.base_turnover_per_year",
+                Number::Float(turnover * 0.9),
+            );
             set("strain.p_exit_after_burnout", Number::Float(p_exit));
             set("workforce.overtime_max", Number::Float(overtime));
             set("workforce.ramp_start", Number::Float(ramp_start));
-            set("workforce.recruitment_median_days", Number::Float(recruit_median));
-            set("workforce.recruitment_p90_days", Number::Float(recruit_median * recruit_spread));
+            set(
+                "workforce.recruitment_median_days",
+                Number::Float(recruit_median),
+            );
+            set(
+                "workforce.recruitment_p90_days",
+                Number::Float(recruit_median * recruit_spread),
+            );
             set("policy.caseload_cap", Number::Int(i64::from(cap)));
             set("policy.max_holding_weeks", Number::Float(boundary));
             set("policy.queue_dropout_per_week", Number::Float(dropout));
