@@ -1,96 +1,40 @@
 //! Summary KPIs of one replication, defined exactly as MODEL.md §7: ratios of window
 //! totals over all sites (never averages of per-site values); `None` where undefined.
 
+use crate::catalogue::catalogue;
 use crate::engine::Replication;
 use crate::engine::record::Series;
 use crate::model::Model;
 
-/// Every KPI, in output column order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kpi {
-    BurnoutsPerPostYear,
-    ExitsPerPostYear,
-    VacancyFraction,
-    MeanStrain,
-    Referrals,
-    WaitMeanDays,
-    WaitP90Days,
-    DischargedConnected,
-    DischargedResolved,
-    ReturnedQueueDropout,
-    ReturnedBoundary,
-    ReturnedRupture,
-    ShareReturnedToGp,
-    RupturesPer100Referrals,
-    HeldPatientWeeks,
-    HeldPatientWeeksWaiting,
-    HeldPatientWeeksPreparing,
-    HeldPatientWeeksWitnessing,
-    EmotionalLoad,
-    PatientsPerLwYear,
-    Cost,
-    CostPerPatientDischarged,
-}
-
-pub const KPI_COUNT: usize = Kpi::CostPerPatientDischarged as usize + 1;
-
-pub const ALL_KPIS: [Kpi; KPI_COUNT] = {
-    use Kpi::*;
-    [
-        BurnoutsPerPostYear,
-        ExitsPerPostYear,
-        VacancyFraction,
-        MeanStrain,
-        Referrals,
-        WaitMeanDays,
-        WaitP90Days,
-        DischargedConnected,
-        DischargedResolved,
-        ReturnedQueueDropout,
-        ReturnedBoundary,
-        ReturnedRupture,
-        ShareReturnedToGp,
-        RupturesPer100Referrals,
-        HeldPatientWeeks,
-        HeldPatientWeeksWaiting,
-        HeldPatientWeeksPreparing,
-        HeldPatientWeeksWitnessing,
-        EmotionalLoad,
-        PatientsPerLwYear,
-        Cost,
-        CostPerPatientDischarged,
-    ]
-};
+catalogue!(
+    /// Every KPI, in output column order.
+    Kpi, ALL_KPIS, KPI_COUNT {
+        BurnoutsPerPostYear => "burnouts_per_post_year",
+        ExitsPerPostYear => "exits_per_post_year",
+        VacancyFraction => "vacancy_fraction",
+        MeanStrain => "mean_strain",
+        Referrals => "referrals",
+        WaitMeanDays => "wait_mean_days",
+        WaitP90Days => "wait_p90_days",
+        DischargedConnected => "discharged_connected",
+        DischargedResolved => "discharged_resolved",
+        ReturnedQueueDropout => "returned_queue_dropout",
+        ReturnedBoundary => "returned_boundary",
+        ReturnedRupture => "returned_rupture",
+        ShareReturnedToGp => "share_returned_to_gp",
+        RupturesPer100Referrals => "ruptures_per_100_referrals",
+        HeldPatientWeeks => "held_patient_weeks",
+        HeldPatientWeeksWaiting => "held_patient_weeks_waiting",
+        HeldPatientWeeksPreparing => "held_patient_weeks_preparing",
+        HeldPatientWeeksWitnessing => "held_patient_weeks_witnessing",
+        EmotionalLoad => "emotional_load",
+        PatientsPerLwYear => "patients_per_lw_year",
+        Cost => "cost",
+        CostPerPatientDischarged => "cost_per_patient_discharged",
+    }
+);
 
 impl Kpi {
-    pub fn name(self) -> &'static str {
-        use Kpi::*;
-        match self {
-            BurnoutsPerPostYear => "burnouts_per_post_year",
-            ExitsPerPostYear => "exits_per_post_year",
-            VacancyFraction => "vacancy_fraction",
-            MeanStrain => "mean_strain",
-            Referrals => "referrals",
-            WaitMeanDays => "wait_mean_days",
-            WaitP90Days => "wait_p90_days",
-            DischargedConnected => "discharged_connected",
-            DischargedResolved => "discharged_resolved",
-            ReturnedQueueDropout => "returned_queue_dropout",
-            ReturnedBoundary => "returned_boundary",
-            ReturnedRupture => "returned_rupture",
-            ShareReturnedToGp => "share_returned_to_gp",
-            RupturesPer100Referrals => "ruptures_per_100_referrals",
-            HeldPatientWeeks => "held_patient_weeks",
-            HeldPatientWeeksWaiting => "held_patient_weeks_waiting",
-            HeldPatientWeeksPreparing => "held_patient_weeks_preparing",
-            HeldPatientWeeksWitnessing => "held_patient_weeks_witnessing",
-            EmotionalLoad => "emotional_load",
-            PatientsPerLwYear => "patients_per_lw_year",
-            Cost => "cost",
-            CostPerPatientDischarged => "cost_per_patient_discharged",
-        }
-    }
-
     /// A short human description with the unit, for tables and reports.
     pub fn label(self) -> &'static str {
         use Kpi::*;

@@ -5,38 +5,40 @@
 //! are plain element-wise sums (with a max for `strain_max`), and the time-series
 //! writer gets its column names from the same table.
 
-/// Every recorded quantity. How a week aggregates it is given by [`Series::aggregate`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(usize)]
-pub enum Series {
-    LwActive,
-    LwSickLeave,
-    LwVacant,
-    StrainMean,
-    StrainMax,
-    Queued,
-    Connecting,
-    Holding,
-    HoldingWaiting,
-    HoldingPreparing,
-    HoldingWitnessing,
-    CaseloadMean,
-    DeliveredHours,
-    OvertimeHours,
-    UnmetHours,
-    EmotionalLoad,
-    Arrivals,
-    DischargedConnected,
-    DischargedResolved,
-    ReturnedQueueDropout,
-    ReturnedBoundary,
-    ReturnedRupture,
-    ReturnedAfterAssignment,
-    Ruptures,
-    Burnouts,
-    Exits,
-    Hires,
-}
+use crate::catalogue::catalogue;
+
+catalogue!(
+    /// Every recorded quantity. How a week aggregates it is given by [`Series::aggregate`].
+    Series, ALL_SERIES, SERIES_COUNT {
+        LwActive => "lw_active",
+        LwSickLeave => "lw_sick_leave",
+        LwVacant => "lw_vacant",
+        StrainMean => "strain_mean",
+        StrainMax => "strain_max",
+        Queued => "queued",
+        Connecting => "connecting",
+        Holding => "holding",
+        HoldingWaiting => "holding_waiting",
+        HoldingPreparing => "holding_preparing",
+        HoldingWitnessing => "holding_witnessing",
+        CaseloadMean => "caseload_mean",
+        DeliveredHours => "delivered_hours",
+        OvertimeHours => "overtime_hours",
+        UnmetHours => "unmet_hours",
+        EmotionalLoad => "emotional_load",
+        Arrivals => "arrivals",
+        DischargedConnected => "discharged_connected",
+        DischargedResolved => "discharged_resolved",
+        ReturnedQueueDropout => "returned_queue_dropout",
+        ReturnedBoundary => "returned_boundary",
+        ReturnedRupture => "returned_rupture",
+        ReturnedAfterAssignment => "returned_after_assignment",
+        Ruptures => "ruptures",
+        Burnouts => "burnouts",
+        Exits => "exits",
+        Hires => "hires",
+    }
+);
 
 /// How a series aggregates over the days of a week (or over sites).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,77 +54,7 @@ pub enum Aggregate {
     Max,
 }
 
-pub const SERIES_COUNT: usize = Series::Hires as usize + 1;
-
-/// All series in column order.
-pub const ALL_SERIES: [Series; SERIES_COUNT] = {
-    use Series::*;
-    [
-        LwActive,
-        LwSickLeave,
-        LwVacant,
-        StrainMean,
-        StrainMax,
-        Queued,
-        Connecting,
-        Holding,
-        HoldingWaiting,
-        HoldingPreparing,
-        HoldingWitnessing,
-        CaseloadMean,
-        DeliveredHours,
-        OvertimeHours,
-        UnmetHours,
-        EmotionalLoad,
-        Arrivals,
-        DischargedConnected,
-        DischargedResolved,
-        ReturnedQueueDropout,
-        ReturnedBoundary,
-        ReturnedRupture,
-        ReturnedAfterAssignment,
-        Ruptures,
-        Burnouts,
-        Exits,
-        Hires,
-    ]
-};
-
 impl Series {
-    /// Column name in `timeseries.csv`.
-    pub fn name(self) -> &'static str {
-        use Series::*;
-        match self {
-            LwActive => "lw_active",
-            LwSickLeave => "lw_sick_leave",
-            LwVacant => "lw_vacant",
-            StrainMean => "strain_mean",
-            StrainMax => "strain_max",
-            Queued => "queued",
-            Connecting => "connecting",
-            Holding => "holding",
-            HoldingWaiting => "holding_waiting",
-            HoldingPreparing => "holding_preparing",
-            HoldingWitnessing => "holding_witnessing",
-            CaseloadMean => "caseload_mean",
-            DeliveredHours => "delivered_hours",
-            OvertimeHours => "overtime_hours",
-            UnmetHours => "unmet_hours",
-            EmotionalLoad => "emotional_load",
-            Arrivals => "arrivals",
-            DischargedConnected => "discharged_connected",
-            DischargedResolved => "discharged_resolved",
-            ReturnedQueueDropout => "returned_queue_dropout",
-            ReturnedBoundary => "returned_boundary",
-            ReturnedRupture => "returned_rupture",
-            ReturnedAfterAssignment => "returned_after_assignment",
-            Ruptures => "ruptures",
-            Burnouts => "burnouts",
-            Exits => "exits",
-            Hires => "hires",
-        }
-    }
-
     pub fn aggregate(self) -> Aggregate {
         use Series::*;
         match self {
