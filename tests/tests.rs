@@ -6,5 +6,6 @@ mod util;
 mod cli;
 mod invariants;
 mod model_properties;
+mod reference_agreement;
 mod reference_model;
 mod scenario_errors;
