@@ -89,6 +89,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     files.push("manifest.json");
     let manifest = json!({
+        "name": name,
         "holdsim_version": env!("CARGO_PKG_VERSION"),
         "command": std::env::args().collect::<Vec<_>>(),
         "scenario_file": path.display().to_string(),

@@ -12,6 +12,7 @@ pub mod kpi;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod results;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
