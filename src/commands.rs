@@ -41,13 +41,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let scenario = load(&args.scenario, &extra)?;
     let path = &args.scenario.scenario;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
-        PathBuf::from("results").join(stem)
-    });
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&name));
     let staging = Staging::begin(&out, args.force)?;
     let threads = args
         .threads
