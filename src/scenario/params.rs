@@ -29,7 +29,7 @@ section!(
         link_workers: u32 = 3, AtLeast(1.0), "posts/site", "~2,800–3,300 LWs (NHS workforce data 2023–24) over ~1,250 PCNs ≈ 2.5";
         hours_per_week: f64 = 37.5, Above(0.0), "hours/week", "Agenda for Change full time";
         patient_facing_fraction: f64 = 0.7, UnitOpenLow, "fraction", "share of hours available for patient contact (assumption)";
-        session_hours: f64 = 0.6, Above(0.0), "hours/week", "hours per connecting contact including notes (assumption)";
+        session_hours: f64 = 0.6, Above(0.0), "hours/contact", "hours per connecting contact including notes; a Connecting patient has one contact a week (assumption)";
         overtime_max: f64 = 0.2, AtLeast(0.0), "fraction of capacity", "unpaid extra work an LW will do under pressure (assumption)";
         onboarding_days: f64 = 90.0, Above(0.0), "days", "days for a new hire to reach full capacity (assumption)";
         ramp_start: f64 = 0.5, UnitOpenLow, "fraction", "capacity fraction of a new hire on day 0 (assumption)";
