@@ -22,8 +22,18 @@ pub struct Cli {
 pub enum Command {
     /// Run Monte Carlo replications of a scenario and write KPIs with confidence intervals.
     Run(RunArgs),
+    /// Compare scenarios on common random numbers: paired differences with CIs, plots, report.html.
+    Compare(CompareArgs),
+    /// Run every point of an experiment's design (grid, Latin hypercube, random, table); resumable.
+    Sweep(SweepArgs),
+    /// Morris or Sobol' sensitivity analysis of KPIs over parameter ranges ([sensitivity] experiment).
+    Sensitivity(SweepArgs),
     /// Validate a scenario and print it with every default filled in.
     Check(CheckArgs),
+    /// Redraw the plots (SVG and PNG) of a results folder without rerunning.
+    Plot(ResultsArgs),
+    /// Rebuild report.html (and its plots) of a results folder without rerunning.
+    Report(ResultsArgs),
 }
 
 /// Options shared by commands that read a scenario.
@@ -69,4 +79,67 @@ pub struct RunArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML), two or more.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// The scenario the others are compared with (one of the files given; default: the first).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Replications per scenario (default: the baseline's `run.replications`).
+    #[arg(short = 'n', long)]
+    pub replications: Option<u32>,
+    /// Base seed for every scenario (default: the baseline's `run.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a parameter in every scenario, e.g. `--set run.sites=2` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: results/compare-<A>-vs-<B>…).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Give each scenario its own random streams instead of common random numbers (to see
+    /// what common random numbers buy: wider CIs of differences).
+    #[arg(long)]
+    pub independent_streams: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResultsArgs {
+    /// A results folder written by `holdsim run` or `holdsim compare`.
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Experiment file (TOML with `base = "scenario.toml"` and a [design] table).
+    pub experiment: PathBuf,
+    /// Output folder (default: results/<experiment file stem>). Rerunning the same
+    /// command resumes an interrupted sweep there.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Discard whatever the output folder holds and start again.
+    #[arg(long)]
+    pub force: bool,
+    /// Override a parameter of the base scenario, e.g. `--set run.sites=2` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -271,3 +271,216 @@ fn bundled_scenarios_are_valid_and_explain_themselves() {
         (30, 12.0, 0.2, 2.0)
     );
 }
+
+fn compare_args<'a>(extra: &[&'a str]) -> Vec<String> {
+    let mut args: Vec<String> = vec!["compare".into()];
+    args.extend(["baseline.toml", "supported.toml"].map(scenario_path));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn compare_writes_table_csv_plots_report_and_scenario_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = holdsim(dir.path())
+        .args(compare_args(&["-n", "5", "--quiet", "--out", "cmp"]))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("supported vs baseline"), "{stdout}");
+    assert!(stdout.contains("difference [95% CI]"));
+    let cmp = dir.path().join("cmp");
+    for f in [
+        "compare.csv",
+        "compare.json",
+        "report.html",
+        "scenarios/baseline/replications.csv",
+        "scenarios/supported/timeseries.csv",
+    ] {
+        assert!(cmp.join(f).exists(), "missing {f}");
+    }
+    let svgs = fs::read_dir(cmp.join("plots"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg")
+        })
+        .count();
+    let pngs = fs::read_dir(cmp.join("plots"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert!(svgs >= 5 && svgs == pngs, "{svgs} SVGs, {pngs} PNGs");
+
+    let csv = fs::read_to_string(cmp.join("compare.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero"
+    );
+    assert_eq!(csv.lines().count(), 1 + 2 * holdsim::kpi::KPI_COUNT);
+    // Common random numbers: identical referrals, so a difference of exactly 0.
+    let referrals = csv
+        .lines()
+        .find(|l| l.starts_with("supported,referrals,"))
+        .unwrap();
+    let cells: Vec<&str> = referrals.split(',').collect();
+    assert_eq!(&cells[6..9], &["0", "0", "0"], "{referrals}");
+    assert_eq!(cells[12], "false");
+
+    // Each scenario folder equals a plain `run` of that scenario with the same seed.
+    let run = holdsim(dir.path())
+        .args([
+            "run",
+            &scenario_path("supported.toml"),
+            "-n",
+            "5",
+            "--quiet",
+            "--out",
+            "single",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert_eq!(
+        fs::read(cmp.join("scenarios/supported/replications.csv")).unwrap(),
+        fs::read(dir.path().join("single/replications.csv")).unwrap()
+    );
+
+    // Plots and the report are regenerated from the files alone.
+    fs::remove_dir_all(cmp.join("plots")).unwrap();
+    fs::remove_file(cmp.join("report.html")).unwrap();
+    assert!(
+        holdsim(dir.path())
+            .args(["plot", "cmp"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(cmp.join("plots").exists());
+    assert!(
+        holdsim(dir.path())
+            .args(["report", "cmp"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(
+        fs::read_to_string(cmp.join("report.html"))
+            .unwrap()
+            .contains("supported compared with baseline")
+    );
+    // A single run's folder gets plots and a report too.
+    assert!(
+        holdsim(dir.path())
+            .args(["report", "single"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(dir.path().join("single/report.html").exists());
+}
+
+#[test]
+fn compare_refuses_mismatched_windows_and_unknown_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("short.toml"), "[run]\nhorizon_days = 900\n").unwrap();
+    let mut args = compare_args(&["-n", "2", "--quiet"]);
+    args.push("short.toml".into());
+    let out = holdsim(dir.path()).args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("horizon 1825 days") && err.contains("horizon 900 days"),
+        "{err}"
+    );
+    assert!(!dir.path().join("results").exists(), "nothing written");
+
+    let out = holdsim(dir.path())
+        .args(compare_args(&["--baseline", "pressured.toml", "--quiet"]))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--baseline pressured.toml is not one of the scenarios given")
+    );
+
+    let out = holdsim(dir.path())
+        .args(["compare", &scenario_path("baseline.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "one scenario is a usage error");
+}
+
+#[test]
+fn compare_baseline_flag_reorders_and_independent_streams_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let supported = scenario_path("supported.toml");
+    let out = holdsim(dir.path())
+        .args(compare_args(&[
+            "-n",
+            "3",
+            "--quiet",
+            "--out",
+            "a",
+            "--baseline",
+            &supported,
+        ]))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("a/compare.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["baseline"], "supported");
+    assert_eq!(m["scenarios"][0]["name"], "supported");
+    let csv = fs::read_to_string(dir.path().join("a/compare.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("baseline,referrals,") && l.split(',').nth(6) == Some("0"))
+    );
+
+    let out = holdsim(dir.path())
+        .args(compare_args(&[
+            "-n",
+            "3",
+            "--quiet",
+            "--out",
+            "b",
+            "--independent-streams",
+        ]))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = fs::read_to_string(dir.path().join("b/compare.csv")).unwrap();
+    let referrals = csv
+        .lines()
+        .find(|l| l.starts_with("supported,referrals,"))
+        .unwrap();
+    assert_ne!(
+        referrals.split(',').nth(6),
+        Some("0"),
+        "independent streams see different referrals"
+    );
+}

@@ -4,8 +4,11 @@
 mod util;
 
 mod cli;
+mod comparison;
 mod invariants;
 mod model_properties;
 mod reference_agreement;
 mod reference_model;
+mod report_browser;
 mod scenario_errors;
+mod sweep;

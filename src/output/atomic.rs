@@ -45,9 +45,18 @@ impl Staging {
         })
     }
 
-    /// Writes one file into the staging folder.
+    /// The staging folder itself (for readers of what was written so far).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Writes one file into the staging folder; `name` may contain subfolders.
     pub fn write(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.staging.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
         fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
     }
 

@@ -107,3 +107,79 @@ pub fn timeseries_by_site_csv(outcomes: &[Outcome]) -> String {
     }
     out
 }
+
+/// A text field for CSV, quoted when it needs to be.
+fn text_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `compare.csv`: one row per (scenario, KPI): the scenario's mean and CI, and its
+/// paired difference from the baseline with CI, relative change with CI, and whether
+/// the difference's CI excludes zero. Baseline rows leave the difference columns empty.
+pub fn compare_csv(rows: &[crate::compare::Row]) -> String {
+    let mut out = String::from(
+        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero\n",
+    );
+    for r in rows {
+        let (n, mean, lo, hi) = match r.summary {
+            Some(s) => (
+                s.n.to_string(),
+                Some(s.mean),
+                Some(s.ci_low),
+                Some(s.ci_high),
+            ),
+            None => ("0".into(), None, None, None),
+        };
+        let (diff, dlo, dhi, rel, rlo, rhi, sig) = match r.difference {
+            Some(d) => {
+                let (rel, rlo, rhi) = match d.relative {
+                    Ok((a, b, c)) => (Some(a), Some(b), Some(c)),
+                    Err(_) => (None, None, None),
+                };
+                (
+                    Some(d.mean),
+                    Some(d.ci_low),
+                    Some(d.ci_high),
+                    rel,
+                    rlo,
+                    rhi,
+                    d.significant().to_string(),
+                )
+            }
+            None => (None, None, None, None, None, None, String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{},{},{n},{},{},{},{},{},{},{},{},{},{sig}",
+            text_field(&r.scenario),
+            r.kpi.name(),
+            field(mean),
+            field(lo),
+            field(hi),
+            field(diff),
+            field(dlo),
+            field(dhi),
+            field(rel),
+            field(rlo),
+            field(rhi)
+        );
+    }
+    out
+}
+
+/// Per-KPI summaries from a results folder's `replications.csv`.
+pub fn summaries_of(run: &crate::results::RunResults) -> Vec<(Kpi, Option<Summary>)> {
+    ALL_KPIS
+        .iter()
+        .map(|&k| {
+            (
+                k,
+                Summary::of(run.replications.column(k.name()).unwrap_or_default()),
+            )
+        })
+        .collect()
+}

@@ -75,6 +75,82 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
     out
 }
 
+/// One table per compared scenario: baseline mean, scenario mean, paired difference
+/// with its 95% CI and relative change; `*` marks a CI that excludes zero.
+pub fn comparison_table(rows: &[crate::compare::Row], names: &[String]) -> String {
+    let mut out = String::new();
+    let Some(baseline) = names.first() else {
+        return out;
+    };
+    for name in &names[1..] {
+        let _ = writeln!(
+            out,
+            "{name} vs {baseline} (paired by replication; * = 95% CI of the difference excludes 0)"
+        );
+        let _ = writeln!(
+            out,
+            "{:<40} {:>11} {:>11}  {:<32} {:<22}",
+            "KPI",
+            baseline_short(baseline),
+            baseline_short(name),
+            "difference [95% CI]",
+            "relative [95% CI]"
+        );
+        let _ = writeln!(out, "{}", "─".repeat(122));
+        for row in rows.iter().filter(|r| &r.scenario == name) {
+            let base = rows
+                .iter()
+                .find(|r| &r.scenario == baseline && r.kpi == row.kpi)
+                .and_then(|r| r.summary);
+            let mean =
+                |s: Option<crate::stats::Summary>| s.map_or("–".into(), |s| readable(s.mean));
+            let (diff, rel) = match row.difference {
+                Some(d) if d.n > 1 => (
+                    format!(
+                        "{}{} [{}, {}]{}",
+                        if d.mean > 0.0 { "+" } else { "" },
+                        readable(d.mean),
+                        readable(d.ci_low),
+                        readable(d.ci_high),
+                        if d.significant() { " *" } else { "" }
+                    ),
+                    match d.relative {
+                        Ok((r, lo, hi)) => format!(
+                            "{:+.1}% [{:+.1}, {:+.1}]",
+                            100.0 * r,
+                            100.0 * lo,
+                            100.0 * hi
+                        ),
+                        Err(crate::compare::RelativeUndefined::BaselineZero) => "baseline 0".into(),
+                        Err(_) => "–".into(),
+                    },
+                ),
+                _ => ("–".into(), "–".into()),
+            };
+            let _ = writeln!(
+                out,
+                "{:<40} {:>11} {:>11}  {:<32} {:<22}",
+                row.kpi.label(),
+                mean(base),
+                mean(row.summary),
+                diff,
+                rel
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A column header no wider than its column.
+fn baseline_short(name: &str) -> String {
+    if name.chars().count() <= 11 {
+        name.to_string()
+    } else {
+        format!("{}…", name.chars().take(10).collect::<String>())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::readable;

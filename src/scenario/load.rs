@@ -27,7 +27,13 @@ struct Origin {
 struct Loader {
     problems: Vec<Problem>,
     origins: BTreeMap<String, Origin>,
+    /// Whether the file being applied may hold experiment tables (the top file of
+    /// an experiment, read by [`load_experiment_scenario`]).
+    experiment_tables_allowed: bool,
 }
+
+/// Top-level tables that belong to experiment files (`holdsim sweep`), not scenarios.
+pub const EXPERIMENT_TABLES: [&str; 4] = ["experiment", "design", "adaptive", "sensitivity"];
 
 /// How deep `base` chains may go before we call it a mistake.
 const MAX_BASE_DEPTH: usize = 16;
@@ -35,15 +41,36 @@ const MAX_BASE_DEPTH: usize = 16;
 /// Loads a scenario file, its `base` chain and `overrides` (`path=value` strings, as
 /// given to `--set`), then validates the result.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    load_chain(path, overrides, false)
+}
+
+/// Loads the scenario an experiment file describes: its `base` chain and any scenario
+/// keys it sets, ignoring its experiment tables (`[experiment]`, `[design]`, …), which
+/// [`crate::experiment`] reads.
+pub fn load_experiment_scenario(
+    path: &Path,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    load_chain(path, overrides, true)
+}
+
+fn load_chain(
+    path: &Path,
+    overrides: &[String],
+    experiment: bool,
+) -> Result<Scenario, ScenarioError> {
     let mut loader = Loader {
         problems: Vec::new(),
         origins: BTreeMap::new(),
+        experiment_tables_allowed: false,
     };
     let mut chain = Vec::new();
     loader.read_chain(path, &mut chain);
     let mut scenario = Scenario::default();
     if loader.problems.is_empty() {
-        for (label, text) in chain.iter().rev() {
+        let top = chain.len().saturating_sub(1);
+        for (i, (label, text)) in chain.iter().rev().enumerate() {
+            loader.experiment_tables_allowed = experiment && i == top;
             loader.apply_text(&mut scenario, label, text);
         }
     }
@@ -55,6 +82,7 @@ pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<Scenari
     let mut loader = Loader {
         problems: Vec::new(),
         origins: BTreeMap::new(),
+        experiment_tables_allowed: false,
     };
     let mut scenario = Scenario::default();
     if let Ok(table) = DeTable::parse(text)
@@ -318,6 +346,16 @@ impl Loader {
             let line = at(name.span());
             match (name_str, value.get_ref()) {
                 ("base", _) => {}
+                (table, _) if EXPERIMENT_TABLES.contains(&table) => {
+                    if !self.experiment_tables_allowed {
+                        self.problem(
+                            label,
+                            line,
+                            Some(table.into()),
+                            format!("[{table}] belongs in an experiment file, so this is one: run it with `holdsim sweep {label}` (a scenario for `holdsim run` has no experiment tables)"),
+                        );
+                    }
+                }
                 ("profile", DeValue::Array(items)) => {
                     self.forget_prefix("profile.");
                     let mut profiles = Vec::new();

@@ -15,7 +15,7 @@ mod validate;
 
 use std::fmt;
 
-pub use load::{load, load_str};
+pub use load::{EXPERIMENT_TABLES, load, load_experiment_scenario, load_str};
 pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
 pub use registry::{Number, Record, SetError, Spec};
 

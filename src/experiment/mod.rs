@@ -1,0 +1,283 @@
+//! Experiment files: a base scenario plus a design of experiments (`holdsim sweep`).
+//!
+//! An experiment file names its scenario with `base = "…"`, may set scenario keys
+//! itself, and adds tables a scenario never has: `[experiment]` (replications, seed,
+//! streams), `[design]` (grid, Latin hypercube, random or an explicit table of points,
+//! varying any scenario key by its dotted path), and optionally `[adaptive]`. Every
+//! path and every value is checked before anything runs; a point whose *combination*
+//! of values is invalid is recorded with its error when the sweep reaches it.
+
+pub mod design;
+pub mod sensitivity;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::kpi::Kpi;
+use crate::scenario::{self, Number, Scenario};
+
+pub use design::{Factor, Point};
+
+/// `[experiment]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsTable {
+    name: Option<String>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    common_random_numbers: Option<bool>,
+}
+
+/// `[design]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignTable {
+    method: design::Method,
+    points: Option<usize>,
+    seed: Option<u64>,
+    file: Option<String>,
+    #[serde(default)]
+    factor: Vec<design::FactorTable>,
+}
+
+/// `[adaptive]`: replications until the CI is tight enough (or a maximum).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdaptiveTable {
+    target_relative_half_width: f64,
+    kpis: Vec<String>,
+    max_replications: u32,
+    batch: Option<u32>,
+}
+
+/// The whole file as TOML sees it. Scenario sections are taken as opaque here: the
+/// scenario loader checks them, with lines.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    base: Option<String>,
+    experiment: Option<SettingsTable>,
+    design: Option<DesignTable>,
+    adaptive: Option<AdaptiveTable>,
+    sensitivity: Option<sensitivity::SensitivityTable>,
+    run: Option<toml::Value>,
+    referrals: Option<toml::Value>,
+    workforce: Option<toml::Value>,
+    strain: Option<toml::Value>,
+    support: Option<toml::Value>,
+    policy: Option<toml::Value>,
+    cost: Option<toml::Value>,
+    profile: Option<toml::Value>,
+    service: Option<toml::Value>,
+}
+
+/// The replications algorithm (Hoad, Robinson & Davies 2010): run replications in
+/// batches until the 95% CI half-width of every listed KPI is within
+/// `target_relative_half_width` of its mean, or `max_replications` is reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adaptive {
+    pub target_relative_half_width: f64,
+    pub kpis: Vec<Kpi>,
+    pub max_replications: u32,
+    /// Replications added per round after the first `replications`.
+    pub batch: u32,
+}
+
+/// A loaded, checked experiment.
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub path: PathBuf,
+    pub name: String,
+    /// The scenario every point starts from.
+    pub scenario: Scenario,
+    /// Replications per point (the first round, with `[adaptive]`).
+    pub replications: u32,
+    pub seed: u64,
+    /// Common random numbers across points (the default), else independent streams.
+    pub common_random_numbers: bool,
+    pub factors: Vec<Factor>,
+    pub points: Vec<Point>,
+    pub adaptive: Option<Adaptive>,
+    /// The sensitivity analysis whose design this is (`holdsim sensitivity`).
+    pub sensitivity: Option<sensitivity::Sensitivity>,
+    /// The design method's name, for manifests.
+    pub method: &'static str,
+}
+
+impl Experiment {
+    /// Reads and checks an experiment file; `overrides` are `--set` strings applied to
+    /// the base scenario.
+    pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Experiment> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read experiment file `{}`", path.display()))?;
+        let file: ExperimentFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        if file.design.is_none() && file.sensitivity.is_none() {
+            bail!(
+                "{} has no [design] or [sensitivity] table, so it is a scenario, not an experiment: run it with `holdsim run {}`; an experiment names its scenario with `base = \"…\"` and adds [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`)",
+                path.display(),
+                path.display()
+            );
+        }
+        if file.design.is_some() && file.sensitivity.is_some() {
+            bail!(
+                "{}: give either [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`), not both",
+                path.display()
+            );
+        }
+        if file.base.is_none() {
+            bail!(
+                "{}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)",
+                path.display()
+            );
+        }
+        let _ = (
+            &file.run,
+            &file.referrals,
+            &file.workforce,
+            &file.strain,
+            &file.support,
+            &file.policy,
+            &file.cost,
+            &file.profile,
+            &file.service,
+        );
+        let scenario = scenario::load_experiment_scenario(path, overrides)?;
+        let settings = file.experiment.unwrap_or_default();
+        let replications = settings.replications.unwrap_or(scenario.run.replications);
+        if replications == 0 {
+            bail!(
+                "{}: [experiment] replications must be at least 1",
+                path.display()
+            );
+        }
+        let seed = settings.seed.unwrap_or(scenario.run.seed);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let (factors, points, method, sensitivity) = match (file.design, file.sensitivity) {
+            (Some(d), _) => {
+                let (f, p, m) = design::build(
+                    &scenario,
+                    d.method,
+                    d.points,
+                    d.seed,
+                    d.file.as_deref(),
+                    d.factor,
+                    dir,
+                )
+                .map_err(|e| anyhow::anyhow!("{}: [design]: {e}", path.display()))?;
+                (f, p, m, None)
+            }
+            (None, Some(t)) => {
+                let (f, p, spec) = sensitivity::build(&scenario, t)
+                    .map_err(|e| anyhow::anyhow!("{}: [sensitivity]: {e}", path.display()))?;
+                let method = spec.method_name();
+                (f, p, method, Some(spec))
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        let adaptive = match file.adaptive {
+            None => None,
+            Some(a) => Some(
+                check_adaptive(a, replications)
+                    .map_err(|e| anyhow::anyhow!("{}: [adaptive]: {e}", path.display()))?,
+            ),
+        };
+        let name = settings.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Ok(Experiment {
+            path: path.to_path_buf(),
+            name,
+            scenario,
+            replications,
+            seed,
+            common_random_numbers: settings.common_random_numbers.unwrap_or(true),
+            factors,
+            points,
+            adaptive,
+            sensitivity,
+            method,
+        })
+    }
+
+    /// The scenario of one point, or why that combination is invalid.
+    pub fn scenario_at(&self, point: &Point) -> Result<Scenario, String> {
+        let mut s = self.scenario.clone();
+        for (factor, value) in self.factors.iter().zip(&point.values) {
+            s.set_path(&factor.path, *value)
+                .map_err(|e| format!("{} = {value}: {e}", factor.path))?;
+        }
+        s.run.seed = self.seed;
+        let problems = s.validate();
+        if problems.is_empty() {
+            Ok(s)
+        } else {
+            Err(problems
+                .into_iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; "))
+        }
+    }
+
+    /// The seed a point runs with: the experiment's seed (common random numbers) or
+    /// one derived from the point index.
+    pub fn seed_of(&self, point: &Point) -> u64 {
+        if self.common_random_numbers {
+            self.seed
+        } else {
+            crate::rng::mix(self.seed ^ crate::rng::mix(point.index as u64 + 1))
+        }
+    }
+}
+
+fn check_adaptive(a: AdaptiveTable, replications: u32) -> Result<Adaptive, String> {
+    if !(a.target_relative_half_width.is_finite() && a.target_relative_half_width > 0.0) {
+        return Err(format!(
+            "target_relative_half_width must be a number > 0, found {}",
+            a.target_relative_half_width
+        ));
+    }
+    if a.kpis.is_empty() {
+        return Err("kpis must name at least one KPI".into());
+    }
+    let kpis = a
+        .kpis
+        .iter()
+        .map(|k| {
+            Kpi::from_name(k).ok_or_else(|| {
+                format!(
+                    "unknown KPI `{k}`; KPIs: {}",
+                    crate::kpi::ALL_KPIS.map(|k| k.name()).join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if a.max_replications < replications.max(2) {
+        return Err(format!(
+            "max_replications ({}) must be at least the first round's replications ({}) and at least 2",
+            a.max_replications, replications
+        ));
+    }
+    let batch = a.batch.unwrap_or(replications.clamp(1, 10));
+    if batch == 0 {
+        return Err("batch must be at least 1".into());
+    }
+    Ok(Adaptive {
+        target_relative_half_width: a.target_relative_half_width,
+        kpis,
+        max_replications: a.max_replications,
+        batch,
+    })
+}
+
+/// A value as the key's type wants it: integers for integer keys (rounded), floats otherwise.
+pub fn typed(base: &Scenario, path: &str, x: f64) -> Result<Number, String> {
+    match base.get_path(path).map_err(|e| format!("`{path}`: {e}"))? {
+        Number::Int(_) => Ok(Number::Int(x.round() as i64)),
+        Number::Float(_) => Ok(Number::Float(x)),
+    }
+}

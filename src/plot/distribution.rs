@@ -1,0 +1,241 @@
+//! The spread of one KPI across replications, one row per scenario: every
+//! replication as a dot (spread vertically so equal values stay visible, which
+//! matters for rare-event KPIs such as burnouts, 0 in most replications), a box for
+//! the middle 50%, the median, whiskers to the 5th and 95th percentiles, and the mean.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::kpis::{kpi_values, unit};
+use super::style::{
+    self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_label, tick_step,
+};
+use super::{Chart, Plot};
+use crate::kpi::Kpi;
+use crate::results::RunResults;
+use crate::stats::{Summary, percentile_sorted};
+
+/// One scenario's values of the KPI.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub name: String,
+    /// Defined values, in replication order.
+    pub values: Vec<f64>,
+    /// Replications in the run (defined or not).
+    pub total: usize,
+    pub summary: Option<Summary>,
+    /// 5th, 25th, 50th, 75th and 95th percentiles of the defined values.
+    pub quantiles: Option<[f64; 5]>,
+}
+
+/// The distribution figure's data.
+#[derive(Clone, Debug)]
+pub struct Distribution {
+    pub kpi: Kpi,
+    pub rows: Vec<Row>,
+}
+
+/// The distribution of `kpi` across each scenario's replications.
+pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
+    let rows: Vec<Row> = runs
+        .iter()
+        .map(|r| {
+            let all = kpi_values(r, kpi);
+            let values: Vec<f64> = all.iter().flatten().copied().collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let quantiles = (!sorted.is_empty())
+                .then(|| [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| percentile_sorted(&sorted, q)));
+            Row {
+                name: r.name.clone(),
+                total: r.replications.rows.len(),
+                summary: Summary::of(all),
+                values,
+                quantiles,
+            }
+        })
+        .collect();
+    let mut caption = format!(
+        "Distribution of {} across replications, by scenario. Each dot is one replication (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% (25th–75th percentile), the dark line is the median, whiskers reach the 5th and 95th percentiles, and the white diamond is the mean.",
+        kpi.label().to_lowercase()
+    );
+    let undefined: Vec<String> = rows
+        .iter()
+        .filter(|r| r.values.len() < r.total)
+        .map(|r| {
+            format!(
+                "{} in {} of {} replications",
+                r.name,
+                r.total - r.values.len(),
+                r.total
+            )
+        })
+        .collect();
+    if !undefined.is_empty() {
+        caption.push_str(&format!(
+            " The KPI is undefined (and left out) for {}.",
+            undefined.join(", ")
+        ));
+    }
+    let n = rows.len().max(1) as u32;
+    Plot {
+        stem: format!("distribution_{}", kpi.name()),
+        title: format!("{} across replications", kpi.label()),
+        subtitle: "Dots: replications · box: middle 50% · line: median · whiskers: 5th–95th percentile · ◆ mean".into(),
+        caption,
+        size: (style::WIDTH, (150 + 92 * n).max(360)),
+        chart: Chart::Distribution(Distribution { kpi, rows }),
+    }
+}
+
+/// Vertical offset in [-0.5, 0.5) for the `i`-th dot: a golden-ratio sequence
+/// starting on the centre line, so dots spread evenly and the figure is the same
+/// every time.
+fn jitter(i: usize) -> f64 {
+    (i as f64 * 0.618_033_988_749_895 + 0.5).fract() - 0.5
+}
+
+impl Distribution {
+    pub(super) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> DrawResult<DB> {
+        let u = unit(self.kpi);
+        let n = self.rows.len().max(1);
+        let area = area.margin(s.px(4.0), s.px(8.0), s.px(8.0), s.px(24.0));
+        let (lo, hi) = self
+            .rows
+            .iter()
+            .flat_map(|r| r.values.iter().copied())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+        let defined = lo.is_finite();
+        let (x0, x1) = style::pad_below(axis_range(lo, hi, 0.04, true), 0.015);
+        let x_ticks = 9;
+        let x_step = tick_step(x0, x1, x_ticks);
+
+        // Left label area: a colour key, the scenario name and its count.
+        let name_style = anchored(s.font(style::LEGEND), HPos::Left, VPos::Bottom);
+        let count_style = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
+        let counts: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| {
+                if r.values.len() == r.total {
+                    format!("n = {}", r.total)
+                } else {
+                    format!("n = {} of {}", r.values.len(), r.total)
+                }
+            })
+            .collect();
+        let (w, _) = area.dim_in_pixel();
+        let max_label = w as i32 / 3;
+        let key_w = s.px(30.0);
+        let label_w = self
+            .rows
+            .iter()
+            .zip(&counts)
+            .map(|(r, c)| {
+                style::text_width(&area, &r.name, &name_style).max(style::text_width(
+                    &area,
+                    c,
+                    &count_style,
+                ))
+            })
+            .max()
+            .unwrap_or(0)
+            .min(max_label);
+        let y_area = key_w + label_w + s.px(16.0);
+
+        let mut chart = ChartBuilder::on(&area)
+            .margin_top(s.px(6.0))
+            .x_label_area_size(s.px(54.0))
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(x0..x1, 0.0..n as f64)?;
+        let x_fmt = |v: &f64| tick_label(*v, x_step, u.factor, u.suffix);
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_labels(if defined { x_ticks } else { 0 })
+            .x_label_formatter(&x_fmt)
+            .x_desc(u.desc)
+            .label_style(s.font(style::TICK))
+            .axis_desc_style(s.font(style::LABEL))
+            .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(style::AXIS.stroke_width(s.upx(1.0).max(1)))
+            .set_all_tick_mark_size(s.px(4.0))
+            .draw()?;
+
+        let (plot_x0, _) = chart.backend_coord(&(x0, 0.0));
+        for (k, row) in self.rows.iter().enumerate() {
+            let c = colour(k);
+            let yc = n as f64 - k as f64 - 0.5;
+            let (_, py) = chart.backend_coord(&(x0, yc));
+            // Row label.
+            let left = plot_x0 - y_area + s.px(6.0);
+            let key_at = style::relative(&area, (left - s.px(6.0), py));
+            style::draw_key(&area, s, c, Key::Dot, key_at)?;
+            let name = style::fit_text(&area, &row.name, &name_style, label_w);
+            style::text_abs(
+                &area,
+                &name,
+                &name_style,
+                (left + key_w - s.px(4.0), py + s.px(1.0)),
+            )?;
+            style::text_abs(
+                &area,
+                &counts[k],
+                &count_style,
+                (left + key_w - s.px(4.0), py + s.px(4.0)),
+            )?;
+
+            let Some(q) = row.quantiles else {
+                let (px, _) = chart.backend_coord(&((x0 + x1) / 2.0, yc));
+                let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
+                style::text_abs(&area, "undefined in every replication", &st, (px, py))?;
+                continue;
+            };
+            let half_box = 0.3;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(q[1], yc - half_box), (q[3], yc + half_box)],
+                c.mix(0.13).filled(),
+            )))?;
+            let dot = s.upx(if row.values.len() > 300 { 2.5 } else { 3.5 });
+            let spread = 0.56;
+            chart.draw_series(row.values.iter().enumerate().map(|(i, v)| {
+                Circle::new((*v, yc + spread * jitter(i)), dot, c.mix(0.6).filled())
+            }))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(q[1], yc - half_box), (q[3], yc + half_box)],
+                s.line(c, 1.6),
+            )))?;
+            let whisker = s.line(style::TEXT.mix(0.75), 1.4);
+            let cap = 0.12;
+            for (from, to) in [(q[0], q[1]), (q[3], q[4])] {
+                chart.draw_series(LineSeries::new([(from, yc), (to, yc)], whisker))?;
+            }
+            for x in [q[0], q[4]] {
+                chart.draw_series(LineSeries::new([(x, yc - cap), (x, yc + cap)], whisker))?;
+            }
+            chart.draw_series(LineSeries::new(
+                [(q[2], yc - half_box), (q[2], yc + half_box)],
+                s.line(style::TEXT, 3.0),
+            ))?;
+            if let Some(m) = row.summary {
+                let (mx, my) = chart.backend_coord(&(m.mean, yc));
+                let r = s.px(7.0);
+                let diamond = [(mx, my - r), (mx + r, my), (mx, my + r), (mx - r, my)];
+                style::polygon_abs(&area, &diamond, WHITE.filled())?;
+                let mut outline = diamond.to_vec();
+                outline.push(diamond[0]);
+                style::path_abs(&area, &outline, s.line(style::TEXT, 1.6))?;
+            }
+        }
+        Ok(())
+    }
+}

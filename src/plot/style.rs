@@ -1,0 +1,494 @@
+//! The one look of every figure: the embedded DejaVu Sans (registered once with
+//! plotters, so PNGs need no system fonts and SVGs name "DejaVu Sans"), the Okabe–Ito
+//! colour-blind-safe palette, text sizes, a pixel scale (SVG at 1×, PNG at 2×), and the
+//! small layout helpers every figure shares: header, legend, notes, axis ranges and
+//! tick labels.
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontStyle, register_font};
+
+/// The font family every text element uses (and the one the HTML report embeds).
+pub const FAMILY: &str = "DejaVu Sans";
+
+/// Standard figure size in CSS pixels (the SVG's size; the PNG is [`PNG_SCALE`]× this).
+pub const WIDTH: u32 = 900;
+pub const HEIGHT: u32 = 500;
+/// PNGs are drawn at twice the SVG's pixel size so they stay sharp on slides.
+pub const PNG_SCALE: u32 = 2;
+
+/// Okabe–Ito: distinguishable under the common colour-vision deficiencies.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+    RGBColor(0x00, 0x00, 0x00), // black
+];
+
+/// Colour of the `i`-th scenario (the baseline is 0), the same in every figure.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+pub const TEXT: RGBColor = RGBColor(0x1a, 0x1a, 0x1a);
+pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub const GRID: RGBColor = RGBColor(0xe3, 0xe3, 0xe3);
+pub const AXIS: RGBColor = RGBColor(0x70, 0x70, 0x70);
+pub const WARMUP: RGBColor = RGBColor(0x9a, 0x9a, 0x9a);
+
+/// Text sizes in plotters units (its SVG writes `font-size` = size / 1.24, so a title
+/// of 27 is ~22 px and a label of 20 is ~16 px in the SVG).
+pub const TITLE: f64 = 27.0;
+pub const SUBTITLE: f64 = 17.5;
+pub const PANEL_TITLE: f64 = 19.0;
+pub const LABEL: f64 = 19.5;
+pub const TICK: f64 = 17.5;
+pub const LEGEND: f64 = 18.5;
+pub const NOTE: f64 = 16.5;
+
+/// Registers DejaVu Sans (regular and bold) with plotters, once per process. Also
+/// under "sans-serif", plotters' default family, so a text style left at its default
+/// still renders with the embedded font instead of failing.
+pub fn register_fonts() -> anyhow::Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        [FAMILY, "sans-serif"].iter().all(|family| {
+            register_font(family, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+                && register_font(family, FontStyle::Bold, dejavu::sans::bold()).is_ok()
+        })
+    });
+    anyhow::ensure!(ok, "the embedded DejaVu Sans font could not be loaded");
+    Ok(())
+}
+
+/// The pixel scale of one rendering: sizes are given in SVG pixels and multiplied.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale(pub f64);
+
+impl Scale {
+    pub const SVG: Scale = Scale(1.0);
+    pub const PNG: Scale = Scale(PNG_SCALE as f64);
+
+    pub fn px(self, v: f64) -> i32 {
+        (v * self.0).round() as i32
+    }
+
+    pub fn upx(self, v: f64) -> u32 {
+        (v * self.0).round().max(0.0) as u32
+    }
+
+    pub fn font(self, size: f64) -> TextStyle<'static> {
+        (FAMILY, size * self.0).into_font().color(&TEXT)
+    }
+
+    pub fn bold(self, size: f64) -> TextStyle<'static> {
+        (FAMILY, size * self.0, FontStyle::Bold)
+            .into_font()
+            .color(&TEXT)
+    }
+
+    pub fn muted(self, size: f64) -> TextStyle<'static> {
+        self.font(size).color(&MUTED)
+    }
+
+    /// A line style of `width` SVG pixels.
+    pub fn line(self, colour: impl Color, width: f64) -> ShapeStyle {
+        colour.stroke_width(self.upx(width).max(1))
+    }
+}
+
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Left-anchored, vertically centred text style.
+pub fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+    style.pos(Pos::new(h, v))
+}
+
+/// Draws text at an absolute backend coordinate on any area of the same backend.
+pub fn text_abs<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    abs: (i32, i32),
+) -> DrawResult<DB> {
+    let (xr, yr) = area.get_pixel_range();
+    area.draw_text(text, style, (abs.0 - xr.start, abs.1 - yr.start))
+}
+
+/// An absolute backend coordinate relative to `area`.
+pub fn relative<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, abs: (i32, i32)) -> (i32, i32) {
+    let (xr, yr) = area.get_pixel_range();
+    (abs.0 - xr.start, abs.1 - yr.start)
+}
+
+/// Draws a polyline given in absolute backend coordinates on `area`.
+pub fn path_abs<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+    style: ShapeStyle,
+) -> DrawResult<DB> {
+    let (xr, yr) = area.get_pixel_range();
+    let pts: Vec<(i32, i32)> = points
+        .iter()
+        .map(|(x, y)| (x - xr.start, y - yr.start))
+        .collect();
+    area.draw(&PathElement::new(pts, style))
+}
+
+/// Fills a polygon given in absolute backend coordinates on `area`.
+pub fn polygon_abs<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+    style: ShapeStyle,
+) -> DrawResult<DB> {
+    let (xr, yr) = area.get_pixel_range();
+    let pts: Vec<(i32, i32)> = points
+        .iter()
+        .map(|(x, y)| (x - xr.start, y - yr.start))
+        .collect();
+    area.draw(&Polygon::new(pts, style))
+}
+
+/// Text width in backend pixels (0 if the font cannot measure it).
+pub fn text_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> i32 {
+    area.estimate_text_size(text, style)
+        .map(|(w, _)| w as i32)
+        .unwrap_or(0)
+}
+
+/// Width of `text` at `size` in SVG pixels, measured outside any drawing (an
+/// estimate from the character count if the font is unavailable).
+pub fn measure(text: &str, size: f64) -> f64 {
+    let measured = register_fonts()
+        .ok()
+        .and_then(|()| (FAMILY, size).into_font().box_size(text).ok());
+    match measured {
+        Some((w, _)) => f64::from(w),
+        None => text.chars().count() as f64 * size * 0.55,
+    }
+}
+
+/// Shortens `text` with an ellipsis until it fits `max` pixels.
+pub fn fit_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max: i32,
+) -> String {
+    if text_width(area, text, style) <= max {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for keep in (1..chars.len()).rev() {
+        let t: String = chars[..keep].iter().collect::<String>() + "…";
+        if text_width(area, &t, style) <= max {
+            return t;
+        }
+    }
+    "…".into()
+}
+
+/// Fills the background and draws the title (bold) and a one-line subtitle; returns
+/// the area below them.
+pub fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: Scale,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (w, _) = root.dim_in_pixel();
+    let left = s.px(16.0);
+    let max = w as i32 - 2 * left;
+    let title_style = anchored(s.bold(TITLE), HPos::Left, VPos::Top);
+    let t = fit_text(root, title, &title_style, max);
+    root.draw_text(&t, &title_style, (left, s.px(10.0)))?;
+    let mut used = s.px(10.0 + TITLE * 1.05);
+    if !subtitle.is_empty() {
+        let sub_style = anchored(s.muted(SUBTITLE), HPos::Left, VPos::Top);
+        let t = fit_text(root, subtitle, &sub_style, max);
+        root.draw_text(&t, &sub_style, (left, used + s.px(2.0)))?;
+        used += s.px(4.0 + SUBTITLE * 1.1);
+    }
+    let (_, rest) = root.split_vertically(used + s.px(4.0));
+    Ok(rest)
+}
+
+/// One legend entry: a scenario's name and colour.
+pub struct Entry<'a> {
+    pub name: &'a str,
+    pub colour: RGBColor,
+}
+
+/// How a legend entry's key is drawn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A translucent band with the median line through it (fan charts).
+    Band,
+    /// A filled dot (point estimates, strips).
+    Dot,
+}
+
+fn entry_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    e: &Entry,
+    style: &TextStyle,
+) -> i32 {
+    s.px(34.0) + text_width(area, e.name, style) + s.px(22.0)
+}
+
+/// The rows a horizontal legend of these entries needs in an area this wide.
+fn legend_rows<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    entries: &[Entry],
+) -> Vec<Vec<usize>> {
+    let style = s.font(LEGEND);
+    let (w, _) = area.dim_in_pixel();
+    let max = w as i32 - s.px(32.0);
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut x = 0;
+    for (i, e) in entries.iter().enumerate() {
+        let ew = entry_width(area, s, e, &style);
+        if x + ew > max && !rows.last().is_some_and(Vec::is_empty) {
+            rows.push(Vec::new());
+            x = 0;
+        }
+        rows.last_mut().expect("at least one row").push(i);
+        x += ew;
+    }
+    rows
+}
+
+/// Draws a horizontal legend (wrapping onto more rows if needed) at the top of `area`
+/// and returns the area below it.
+pub fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    entries: &[Entry],
+    key: Key,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let rows = legend_rows(area, s, entries);
+    let row_h = s.px(LEGEND * 1.35);
+    let style = anchored(s.font(LEGEND), HPos::Left, VPos::Center);
+    for (r, row) in rows.iter().enumerate() {
+        let yc = row_h * r as i32 + row_h / 2;
+        let mut x = s.px(16.0);
+        for &i in row {
+            let e = &entries[i];
+            draw_key(area, s, e.colour, key, (x, yc))?;
+            area.draw_text(e.name, &style, (x + s.px(34.0), yc))?;
+            x += entry_width(area, s, e, &style);
+        }
+    }
+    let (_, rest) = area.split_vertically(row_h * rows.len() as i32 + s.px(4.0));
+    Ok(rest)
+}
+
+/// A legend key 26 px wide, vertically centred on `yc`, starting at `x`.
+pub fn draw_key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    c: RGBColor,
+    key: Key,
+    (x, yc): (i32, i32),
+) -> DrawResult<DB> {
+    match key {
+        Key::Band => {
+            let (h90, h50) = (s.px(8.0), s.px(4.0));
+            area.draw(&Rectangle::new(
+                [(x, yc - h90), (x + s.px(26.0), yc + h90)],
+                c.mix(BAND_90).filled(),
+            ))?;
+            area.draw(&Rectangle::new(
+                [(x, yc - h50), (x + s.px(26.0), yc + h50)],
+                c.mix(BAND_50).filled(),
+            ))?;
+            area.draw(&PathElement::new(
+                vec![(x, yc), (x + s.px(26.0), yc)],
+                s.line(c, 2.5),
+            ))
+        }
+        Key::Dot => area.draw(&Circle::new((x + s.px(13.0), yc), s.upx(6.0), c.filled())),
+    }
+}
+
+/// Opacity of the 90% and 50% bands (they overlay, so the 50% band shows both).
+pub const BAND_90: f64 = 0.16;
+pub const BAND_50: f64 = 0.24;
+
+/// A grey note centred in `area` (for "undefined" and "no data").
+pub fn centred_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    text: &str,
+) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let style = anchored(s.muted(NOTE), HPos::Center, VPos::Center);
+    let t = fit_text(area, text, &style, w as i32 - s.px(8.0));
+    area.draw_text(&t, &style, (w as i32 / 2, h as i32 / 2))
+}
+
+/// An axis range around `[lo, hi]` with `pad` (a fraction of the span) on each side,
+/// never empty, never NaN. With `floor_zero` a non-negative quantity's axis starts at
+/// zero when that no more than doubles the span, and never goes below zero.
+pub fn axis_range(lo: f64, hi: f64, pad: f64, floor_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() && lo <= hi {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    if hi - lo <= f64::EPSILON * hi.abs().max(lo.abs()).max(1e-300) {
+        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        if floor_zero && lo >= 0.0 {
+            return (0.0, (hi + d).max(hi * 1.1));
+        }
+        return (lo - d, hi + d);
+    }
+    let nonneg = lo >= 0.0;
+    if floor_zero && nonneg && lo <= hi - lo {
+        lo = 0.0;
+    }
+    let span = hi - lo;
+    hi += pad * span;
+    if !(floor_zero && nonneg && lo == 0.0) {
+        lo -= pad * span;
+        if floor_zero && nonneg {
+            lo = lo.max(0.0);
+        }
+    }
+    (lo, hi)
+}
+
+/// Extends a range downwards by `frac` of its span, so marks at its lower end (zeros,
+/// mostly) sit clear of the axis line; no tick appears below the old start as long as
+/// `frac` is well under a tick step.
+pub fn pad_below((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+    (lo - frac * (hi - lo), hi)
+}
+
+/// The tick step plotters will use for `max_ticks` ticks over `[lo, hi]`: the smallest
+/// 1, 2 or 5 × 10^k giving at most that many ticks.
+pub fn tick_step(lo: f64, hi: f64, max_ticks: usize) -> f64 {
+    let span = (hi - lo).abs();
+    if !span.is_finite() || span == 0.0 || max_ticks < 2 {
+        return 1.0;
+    }
+    let mut k = (span / max_ticks as f64).log10().floor() as i32 - 1;
+    loop {
+        for m in [1.0, 2.0, 5.0] {
+            let step = m * 10f64.powi(k);
+            if ((span / step).floor() as usize) < max_ticks {
+                return step;
+            }
+        }
+        k += 1;
+    }
+}
+
+/// Formats a tick value with as many decimals as the step needs (times `factor`, for
+/// shares shown as percentages, with `suffix`), with thousands separators.
+pub fn tick_label(v: f64, step: f64, factor: f64, suffix: &str) -> String {
+    let step = step * factor;
+    let decimals = if step >= 1.0 || step <= 0.0 || !step.is_finite() {
+        0
+    } else {
+        (-step.log10().floor()) as usize + usize::from(step_first_digit_is_not_one_two_five(step))
+    };
+    let v = v * factor;
+    let v = if v.abs() < step.abs() * 1e-9 { 0.0 } else { v };
+    let text = format!("{v:.decimals$}");
+    format!("{}{suffix}", group_thousands(&text))
+}
+
+/// Steps are 1, 2 or 5 × 10^k, so this is false for every step plotters uses; a
+/// guard for hand-picked steps such as 0.25.
+fn step_first_digit_is_not_one_two_five(step: f64) -> bool {
+    let m = step / 10f64.powf(step.log10().floor());
+    ![1.0, 2.0, 5.0].iter().any(|d| (m - d).abs() < 1e-6)
+}
+
+/// "12345.6" → "12,345.6" (only for values of five or more integer digits).
+fn group_thousands(text: &str) -> String {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if int.len() < 5 {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}{frac}")
+}
+
+/// A value for a data label: three significant figures, thousands separated.
+pub fn value_label(v: f64, factor: f64, suffix: &str) -> String {
+    let v = v * factor;
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v == 0.0 {
+        return format!("0{suffix}");
+    }
+    let mag = if v == 0.0 {
+        0
+    } else {
+        v.abs().log10().floor() as i32
+    };
+    let decimals = (2 - mag).max(0) as usize;
+    format!("{}{suffix}", group_thousands(&format!("{v:.decimals$}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_never_empty_or_nan() {
+        assert_eq!(axis_range(0.0, 0.0, 0.05, true), (0.0, 1.0));
+        assert_eq!(axis_range(f64::NAN, 1.0, 0.05, true), (0.0, 1.05));
+        let (lo, hi) = axis_range(5.0, 5.0, 0.05, false);
+        assert!(lo < 5.0 && hi > 5.0);
+        let (lo, hi) = axis_range(170.0, 180.0, 0.1, true);
+        assert!(lo > 150.0 && hi > 180.0, "{lo} {hi}");
+        assert_eq!(axis_range(0.2, 0.4, 0.05, true).0, 0.0);
+    }
+
+    #[test]
+    fn ticks_have_matching_decimals() {
+        let step = tick_step(0.0, 1.0, 6);
+        assert_eq!(step, 0.2);
+        assert_eq!(tick_label(0.4, step, 1.0, ""), "0.4");
+        assert_eq!(tick_label(0.4, step, 100.0, "%"), "40%");
+        assert_eq!(tick_label(20000.0, 5000.0, 1.0, ""), "20,000");
+        assert_eq!(tick_label(-1e-17, 0.5, 1.0, ""), "0.0");
+        assert_eq!(value_label(0.2417, 1.0, ""), "0.242");
+        assert_eq!(value_label(175.4, 1.0, ""), "175");
+        assert_eq!(value_label(0.05, 100.0, "%"), "5.00%");
+    }
+}

@@ -1,0 +1,289 @@
+//! Figures from small synthetic results: files written, names and axis titles in the
+//! SVG, PNG sizes, and no panic on degenerate data.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::*;
+use crate::kpi::ALL_KPIS;
+use crate::results::Table;
+
+const SERIES: [&str; 9] = [
+    "lw_active",
+    "lw_sick_leave",
+    "lw_vacant",
+    "strain_mean",
+    "queued",
+    "holding",
+    "holding_waiting",
+    "holding_preparing",
+    "holding_witnessing",
+];
+
+/// A run of `reps` replications × `weeks` weeks; `ts(rep, week, series)` and
+/// `kpi(rep, kpi)` give the values (`None` = undefined).
+fn synthetic(
+    name: &str,
+    reps: usize,
+    weeks: usize,
+    ts: impl Fn(usize, usize, usize) -> Option<f64>,
+    kpi: impl Fn(usize, usize) -> Option<f64>,
+) -> RunResults {
+    let mut timeseries = Table {
+        columns: ["replication", "week", "start_day", "days"]
+            .iter()
+            .chain(SERIES.iter())
+            .map(|s| s.to_string())
+            .collect(),
+        rows: Vec::new(),
+    };
+    for r in 0..reps {
+        for w in 0..weeks {
+            let mut row = vec![
+                Some(r as f64),
+                Some(w as f64),
+                Some(7.0 * w as f64),
+                Some(7.0),
+            ];
+            row.extend((0..SERIES.len()).map(|s| ts(r, w, s)));
+            timeseries.rows.push(row);
+        }
+    }
+    let mut replications = Table {
+        columns: ["replication".to_string(), "patient_days".to_string()]
+            .into_iter()
+            .chain(ALL_KPIS.iter().map(|k| k.name().to_string()))
+            .collect(),
+        rows: Vec::new(),
+    };
+    for r in 0..reps {
+        let mut row = vec![Some(r as f64), Some(1000.0)];
+        row.extend((0..ALL_KPIS.len()).map(|k| kpi(r, k)));
+        replications.rows.push(row);
+    }
+    RunResults {
+        name: name.into(),
+        dir: PathBuf::from(name),
+        manifest: json!({"name": name, "scenario": {"run": {"warmup_days": 70}}}),
+        replications,
+        timeseries,
+    }
+}
+
+/// Plausible, varied data.
+fn typical(name: &str, shift: f64, reps: usize) -> RunResults {
+    synthetic(
+        name,
+        reps,
+        60,
+        |r, w, s| Some(((r * 7 + w * 3 + s) % 11) as f64 * 0.3 + shift + s as f64),
+        |r, k| Some(((r * 5 + k) % 9) as f64 * 0.1 + shift),
+    )
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn check_written(runs: &[RunResults]) -> Vec<Figure> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plots");
+    let figures = render_all(runs, &out).unwrap();
+    let plots = standard_plots(runs);
+    assert_eq!(figures.len(), plots.len());
+    for (f, p) in figures.iter().zip(&plots) {
+        assert_eq!(f.stem, p.stem);
+        let svg = std::fs::read_to_string(out.join(format!("{}.svg", f.stem))).unwrap();
+        assert!(svg.len() > 1000, "{}", f.stem);
+        assert_eq!(svg, f.svg);
+        assert!(svg.contains("font-family=\"DejaVu Sans\""), "{}", f.stem);
+        assert!(
+            !svg.contains("sans-serif"),
+            "{} uses a default font",
+            f.stem
+        );
+        for run in runs {
+            assert!(svg.contains(&run.name), "{} lacks {}", f.stem, run.name);
+        }
+        let png = out.join(format!("{}.png", f.stem));
+        assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+        assert_eq!(png_size(&png), p.png_size(), "{}", f.stem);
+        assert!(!f.caption.is_empty() && !f.title.is_empty());
+    }
+    // Nothing but the figures: no temporary files left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2 * figures.len(), "{names:?}");
+    figures
+}
+
+#[test]
+fn one_scenario_writes_every_figure() {
+    let figures = check_written(&[typical("baseline", 0.0, 8)]);
+    let stems: Vec<&str> = figures.iter().map(|f| f.stem.as_str()).collect();
+    assert_eq!(
+        stems,
+        [
+            "kpi_comparison",
+            "fan_lw_active",
+            "fan_lw_sick_leave",
+            "fan_lw_vacant",
+            "fan_strain_mean",
+            "fan_queued",
+            "fan_holding",
+            "fan_holding_by_reason",
+            "distribution_exits_per_post_year",
+            "distribution_wait_mean_days",
+        ]
+    );
+}
+
+#[test]
+fn three_scenarios_share_axes_and_name_each_scenario() {
+    let runs = [
+        typical("baseline", 0.0, 12),
+        typical("supported", 0.5, 12),
+        typical("pressured", 2.0, 12),
+    ];
+    let figures = check_written(&runs);
+    let svg = |stem: &str| &figures.iter().find(|f| f.stem == stem).unwrap().svg;
+    assert!(svg("fan_lw_active").contains("years since start"));
+    assert!(svg("fan_lw_active").contains("posts Active"));
+    assert!(svg("fan_lw_active").contains("warm-up"));
+    assert!(figures[1].caption.contains("warm-up"));
+    assert!(svg("fan_holding_by_reason").contains("Distress witnessed"));
+    let k = svg("kpi_comparison");
+    for kpi in kpis::HEADLINE {
+        assert!(k.contains(kpis::unit(kpi).desc), "{kpi:?}");
+    }
+    assert!(svg("distribution_wait_mean_days").contains("days"));
+}
+
+#[test]
+fn degenerate_inputs_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<Vec<RunResults>> = vec![
+        // One replication: no CI, bands collapse onto the median.
+        vec![typical("single", 0.0, 1)],
+        // All values equal (zero), every week and KPI.
+        vec![synthetic(
+            "flat",
+            5,
+            20,
+            |_, _, _| Some(0.0),
+            |_, _| Some(0.0),
+        )],
+        vec![synthetic(
+            "flat3",
+            5,
+            20,
+            |_, _, _| Some(3.0),
+            |_, _| Some(3.0),
+        )],
+        // Undefined weeks (gaps), NaN values, a KPI undefined everywhere.
+        vec![
+            synthetic(
+                "gappy",
+                4,
+                30,
+                |r, w, s| match (w % 7, s) {
+                    (3 | 4, _) => None,
+                    (5, 3) => Some(f64::NAN),
+                    _ => Some((r + w) as f64),
+                },
+                |r, k| (k % 2 == 0).then_some(r as f64).filter(|_| r > 0),
+            ),
+            synthetic("undefined", 4, 30, |_, _, _| None, |_, _| None),
+        ],
+        // No weeks and no replications at all.
+        vec![synthetic("empty", 0, 0, |_, _, _| None, |_, _| None)],
+        // A single week; a week defined in one isolated spot.
+        vec![synthetic(
+            "oneweek",
+            3,
+            1,
+            |r, _, _| Some(r as f64),
+            |r, _| Some(r as f64),
+        )],
+        vec![synthetic(
+            "isolated",
+            3,
+            9,
+            |_, w, _| (w == 4).then_some(1.0),
+            |_, _| Some(1.0),
+        )],
+        // Huge values, negative values, many scenarios with long names.
+        (0..9)
+            .map(|i| {
+                synthetic(
+                    &format!("a-very-long-scenario-name-number-{i}-with-extra-words"),
+                    3,
+                    10,
+                    move |r, w, _| Some(1e7 * (r + w + i) as f64 - 3e6),
+                    move |r, _| Some(-1e6 + (r * i) as f64 * 1e5),
+                )
+            })
+            .collect(),
+    ];
+    for (i, runs) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("case{i}"));
+        let figures = render_all(runs, &out).unwrap_or_else(|e| panic!("case {i}: {e:#}"));
+        assert!(!figures.is_empty());
+        for f in &figures {
+            let png = out.join(format!("{}.png", f.stem));
+            assert!(png_size(&png).0 > 0, "case {i}: {}", f.stem);
+        }
+    }
+    // Results without time series columns: the fan charts are left out.
+    let mut bare = typical("bare", 0.0, 3);
+    bare.timeseries = Table::default();
+    let figures = render_all(&[bare], &dir.path().join("bare")).unwrap();
+    assert_eq!(figures.len(), 3);
+    assert!(render_all(&[], &dir.path().join("none")).is_err());
+}
+
+#[test]
+fn an_undefined_kpi_says_so() {
+    let run = synthetic("nowait", 4, 10, |_, _, _| Some(1.0), |_, _| None);
+    let svg = distribution(std::slice::from_ref(&run), Kpi::WaitMeanDays)
+        .svg()
+        .unwrap();
+    assert!(svg.contains("undefined in every replication"));
+    let svg = kpi_comparison(&[run], &kpis::HEADLINE).svg().unwrap();
+    assert!(svg.contains("undefined in every replication"));
+}
+
+/// Draws the standard figures of real results folders for a look by eye:
+/// `HOLDSIM_PLOT_DIRS=results/baseline,results/supported HOLDSIM_PLOT_OUT=/tmp/plots
+/// cargo test --release --lib plot::tests::real_results -- --ignored --nocapture`.
+#[test]
+#[ignore = "needs results folders; a manual visual check"]
+fn real_results() {
+    let dirs = std::env::var("HOLDSIM_PLOT_DIRS").expect("HOLDSIM_PLOT_DIRS");
+    let out = std::env::var("HOLDSIM_PLOT_OUT").expect("HOLDSIM_PLOT_OUT");
+    let runs: Vec<RunResults> = dirs
+        .split(',')
+        .map(|d| RunResults::load(Path::new(d)).unwrap())
+        .collect();
+    let start = std::time::Instant::now();
+    let figures = render_all(&runs, Path::new(&out)).unwrap();
+    println!(
+        "{} figures for {} scenarios in {:.3} s",
+        figures.len(),
+        runs.len(),
+        start.elapsed().as_secs_f64()
+    );
+}

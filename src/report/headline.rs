@@ -1,0 +1,200 @@
+//! Plain-language headlines: "supported: 57% fewer link worker exits per post-year
+//! than baseline (95% CI 50% to 64% fewer)" — only where the paired CI excludes zero;
+//! otherwise the sentence says there is no clear difference, with the interval.
+
+use crate::compare::{Difference, RelativeUndefined};
+use crate::kpi::Kpi;
+
+/// The KPIs a commissioner reads first, in order.
+pub const HEADLINE_KPIS: [Kpi; 6] = [
+    Kpi::ExitsPerPostYear,
+    Kpi::BurnoutsPerPostYear,
+    Kpi::WaitP90Days,
+    Kpi::ShareReturnedToGp,
+    Kpi::HeldPatientWeeks,
+    Kpi::CostPerPatientDischarged,
+];
+
+/// (what it is, word for an increase, word for a decrease).
+fn wording(kpi: Kpi) -> (&'static str, &'static str, &'static str) {
+    match kpi {
+        Kpi::ExitsPerPostYear => ("link worker exits per post-year", "more", "fewer"),
+        Kpi::BurnoutsPerPostYear => ("burnouts per post-year", "more", "fewer"),
+        Kpi::WaitP90Days => (
+            "90th-percentile wait for a first contact",
+            "longer",
+            "shorter",
+        ),
+        Kpi::WaitMeanDays => ("mean wait for a first contact", "longer", "shorter"),
+        Kpi::ShareReturnedToGp => ("share of patients returned to the GP", "higher", "lower"),
+        Kpi::HeldPatientWeeks => ("patient-weeks of holding", "more", "fewer"),
+        Kpi::CostPerPatientDischarged => ("cost per patient discharged", "higher", "lower"),
+        _ => (kpi.label(), "higher", "lower"),
+    }
+}
+
+fn pct(x: f64) -> String {
+    let p = (x * 100.0).abs();
+    if p >= 10.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn times(x: f64) -> String {
+    if x >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// One sentence about `scenario` against `baseline` on `kpi`. The claim rests on the
+/// relative change's own 95% CI, so the sentence never quotes an interval that
+/// contradicts it: a change is stated only when that interval excludes zero.
+pub fn sentence(
+    scenario: &str,
+    baseline: &str,
+    kpi: Kpi,
+    baseline_mean: f64,
+    scenario_mean: f64,
+    d: &Difference,
+) -> String {
+    let (what, up, down) = wording(kpi);
+    match d.relative {
+        Ok((rel, lo, hi)) if d.n > 1 && (lo > 0.0 || hi < 0.0) => {
+            if rel >= 1.0 {
+                // Large increases read better as multiples: "3.4 times baseline's".
+                format!(
+                    "{scenario}: {what} {} times {baseline}'s (95% CI {} to {} times).",
+                    times(1.0 + rel),
+                    times(1.0 + lo),
+                    times(1.0 + hi)
+                )
+            } else {
+                let word = if rel > 0.0 { up } else { down };
+                // Both ends on the same side of zero: report them as magnitudes in order.
+                let (a, b) = if rel > 0.0 { (lo, hi) } else { (-hi, -lo) };
+                format!(
+                    "{scenario}: {} {word} {what} than {baseline} (95% CI {} to {} {word}).",
+                    pct(rel),
+                    pct(a),
+                    pct(b)
+                )
+            }
+        }
+        Ok((_, lo, hi)) => format!(
+            "{scenario}: no clear difference from {baseline} in {what} (95% CI from {}{} to {}{}).",
+            if lo < 0.0 { "−" } else { "+" },
+            pct(lo),
+            if hi < 0.0 { "−" } else { "+" },
+            pct(hi)
+        ),
+        Err(RelativeUndefined::BaselineZero) => {
+            if d.significant() {
+                format!(
+                    "{scenario}: {what} {} (baseline {baseline} had none, so no relative change is given).",
+                    crate::output::terminal::readable(scenario_mean)
+                )
+            } else {
+                format!(
+                    "{scenario}: no clear difference from {baseline} in {what} (both near zero)."
+                )
+            }
+        }
+        Err(RelativeUndefined::TooFewReplications) => {
+            format!(
+                "{scenario}: {what} {} vs {} in {baseline} (too few replications for a confidence interval).",
+                crate::output::terminal::readable(scenario_mean),
+                crate::output::terminal::readable(baseline_mean)
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diff(rel: (f64, f64, f64), sig: bool) -> Difference {
+        Difference {
+            n: 100,
+            mean: rel.0,
+            ci_low: if sig { rel.1 } else { -1.0 },
+            ci_high: if sig { rel.2 } else { 1.0 },
+            relative: Ok(rel),
+        }
+    }
+
+    #[test]
+    fn significant_decrease_reads_as_fewer_with_ordered_interval() {
+        let s = sentence(
+            "B",
+            "A",
+            Kpi::ExitsPerPostYear,
+            0.3,
+            0.19,
+            &diff((-0.38, -0.45, -0.30), true),
+        );
+        assert_eq!(
+            s,
+            "B: 38% fewer link worker exits per post-year than A (95% CI 30% to 45% fewer)."
+        );
+    }
+
+    #[test]
+    fn unclear_difference_says_so() {
+        let s = sentence(
+            "B",
+            "A",
+            Kpi::WaitP90Days,
+            10.0,
+            10.2,
+            &diff((0.02, -0.05, 0.09), false),
+        );
+        assert_eq!(
+            s,
+            "B: no clear difference from A in 90th-percentile wait for a first contact (95% CI from −5.0% to +9.0%)."
+        );
+    }
+
+    #[test]
+    fn large_increases_read_as_multiples_and_unclear_relative_changes_are_not_claimed() {
+        let s = sentence(
+            "B",
+            "A",
+            Kpi::WaitP90Days,
+            10.0,
+            45.0,
+            &diff((3.5, 2.0, 5.0), true),
+        );
+        assert_eq!(
+            s,
+            "B: 90th-percentile wait for a first contact 4.5 times A's (95% CI 3.0 to 6.0 times)."
+        );
+        // The absolute difference may exclude zero while the ratio's interval does not.
+        let s = sentence(
+            "B",
+            "A",
+            Kpi::ExitsPerPostYear,
+            0.13,
+            0.26,
+            &diff((0.91, -0.04, 1.86), true),
+        );
+        assert!(s.starts_with("B: no clear difference"), "{s}");
+    }
+
+    #[test]
+    fn zero_baseline_gives_no_relative_change() {
+        let d = Difference {
+            n: 10,
+            mean: 2.0,
+            ci_low: 1.0,
+            ci_high: 3.0,
+            relative: Err(RelativeUndefined::BaselineZero),
+        };
+        let s = sentence("B", "A", Kpi::BurnoutsPerPostYear, 0.0, 2.0, &d);
+        assert!(s.contains("had none"), "{s}");
+    }
+}

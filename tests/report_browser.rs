@@ -1,0 +1,175 @@
+//! The HTML report in a real headless browser (Debian's chromium): it loads with no
+//! console errors, makes no external requests, and its plots are laid out with real
+//! size and text. Skips with a message when chromium is missing, except under
+//! `CI=true`, where a missing browser is a failure.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{holdsim, root};
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("CHROMIUM").unwrap_or_default(),
+        "/usr/bin/chromium".into(),
+        "/usr/bin/chromium-browser".into(),
+    ];
+    let found = candidates
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is required under CI (install Debian's `chromium`; .ci/run does)"
+        );
+        eprintln!("SKIPPED: chromium not found (set CHROMIUM or install Debian's `chromium`)");
+    }
+    found
+}
+
+/// Headless chromium as the machine allows it (root, no network, no GPU).
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=10000",
+    ]);
+    c.arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// A small comparison of the bundled scenarios, with its report.
+fn make_report(dir: &Path) -> PathBuf {
+    let scenarios = ["baseline.toml", "supported.toml", "pressured.toml"]
+        .map(|s| root().join("scenarios").join(s).display().to_string());
+    let out = holdsim(dir)
+        .args([
+            "compare",
+            &scenarios[0],
+            &scenarios[1],
+            &scenarios[2],
+            "-n",
+            "6",
+            "--quiet",
+            "--out",
+            "cmp",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("cmp/report.html")
+}
+
+/// Checks run inside the page after load; the verdict lands in the DOM for --dump-dom.
+const PROBE: &str = r#"<script>
+window.addEventListener('load', () => {
+  const svgs = [...document.querySelectorAll('figure svg')];
+  const visible = svgs.filter(s => { const r = s.getBoundingClientRect(); return r.width > 300 && r.height > 150; });
+  const texts = [...document.querySelectorAll('figure svg text')].filter(t => t.getBBox().width > 0).length;
+  const tables = document.querySelectorAll('table').length;
+  const font = document.fonts.check("16px 'DejaVu Sans'");
+  document.body.setAttribute('data-probe', JSON.stringify({figures: svgs.length, visible: visible.length, texts, tables, font}));
+});
+</script>"#;
+
+#[test]
+fn report_renders_in_headless_chromium_with_visible_plots_and_no_errors() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let report = make_report(dir.path());
+    let html = fs::read_to_string(&report).unwrap();
+
+    // Self-contained: nothing fetched from elsewhere.
+    for needle in [
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+        "<script",
+        "<link ",
+    ] {
+        assert!(
+            !html.contains(needle),
+            "report.html must not contain `{needle}`"
+        );
+    }
+    assert!(html.contains("@font-face") && html.contains("data:font/ttf;base64,"));
+    assert!(
+        html.contains("supported compared with baseline")
+            && html.contains("pressured compared with baseline")
+    );
+
+    let probed = dir.path().join("probed.html");
+    fs::write(
+        &probed,
+        html.replacen("</body>", &format!("{PROBE}</body>"), 1),
+    )
+    .unwrap();
+    let out = headless(&browser, &dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+
+    let start = dom.find("data-probe=\"").expect("probe did not run") + "data-probe=\"".len();
+    let end = dom[start..].find('"').unwrap() + start;
+    let probe: serde_json::Value =
+        serde_json::from_str(&dom[start..end].replace("&quot;", "\"")).unwrap();
+    let figures = probe["figures"].as_u64().unwrap();
+    assert!(figures >= 5, "{probe}");
+    assert_eq!(
+        probe["visible"].as_u64().unwrap(),
+        figures,
+        "every plot has real size: {probe}"
+    );
+    assert!(
+        probe["texts"].as_u64().unwrap() > 20 * figures,
+        "plots have laid-out text: {probe}"
+    );
+    assert!(probe["tables"].as_u64().unwrap() >= 3, "{probe}");
+    assert_eq!(
+        probe["font"], true,
+        "the embedded font is available: {probe}"
+    );
+
+    // A screenshot, kept for people to look at (HOLDSIM_SCREENSHOT=path).
+    let shot = std::env::var("HOLDSIM_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("report.png"));
+    let out = headless(&browser, &dir.path().join("profile2"))
+        .args(["--window-size=1200,4000", "--hide-scrollbars"])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        fs::metadata(&shot).unwrap().len() > 50_000,
+        "screenshot should show a full page"
+    );
+}
