@@ -192,7 +192,7 @@ pub fn build(
     let (design, unit) = match t.method {
         Method::Morris => {
             let levels = t.levels.unwrap_or(4);
-            if levels < 2 || levels % 2 != 0 {
+            if levels < 2 || !levels.is_multiple_of(2) {
                 return Err(format!(
                     "`levels` must be an even number ≥ 2 (Morris grid), found {levels}"
                 ));
