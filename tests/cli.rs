@@ -272,7 +272,7 @@ fn bundled_scenarios_are_valid_and_explain_themselves() {
     );
 }
 
-fn compare_args<'a>(extra: &[&'a str]) -> Vec<String> {
+fn compare_args(extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = vec!["compare".into()];
     args.extend(["baseline.toml", "supported.toml"].map(scenario_path));
     args.extend(extra.iter().map(|s| s.to_string()));
