@@ -136,9 +136,10 @@ pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) 
     };
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n@font-face {{ font-family: 'DejaVu Sans'; font-style: normal; font-weight: normal; src: url(data:font/ttf;base64,{}) format('truetype'); }}\n{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n@font-face {{ font-family: 'DejaVu Sans'; font-style: normal; font-weight: normal; src: url(data:font/ttf;base64,{}) format('truetype'); }}\n@font-face {{ font-family: 'DejaVu Sans'; font-style: normal; font-weight: bold; src: url(data:font/ttf;base64,{}) format('truetype'); }}\n{CSS}</style>\n</head>\n<body>\n",
         escape(&title),
-        base64(dejavu::sans::regular())
+        base64(dejavu::sans::regular()),
+        base64(dejavu::sans::bold())
     );
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
