@@ -292,35 +292,96 @@ fn morris_and_sobol_analyses_write_indices_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let factors = "[[sensitivity.factor]]\npath = \"strain.alpha\"\nmin = 0.03\nmax = 0.07\n[[sensitivity.factor]]\npath = \"referrals.rate_per_week\"\nmin = 6.0\nmax = 18.0\n[[sensitivity.factor]]\npath = \"strain.threshold_sd\"\nmin = 0.0\nmax = 0.0001\n";
     let run = "[run]\nhorizon_days = 500\nwarmup_days = 50\n[experiment]\nreplications = 3\n";
-    let morris = write_experiment(dir.path(), "m.toml", &format!("{run}[sensitivity]\nmethod = \"morris\"\nkpis = [\"wait_mean_days\", \"mean_strain\"]\ntrajectories = 8\nlevels = 4\nseed = 2\nbootstrap = 200\n{factors}"));
-    let o = holdsim(dir.path()).args(["sensitivity", "--quiet", &morris, "--out", "m"]).output().unwrap();
+    let morris = write_experiment(
+        dir.path(),
+        "m.toml",
+        &format!(
+            "{run}[sensitivity]\nmethod = \"morris\"\nkpis = [\"wait_mean_days\", \"mean_strain\"]\ntrajectories = 8\nlevels = 4\nseed = 2\nbootstrap = 200\n{factors}"
+        ),
+    );
+    let o = holdsim(dir.path())
+        .args(["sensitivity", "--quiet", &morris, "--out", "m"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let indices = fs::read_to_string(dir.path().join("m/indices.csv")).unwrap();
     assert_eq!(indices.lines().count(), 1 + 2 * 3);
     let mu_star = |kpi: &str, factor: &str| -> f64 {
-        let line = indices.lines().find(|l| l.contains(&format!(",{kpi},{factor},"))).unwrap();
+        let line = indices
+            .lines()
+            .find(|l| l.contains(&format!(",{kpi},{factor},")))
+            .unwrap();
         line.split(',').nth(3).unwrap().parse().unwrap()
     };
     // Referral pressure drives waits; a factor with a negligible range does nothing.
-    assert!(mu_star("wait_mean_days", "referrals.rate_per_week") > mu_star("wait_mean_days", "strain.threshold_sd"));
-    assert!(mu_star("mean_strain", "strain.alpha") > 10.0 * mu_star("mean_strain", "strain.threshold_sd"));
-    for f in ["sensitivity_wait_mean_days.svg", "sensitivity_wait_mean_days.png", "sensitivity_mean_strain.svg"] {
+    assert!(
+        mu_star("wait_mean_days", "referrals.rate_per_week")
+            > mu_star("wait_mean_days", "strain.threshold_sd")
+    );
+    assert!(
+        mu_star("mean_strain", "strain.alpha")
+            > 10.0 * mu_star("mean_strain", "strain.threshold_sd")
+    );
+    for f in [
+        "sensitivity_wait_mean_days.svg",
+        "sensitivity_wait_mean_days.png",
+        "sensitivity_mean_strain.svg",
+    ] {
         assert!(dir.path().join("m/plots").join(f).exists(), "{f}");
     }
 
-    let sobol = write_experiment(dir.path(), "s.toml", &format!("{run}[sensitivity]\nmethod = \"sobol\"\nkpis = [\"mean_strain\"]\nsamples = 32\nseed = 2\nbootstrap = 200\n{factors}"));
-    let o = holdsim(dir.path()).args(["sensitivity", "--quiet", &sobol, "--out", "s"]).output().unwrap();
+    let sobol = write_experiment(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "{run}[sensitivity]\nmethod = \"sobol\"\nkpis = [\"mean_strain\"]\nsamples = 32\nseed = 2\nbootstrap = 200\n{factors}"
+        ),
+    );
+    let o = holdsim(dir.path())
+        .args(["sensitivity", "--quiet", &sobol, "--out", "s"])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let status = fs::read_to_string(dir.path().join("s/status.csv")).unwrap();
-    assert_eq!(status.lines().count(), 1 + 32 * (3 + 2), "n(k + 2) Saltelli points");
+    assert_eq!(
+        status.lines().count(),
+        1 + 32 * (3 + 2),
+        "n(k + 2) Saltelli points"
+    );
     let indices = fs::read_to_string(dir.path().join("s/indices.csv")).unwrap();
-    let total = |factor: &str| -> f64 { indices.lines().find(|l| l.contains(&format!(",{factor},"))).unwrap().split(',').nth(11).unwrap().parse().unwrap() };
-    assert!(total("strain.alpha") > total("strain.threshold_sd"), "{indices}");
+    let total = |factor: &str| -> f64 {
+        indices
+            .lines()
+            .find(|l| l.contains(&format!(",{factor},")))
+            .unwrap()
+            .split(',')
+            .nth(11)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        total("strain.alpha") > total("strain.threshold_sd"),
+        "{indices}"
+    );
 
     // A sensitivity file is not a sweep, and the reverse.
     let o = sweep(dir.path(), &[&morris]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("run it with `holdsim sensitivity"));
-    let bad = write_experiment(dir.path(), "b.toml", &format!("{run}[sensitivity]\nmethod = \"morris\"\nkpis = [\"wait_mean_days\"]\nlevels = 3\n{factors}"));
-    let o = holdsim(dir.path()).args(["sensitivity", "--quiet", &bad]).output().unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("`levels` must be an even number"), "{}", String::from_utf8_lossy(&o.stderr));
+    let bad = write_experiment(
+        dir.path(),
+        "b.toml",
+        &format!(
+            "{run}[sensitivity]\nmethod = \"morris\"\nkpis = [\"wait_mean_days\"]\nlevels = 3\n{factors}"
+        ),
+    );
+    let o = holdsim(dir.path())
+        .args(["sensitivity", "--quiet", &bad])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("`levels` must be an even number"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
