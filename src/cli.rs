@@ -28,6 +28,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Morris or Sobol' sensitivity analysis of KPIs over parameter ranges ([sensitivity] experiment).
     Sensitivity(SweepArgs),
+    /// Combine the shards of a sweep (DIR/shard-K-of-N/) into DIR, as a single run would have written it.
+    Merge(MergeArgs),
+    /// Write (and optionally submit) Slurm array and merge jobs for a sharded sweep.
+    Slurm(SlurmArgs),
     /// Validate a scenario and print it with every default filled in.
     Check(CheckArgs),
     /// Redraw the plots (SVG and PNG) of a results folder without rerunning.
@@ -139,7 +143,45 @@ pub struct SweepArgs {
     /// Override a parameter of the base scenario, e.g. `--set run.sites=2` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Run only shard K of N (K from 0): the points whose index is K mod N, written to
+    /// DIR/shard-K-of-N/. Inside a Slurm array job the shard is read from
+    /// SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT when this is not given.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The sweep's output folder, holding shard-K-of-N/ folders.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// Experiment file (TOML with [design]).
+    pub experiment: PathBuf,
+    /// Number of shards (array tasks).
+    #[arg(long)]
+    pub shards: usize,
+    /// Output folder on the shared filesystem (default: results/<experiment file stem>).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Slurm partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Time limit per shard, as Slurm takes it (e.g. 01:00:00).
+    #[arg(long, default_value = "01:00:00")]
+    pub time: String,
+    /// Memory per shard, as Slurm takes it (e.g. 2G).
+    #[arg(long, default_value = "2G")]
+    pub mem: String,
+    /// CPUs per shard (threads of each shard's sweep).
+    #[arg(long, default_value_t = 1)]
+    pub cpus: usize,
+    /// Submit the jobs with sbatch after writing them.
+    #[arg(long)]
+    pub submit: bool,
 }

@@ -7,12 +7,21 @@ use holdsim::cli::{Cli, Command};
 use holdsim::commands;
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of our output goes away
+    // (`holdsim … | head`) instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => commands::run(args),
         Command::Compare(args) => commands::compare(args),
         Command::Sweep(args) => commands::sweep(args),
         Command::Sensitivity(args) => commands::sensitivity(args),
+        Command::Merge(args) => commands::merge(args),
+        Command::Slurm(args) => commands::slurm(args),
         Command::Check(args) => commands::check(args),
         Command::Plot(args) => commands::plot(args),
         Command::Report(args) => commands::report(args),

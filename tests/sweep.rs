@@ -385,3 +385,123 @@ fn morris_and_sobol_analyses_write_indices_and_charts() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn shards_merge_into_the_single_machine_result_and_missing_shards_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = write_experiment(dir.path(), "lhs.toml", LHS);
+    let o = sweep(dir.path(), &[&exp, "--out", "single"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let o = sweep(dir.path(), &[&exp, "--out", "sharded", "--shard", &shard]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // Balanced: 48 points over 3 shards.
+        let status = fs::read_to_string(
+            dir.path()
+                .join(format!("sharded/shard-{k}-of-3/status.csv")),
+        )
+        .unwrap();
+        assert_eq!(status.lines().count(), 1 + 16);
+    }
+    // Before all shards are there, merge names what is missing.
+    fs::rename(
+        dir.path().join("sharded/shard-1-of-3"),
+        dir.path().join("aside"),
+    )
+    .unwrap();
+    let o = holdsim(dir.path())
+        .args(["merge", "sharded"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("shard 1 of 3 is missing"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    fs::rename(
+        dir.path().join("aside"),
+        dir.path().join("sharded/shard-1-of-3"),
+    )
+    .unwrap();
+    let o = holdsim(dir.path())
+        .args(["merge", "sharded"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_same_results(&dir.path().join("single"), &dir.path().join("sharded"));
+
+    // Slurm's array variables choose the shard when --shard is absent.
+    let o = holdsim(dir.path())
+        .args(["sweep", "--quiet", &exp, "--out", "env"])
+        .env("SLURM_ARRAY_TASK_ID", "7")
+        .env("SLURM_ARRAY_TASK_MIN", "3")
+        .env("SLURM_ARRAY_TASK_STEP", "2")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        dir.path().join("env/shard-2-of-3/status.csv").exists(),
+        "(7 − 3) / 2 = shard 2"
+    );
+    let o = sweep(dir.path(), &[&exp, "--shard", "3/3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard expects K/N with 0 ≤ K < N"));
+}
+
+#[test]
+fn slurm_writes_an_array_job_and_a_dependent_merge_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = write_experiment(dir.path(), "lhs.toml", LHS);
+    let o = holdsim(dir.path())
+        .args([
+            "slurm",
+            &exp,
+            "--shards",
+            "4",
+            "--partition",
+            "short",
+            "--time",
+            "00:10:00",
+            "--mem",
+            "1G",
+            "--out",
+            "cluster",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let slurm = dir.path().join("cluster/slurm");
+    let sweep = fs::read_to_string(slurm.join("sweep.sbatch")).unwrap();
+    for needle in [
+        "#SBATCH --array=0-3",
+        "#SBATCH --partition=short",
+        "#SBATCH --time=00:10:00",
+        "#SBATCH --mem=1G",
+        " sweep '",
+        "--out '",
+    ] {
+        assert!(
+            sweep.contains(needle),
+            "sweep.sbatch lacks `{needle}`:\n{sweep}"
+        );
+    }
+    assert!(
+        !sweep.contains("--shard "),
+        "the shard comes from SLURM_ARRAY_TASK_* at run time"
+    );
+    let merge = fs::read_to_string(slurm.join("merge.sbatch")).unwrap();
+    assert!(merge.contains(" merge '"));
+    let submit = fs::read_to_string(slurm.join("submit.sh")).unwrap();
+    assert!(
+        submit.contains("--dependency=afterok:$array --kill-on-invalid-dep=yes"),
+        "{submit}"
+    );
+    let o = holdsim(dir.path())
+        .args(["slurm", &exp, "--shards", "500"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("more than the 48 points"));
+}

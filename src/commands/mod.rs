@@ -7,6 +7,7 @@ mod compare;
 mod report;
 mod run;
 mod sensitivity;
+mod slurm;
 mod sweep;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ pub use compare::compare;
 pub use report::{plot, report};
 pub use run::run;
 pub use sensitivity::sensitivity;
+pub use slurm::{merge, slurm};
 pub use sweep::sweep;
 
 use crate::cli::ScenarioArgs;

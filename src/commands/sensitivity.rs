@@ -66,6 +66,7 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         args.force,
         args.quiet,
         &args.overrides,
+        None,
     )?;
 
     // Each point's output: the KPI's mean over its replications (NaN when undefined or failed).

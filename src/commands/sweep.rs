@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::threads;
 use crate::cli::SweepArgs;
-use crate::experiment::Experiment;
+use crate::experiment::{Experiment, Point};
 use crate::progress;
 use crate::sweep::{self, files::Start, files::SweepFiles};
 
@@ -74,12 +74,32 @@ pub fn run_sweep(
     force: bool,
     quiet: bool,
     overrides: &[String],
+    shard: Option<Shard>,
 ) -> anyhow::Result<SweepRun> {
     let description = describe(experiment);
     let points_csv = points_csv(experiment);
-    let print = fingerprint(&format!("{description}\n{points_csv}"));
+    let sweep_print = fingerprint(&format!("{description}\n{points_csv}"));
+    // A shard has its own folder and checkpoint; every shard shares the sweep's fingerprint.
+    let (out, print, points): (PathBuf, String, Vec<Point>) = match shard {
+        None => (
+            out.to_path_buf(),
+            sweep_print.clone(),
+            experiment.points.clone(),
+        ),
+        Some(sh) => (
+            out.join(sh.folder()),
+            format!("{sweep_print}/{}", sh.folder()),
+            experiment
+                .points
+                .iter()
+                .filter(|p| sh.owns(p.index))
+                .cloned()
+                .collect(),
+        ),
+    };
+    let out = out.as_path();
     let (mut files, start) = SweepFiles::open(out, &print, force, &points_csv)?;
-    let total = experiment.points.len();
+    let total = points.len();
     if start == Start::Complete {
         return Ok(SweepRun {
             summary: format!(
@@ -104,7 +124,7 @@ pub fn run_sweep(
     while files.points_done() < total {
         let from = files.points_done();
         let to = (from + chunk).min(total);
-        let results = pool.install(|| sweep::run_chunk(experiment, &experiment.points[from..to]));
+        let results = pool.install(|| sweep::run_chunk(experiment, &points[from..to]));
         for r in &results {
             match &r.outcome {
                 Ok(rows) => {
@@ -122,6 +142,11 @@ pub fn run_sweep(
 
     let mut manifest = description;
     manifest["fingerprint"] = json!(print);
+    manifest["sweep_fingerprint"] = json!(sweep_print);
+    manifest["shard"] = match shard {
+        Some(sh) => json!({"index": sh.index, "count": sh.count, "points": total}),
+        None => json!(null),
+    };
     manifest["experiment_file"] = json!(experiment.path.display().to_string());
     manifest["overrides"] = json!(overrides);
     manifest["seed_scheme"] = json!(super::SEED_SCHEME);
@@ -175,6 +200,16 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.experiment));
+    let shard = match &args.shard {
+        Some(text) => Some(Shard::parse(text).map_err(super::UsageError)?),
+        None => Shard::from_slurm_env().map_err(super::UsageError)?,
+    };
+    if let Some(sh) = shard {
+        println!(
+            "Shard {} of {} (points whose index mod {} is {}).",
+            sh.index, sh.count, sh.count, sh.index
+        );
+    }
     let run = run_sweep(
         &experiment,
         &out,
@@ -182,7 +217,80 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         args.force,
         args.quiet,
         &args.overrides,
+        shard,
     )?;
     println!("{}", run.summary);
     Ok(())
+}
+
+/// One share of a sweep's points: those whose index is `index` modulo `count`, which
+/// balances shards (neighbouring design points, often alike in cost, go to different
+/// shards) and is the same on every machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// `K/N`, K counting from 0.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!(
+                "--shard expects K/N with 0 ≤ K < N (K counts from 0), e.g. --shard 0/4; found `{text}`"
+            )
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Inside a Slurm array job: K = (ID − MIN) / STEP, N = COUNT.
+    pub fn from_slurm_env() -> Result<Option<Shard>, String> {
+        let var = |name: &str| std::env::var(name).ok();
+        let Some(id) = var("SLURM_ARRAY_TASK_ID") else {
+            return Ok(None);
+        };
+        let num = |name: &str, default: Option<usize>| -> Result<usize, String> {
+            match var(name) {
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name} = `{v}` is not a whole number")),
+                None => {
+                    default.ok_or_else(|| format!("SLURM_ARRAY_TASK_ID is set but {name} is not"))
+                }
+            }
+        };
+        let id: usize = id
+            .trim()
+            .parse()
+            .map_err(|_| format!("SLURM_ARRAY_TASK_ID = `{id}` is not a whole number"))?;
+        let (min, step, count) = (
+            num("SLURM_ARRAY_TASK_MIN", Some(0))?,
+            num("SLURM_ARRAY_TASK_STEP", Some(1))?,
+            num("SLURM_ARRAY_TASK_COUNT", None)?,
+        );
+        if step == 0 || id < min || (id - min) % step != 0 {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_ID {id} is not MIN {min} + k·STEP {step}"
+            ));
+        }
+        Shard::parse(&format!("{}/{count}", (id - min) / step)).map(Some)
+    }
+
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.count == self.index
+    }
+
+    /// The shard's folder inside the sweep's output folder.
+    pub fn folder(&self) -> String {
+        format!("shard-{}-of-{}", self.index, self.count)
+    }
 }

@@ -225,38 +225,44 @@ impl SweepFiles {
 
     /// Puts the final files in place: the CSVs, their Parquet copies and `manifest`.
     pub fn finish(self, manifest: &serde_json::Value) -> anyhow::Result<PathBuf> {
-        let kind = |h: &str| match h {
-            "point" | "replication" | "n" | "replications" => ColumnKind::Int64,
-            "kpi" | "status" | "error" => ColumnKind::Utf8,
-            _ => ColumnKind::Double,
-        };
-        for name in STREAMED {
-            let src = self.progress.join(name);
-            let stem = name.trim_end_matches(".csv");
-            let tmp = self.progress.join(format!("{stem}.parquet.tmp"));
-            csv_to_parquet(&src, &tmp, &kind)?;
-            fs::rename(&tmp, self.dir.join(format!("{stem}.parquet")))?;
-            // Copy, not move: if this is interrupted, the checkpointed files are still
-            // whole and finishing runs again.
-            let tmp = self.progress.join(format!("{name}.tmp"));
-            fs::copy(&src, &tmp)?;
-            fs::rename(&tmp, self.dir.join(name))?;
-        }
-        let points = self.dir.join("points.csv");
-        let tmp = self.progress.join("points.parquet.tmp");
-        csv_to_parquet(&points, &tmp, &|h: &str| {
-            if h == "point" {
-                ColumnKind::Int64
-            } else {
-                ColumnKind::Double
-            }
-        })?;
-        fs::rename(&tmp, self.dir.join("points.parquet"))?;
-        write_file(
-            &self.dir.join("manifest.json"),
-            serde_json::to_string_pretty(manifest)?.as_bytes(),
-        )?;
-        fs::remove_dir_all(&self.progress).ok();
+        finish_dir(&self.progress, &self.dir, manifest)?;
         Ok(self.dir)
     }
+}
+
+/// Moves the complete tables in `work` (the three streamed CSVs) into `dir` beside
+/// `dir/points.csv`, with Parquet copies of all four and `manifest.json` last, then
+/// removes `work`. Each file goes to a temporary name first and is renamed, and the
+/// sources are copied rather than moved, so an interrupted finish can simply run again.
+pub fn finish_dir(work: &Path, dir: &Path, manifest: &serde_json::Value) -> anyhow::Result<()> {
+    let kind = |h: &str| match h {
+        "point" | "replication" | "n" | "replications" => ColumnKind::Int64,
+        "kpi" | "status" | "error" => ColumnKind::Utf8,
+        _ => ColumnKind::Double,
+    };
+    for name in STREAMED {
+        let src = work.join(name);
+        let stem = name.trim_end_matches(".csv");
+        let tmp = work.join(format!("{stem}.parquet.tmp"));
+        csv_to_parquet(&src, &tmp, &kind)?;
+        fs::rename(&tmp, dir.join(format!("{stem}.parquet")))?;
+        let tmp = work.join(format!("{name}.tmp"));
+        fs::copy(&src, &tmp)?;
+        fs::rename(&tmp, dir.join(name))?;
+    }
+    let tmp = work.join("points.parquet.tmp");
+    csv_to_parquet(&dir.join("points.csv"), &tmp, &|h: &str| {
+        if h == "point" {
+            ColumnKind::Int64
+        } else {
+            ColumnKind::Double
+        }
+    })?;
+    fs::rename(&tmp, dir.join("points.parquet"))?;
+    write_file(
+        &dir.join("manifest.json"),
+        serde_json::to_string_pretty(manifest)?.as_bytes(),
+    )?;
+    fs::remove_dir_all(work).ok();
+    Ok(())
 }

@@ -9,6 +9,7 @@
 //! count or interruption pattern. Memory holds one chunk at a time.
 
 pub mod files;
+pub mod merge;
 
 use rayon::prelude::*;
 
