@@ -277,7 +277,7 @@ impl Shard {
             num("SLURM_ARRAY_TASK_STEP", Some(1))?,
             num("SLURM_ARRAY_TASK_COUNT", None)?,
         );
-        if step == 0 || id < min || (id - min) % step != 0 {
+        if step == 0 || id < min || !(id - min).is_multiple_of(step) {
             return Err(format!(
                 "SLURM_ARRAY_TASK_ID {id} is not MIN {min} + k·STEP {step}"
             ));
