@@ -89,14 +89,13 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
     use Kpi::*;
     let w = &rep.window;
     let post_years = model.post_years();
-    let window_days = f64::from(model.horizon_days - model.warmup_days);
-    let post_days = f64::from(model.sites) * f64::from(model.link_workers) * window_days;
+    let post_days = model.post_years() * 365.0;
     let discharges = w[Series::DischargedConnected] + w[Series::DischargedResolved];
     let returns =
         w[Series::ReturnedQueueDropout] + w[Series::ReturnedBoundary] + w[Series::ReturnedRupture];
-    let filled_post_years = (w[Series::LwActive] + w[Series::LwSickLeave]) / 365.0;
-    let cost =
-        model.lw_cost_per_year * filled_post_years + model.recruitment_cost * w[Series::Hires];
+    // lw_cost_per_year per filled post-day (Active or SickLeave) and recruitment_cost per
+    // hire, accrued site by site with each site's own costs.
+    let cost = w[Series::Cost];
 
     let mut k = [None; KPI_COUNT];
     let mut set = |kpi: Kpi, v: Option<f64>| k[kpi as usize] = v;

@@ -73,11 +73,39 @@ pub struct Model {
 
     pub profiles: Vec<ProfileModel>,
     pub service_waits: Vec<Duration>,
+    /// The models of the scenario's `[[site_group]]`s, each with its own `sites`; empty
+    /// when every site uses this model.
+    pub groups: Vec<Model>,
 }
 
 impl Model {
     /// Derives the engine's parameters. The scenario must have passed validation.
     pub fn new(s: &Scenario) -> Model {
+        let mut model = Model::single(s);
+        if !s.site_groups.is_empty() {
+            model.groups = s.groups().iter().map(|(g, _)| Model::single(g)).collect();
+        }
+        model
+    }
+
+    /// The model of each group of sites, in site order (this model alone without groups).
+    pub fn site_models(&self) -> Vec<&Model> {
+        if self.groups.is_empty() {
+            vec![self]
+        } else {
+            self.groups.iter().collect()
+        }
+    }
+
+    /// Every site's model, in site order: site `i` of the scenario is entry `i`.
+    pub fn sites_in_order(&self) -> Vec<&Model> {
+        self.site_models()
+            .into_iter()
+            .flat_map(|m| std::iter::repeat_n(m, m.sites as usize))
+            .collect()
+    }
+
+    fn single(s: &Scenario) -> Model {
         let horizon = s.run.horizon_days;
         let r = &s.referrals;
         let arrival_rate = (0..horizon)
@@ -190,14 +218,16 @@ impl Model {
             recruitment_cost: s.cost.recruitment_cost,
             profiles,
             service_waits,
+            groups: Vec::new(),
         }
     }
 
     /// Post-years in the KPI window over all sites (MODEL.md §7).
     pub fn post_years(&self) -> f64 {
-        f64::from(self.sites)
-            * f64::from(self.link_workers)
-            * f64::from(self.horizon_days - self.warmup_days)
-            / 365.0
+        let window = f64::from(self.horizon_days - self.warmup_days);
+        self.site_models()
+            .iter()
+            .map(|m| f64::from(m.sites) * f64::from(m.link_workers) * window / 365.0)
+            .sum()
     }
 }

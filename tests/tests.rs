@@ -11,4 +11,5 @@ mod reference_agreement;
 mod reference_model;
 mod report_browser;
 mod scenario_errors;
+mod slurm;
 mod sweep;

@@ -10,6 +10,7 @@ pub mod record;
 pub mod site;
 pub mod worker;
 
+use rayon::prelude::*;
 use record::{Record, WeekTotal};
 use site::Site;
 
@@ -59,12 +60,88 @@ pub struct Replication {
 #[derive(Debug, Default)]
 pub struct Workspace {
     site: Site,
-    wait_histogram: Vec<u64>,
 }
 
 /// Runs replication `replication` of `model` with fresh buffers.
 pub fn run_replication(model: &Model, replication: u64, options: &Options) -> Replication {
     run_replication_in(&mut Workspace::default(), model, replication, options)
+}
+
+/// Sites are simulated in fixed chunks of this many, in parallel when there are
+/// several chunks; chunk totals are added in chunk order. The chunk size is a
+/// constant, never derived from the thread count, so the floating-point sums (and so
+/// every output) are the same on any number of threads.
+pub const SITES_PER_CHUNK: usize = 16;
+
+/// What one chunk of sites adds to a replication.
+struct Partial {
+    weeks: Vec<WeekTotal>,
+    site_weeks: Vec<Vec<WeekTotal>>,
+    window: Record,
+    histogram: Vec<u64>,
+    patient_days: f64,
+    audit_problems: Vec<String>,
+}
+
+fn empty_weeks(horizon: u32) -> Vec<WeekTotal> {
+    (0..horizon.div_ceil(7))
+        .map(|w| WeekTotal {
+            days: (horizon - 7 * w).min(7),
+            ..WeekTotal::default()
+        })
+        .collect()
+}
+
+/// Simulates sites `first..first + models.len()` (their models given in order).
+fn run_sites(
+    site: &mut Site,
+    models: &[&Model],
+    first: usize,
+    model: &Model,
+    replication: u64,
+    options: &Options,
+) -> Partial {
+    let horizon = model.horizon_days;
+    let mut p = Partial {
+        weeks: empty_weeks(horizon),
+        site_weeks: Vec::new(),
+        window: Record::default(),
+        histogram: vec![0; horizon as usize + 1],
+        patient_days: 0.0,
+        audit_problems: Vec::new(),
+    };
+    for (i, site_model) in models.iter().enumerate() {
+        let key = SiteKey::new(model.seed, replication, (first + i) as u64);
+        site.reset(site_model, key);
+        let mut own_weeks = options.per_site_series.then(|| empty_weeks(horizon));
+        for t in 0..horizon {
+            site.step(site_model, t);
+            if t >= model.warmup_days {
+                for &wait in &site.waits_today {
+                    p.histogram[wait as usize] += 1;
+                }
+            }
+            let day = *site.record(t);
+            if options.audit && p.audit_problems.len() < 10 {
+                p.audit_problems.extend(site.audit(site_model, t));
+            }
+            p.patient_days += day[record::Series::Queued]
+                + day[record::Series::Connecting]
+                + day[record::Series::Holding];
+            let week = (t / 7) as usize;
+            p.weeks[week].sum.accumulate(&day);
+            if let Some(own) = own_weeks.as_mut() {
+                own[week].sum.accumulate(&day);
+            }
+            if t >= model.warmup_days {
+                p.window.accumulate(&day);
+            }
+        }
+        if let Some(own) = own_weeks {
+            p.site_weeks.push(own);
+        }
+    }
+    p
 }
 
 /// Runs replication `replication` of `model`, reusing `workspace`'s buffers.
@@ -74,69 +151,62 @@ pub fn run_replication_in(
     replication: u64,
     options: &Options,
 ) -> Replication {
-    let horizon = model.horizon_days;
-    let n_weeks = horizon.div_ceil(7) as usize;
-    let mut weeks = vec![WeekTotal::default(); n_weeks];
-    for (w, week) in weeks.iter_mut().enumerate() {
-        week.days = (horizon - 7 * w as u32).min(7);
-    }
-    let mut site_weeks = Vec::new();
-    let mut window = Record::default();
-    let histogram = &mut workspace.wait_histogram;
-    histogram.clear();
-    histogram.resize(horizon as usize + 1, 0);
-    let mut patient_days = 0.0;
-    let mut audit_problems = Vec::new();
-    let site = &mut workspace.site;
-
-    for s in 0..model.sites {
-        let key = SiteKey::new(model.seed, replication, u64::from(s));
-        site.reset(model, key);
-        let mut own_weeks = options.per_site_series.then(|| {
-            weeks
-                .iter()
-                .map(|w| WeekTotal {
-                    days: w.days,
-                    ..WeekTotal::default()
-                })
-                .collect::<Vec<_>>()
-        });
-        for t in 0..horizon {
-            site.step(model, t);
-            if t >= model.warmup_days {
-                for &wait in &site.waits_today {
-                    histogram[wait as usize] += 1;
-                }
-            }
-            let day = *site.record(t);
-            if options.audit && audit_problems.len() < 10 {
-                audit_problems.extend(site.audit(model, t));
-            }
-            patient_days += day[record::Series::Queued]
-                + day[record::Series::Connecting]
-                + day[record::Series::Holding];
-            let week = (t / 7) as usize;
-            weeks[week].sum.accumulate(&day);
-            if let Some(own) = own_weeks.as_mut() {
-                own[week].sum.accumulate(&day);
-            }
-            if t >= model.warmup_days {
-                window.accumulate(&day);
-            }
+    let sites = model.sites_in_order();
+    let chunks: Vec<&[&Model]> = sites.chunks(SITES_PER_CHUNK).collect();
+    let partials: Vec<Partial> = if chunks.len() <= 1 {
+        vec![run_sites(
+            &mut workspace.site,
+            &sites,
+            0,
+            model,
+            replication,
+            options,
+        )]
+    } else {
+        chunks
+            .par_iter()
+            .enumerate()
+            .map_init(Site::default, |site, (c, models)| {
+                run_sites(
+                    site,
+                    models,
+                    c * SITES_PER_CHUNK,
+                    model,
+                    replication,
+                    options,
+                )
+            })
+            .collect()
+    };
+    let mut total = Partial {
+        weeks: empty_weeks(model.horizon_days),
+        site_weeks: Vec::new(),
+        window: Record::default(),
+        histogram: vec![0; model.horizon_days as usize + 1],
+        patient_days: 0.0,
+        audit_problems: Vec::new(),
+    };
+    for p in partials {
+        for (t, w) in total.weeks.iter_mut().zip(&p.weeks) {
+            t.sum.accumulate(&w.sum);
         }
-        if let Some(own) = own_weeks {
-            site_weeks.push(own);
+        total.window.accumulate(&p.window);
+        for (t, h) in total.histogram.iter_mut().zip(&p.histogram) {
+            *t += h;
         }
+        total.patient_days += p.patient_days;
+        total.site_weeks.extend(p.site_weeks);
+        total.audit_problems.extend(p.audit_problems);
     }
-
+    total.audit_problems.truncate(10);
     Replication {
         replication,
-        weeks,
-        site_weeks,
-        window,
-        waits: summarise_waits(histogram),
-        patient_days,
-        audit_problems,
+        weeks: total.weeks,
+        site_weeks: total.site_weeks,
+        window: total.window,
+        waits: summarise_waits(&total.histogram),
+        patient_days: total.patient_days,
+        audit_problems: total.audit_problems,
     }
 }
 

@@ -37,6 +37,7 @@ catalogue!(
         Burnouts => "burnouts",
         Exits => "exits",
         Hires => "hires",
+        Cost => "cost",
     }
 );
 
@@ -74,6 +75,7 @@ impl Series {
             Aggregate::Flow => match self {
                 DeliveredHours | OvertimeHours | UnmetHours => "hours in the week",
                 EmotionalLoad => "distress-weighted hours in the week",
+                Cost => "£ in the week (filled posts and hires)",
                 _ => "count in the week",
             },
             Aggregate::PerActiveLwDay => match self {

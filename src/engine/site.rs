@@ -54,12 +54,16 @@ pub struct Site {
     pub today: Record,
     /// Waits (days) of patients first assigned today.
     pub waits_today: Vec<u32>,
+    lw_cost_per_day: f64,
+    recruitment_cost: f64,
 }
 
 impl Site {
     /// Prepares the site for a new replication.
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
         self.key = Some(key);
+        self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
+        self.recruitment_cost = model.recruitment_cost;
         self.patients.clear();
         self.free.clear();
         self.queue.clear();
@@ -572,6 +576,8 @@ impl Site {
             }
         }
         let d = &mut self.today;
+        d[Series::Cost] = (active + d[Series::LwSickLeave]) * self.lw_cost_per_day
+            + d[Series::Hires] * self.recruitment_cost;
         d[Series::LwActive] = active;
         d[Series::StrainMean] = strain_sum;
         d[Series::StrainMax] = strain_max;

@@ -9,7 +9,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::registry::{Number, Record, SetError};
 use super::{
-    PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, section_specs,
+    PathError, Problem, Profile, SECTIONS, Scenario, ScenarioError, Service, SiteGroup,
+    section_specs,
 };
 
 /// Reads a non-numeric key of an entry (`services` of a `[[profile]]`): given the
@@ -105,6 +106,15 @@ fn finish(
         for o in overrides {
             loader.apply_override(&mut scenario, o);
         }
+    }
+    // With [[site_group]]s the sites are the groups' sites, unless run.sites was set.
+    if !scenario.site_groups.is_empty() && !loader.origins.contains_key("run.sites") {
+        let total: u64 = scenario
+            .site_groups
+            .iter()
+            .map(|g| u64::from(g.count))
+            .sum();
+        scenario.run.sites = u32::try_from(total).unwrap_or(u32::MAX);
     }
     if loader.problems.is_empty() {
         for (key, related, message) in super::validate::cross_key_problems(&scenario) {
@@ -388,6 +398,33 @@ impl Loader {
                             source: label.into(),
                             line,
                         },
+                    );
+                }
+                ("site_group", DeValue::Array(items)) => {
+                    let mut groups = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(g) = self.read_site_group(scenario, label, text, i, item) {
+                            groups.push(g);
+                        }
+                    }
+                    scenario.site_groups = groups;
+                    self.origins.insert(
+                        "site_group".into(),
+                        Origin {
+                            source: label.into(),
+                            line,
+                        },
+                    );
+                }
+                ("site_group", other) => {
+                    self.problem(
+                        label,
+                        line,
+                        Some("site_group".into()),
+                        format!(
+                            "expected an array of tables (`[[site_group]]`), found {}",
+                            describe(other)
+                        ),
                     );
                 }
                 ("profile" | "service", other) => {
@@ -708,6 +745,117 @@ impl Loader {
         profile.name = name;
         profile.services = services;
         Some(profile)
+    }
+
+    /// One `[[site_group]]`: `name`, `count` and `set = { "dotted.path" = value, … }`.
+    fn read_site_group(
+        &mut self,
+        scenario: &Scenario,
+        label: &str,
+        text: &str,
+        index: usize,
+        item: &Spanned<DeValue<'_>>,
+    ) -> Option<SiteGroup> {
+        let entry_line = Some(line_of(text, item.span().start));
+        let DeValue::Table(table) = item.get_ref() else {
+            self.problem(
+                label,
+                entry_line,
+                Some("site_group".into()),
+                format!("expected a table, found {}", describe(item.get_ref())),
+            );
+            return None;
+        };
+        let before = self.problems.len();
+        let mut group = SiteGroup {
+            name: format!("group {}", index + 1),
+            count: 0,
+            set: Vec::new(),
+        };
+        let mut has_count = false;
+        for (key, v) in table.iter() {
+            let k = key.get_ref().as_ref();
+            let line = Some(line_of(text, key.span().start));
+            match (k, v.get_ref()) {
+                ("name", DeValue::String(s)) => group.name = s.to_string(),
+                ("count", DeValue::Integer(_)) => match to_number(v.get_ref()) {
+                    Ok(Number::Int(n)) if (1..=1_000_000).contains(&n) => {
+                        group.count = n as u32;
+                        has_count = true;
+                    }
+                    _ => self.problem(
+                        label,
+                        line,
+                        Some("site_group.count".into()),
+                        format!(
+                            "expected an integer from 1 to 1000000, found {}",
+                            v.get_ref().to_string_lossy()
+                        ),
+                    ),
+                },
+                ("set", DeValue::Table(paths)) => {
+                    for (path, value) in paths.iter() {
+                        let path = path.get_ref().to_string();
+                        let line = Some(line_of(text, value.span().start));
+                        if path.starts_with("run.") {
+                            self.problem(label, line, Some(format!("site_group.set.{path}")), "[run] settings apply to the whole scenario, not to a group of sites");
+                            continue;
+                        }
+                        match to_number(value.get_ref()) {
+                            Ok(n) => match scenario.clone().set_path(&path, n) {
+                                Ok(()) => group.set.push((path, n)),
+                                Err(e) => self.path_problem(
+                                    label,
+                                    line,
+                                    &path,
+                                    e,
+                                    &value.get_ref().to_string_lossy(),
+                                ),
+                            },
+                            Err(found) => self.problem(
+                                label,
+                                line,
+                                Some(format!("site_group.set.{path}")),
+                                format!("expected a number, found {found}"),
+                            ),
+                        }
+                    }
+                }
+                ("name" | "count" | "set", other) => {
+                    let expected = match k {
+                        "name" => "a string",
+                        "count" => "an integer ≥ 1",
+                        _ => {
+                            "a table of dotted parameter paths, e.g. set = { \"workforce.link_workers\" = 2 }"
+                        }
+                    };
+                    self.problem(
+                        label,
+                        line,
+                        Some(format!("site_group.{k}")),
+                        format!("expected {expected}, found {}", describe(other)),
+                    );
+                }
+                (other, _) => self.problem(
+                    label,
+                    line,
+                    Some(format!("site_group.{other}")),
+                    "unknown key; [[site_group]] has: name, count, set",
+                ),
+            }
+        }
+        if !has_count && self.problems.len() == before {
+            self.problem(
+                label,
+                entry_line,
+                Some("site_group.count".into()),
+                format!(
+                    "[[site_group]] #{} needs `count` (how many sites are in the group)",
+                    index + 1
+                ),
+            );
+        }
+        (self.problems.len() == before).then_some(group)
     }
 
     fn read_service(

@@ -31,6 +31,18 @@ pub struct Scenario {
     pub cost: Cost,
     pub profiles: Vec<Profile>,
     pub services: Vec<Service>,
+    /// Groups of sites with their own parameters (`[[site_group]]`); empty when every
+    /// site is alike. With groups, the scenario's sites are the groups' sites, in order.
+    pub site_groups: Vec<SiteGroup>,
+}
+
+/// `[[site_group]]`: `count` sites whose parameters differ from the scenario's by `set`
+/// (dotted paths; `run.*` excluded — horizon, warm-up and seed are the scenario's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteGroup {
+    pub name: String,
+    pub count: u32,
+    pub set: Vec<(String, Number)>,
 }
 
 impl Default for Scenario {
@@ -45,6 +57,7 @@ impl Default for Scenario {
             cost: Cost::default(),
             profiles: params::default_profiles(),
             services: params::default_services(),
+            site_groups: Vec::new(),
         }
     }
 }
@@ -210,6 +223,27 @@ impl Scenario {
     /// The resolved scenario as a JSON object (for manifests).
     pub fn to_json(&self) -> serde_json::Value {
         render::to_json(self)
+    }
+
+    /// The scenario of each group of sites with its number of sites: one entry (this
+    /// scenario, `run.sites`) without `[[site_group]]`.
+    pub fn groups(&self) -> Vec<(Scenario, u32)> {
+        if self.site_groups.is_empty() {
+            return vec![(self.clone(), self.run.sites)];
+        }
+        self.site_groups
+            .iter()
+            .map(|g| {
+                let mut s = self.clone();
+                s.site_groups.clear();
+                for (path, value) in &g.set {
+                    s.set_path(path, *value)
+                        .expect("checked when the group was read");
+                }
+                s.run.sites = g.count;
+                (s, g.count)
+            })
+            .collect()
     }
 
     /// Post-years in the KPI window, summed over sites (MODEL.md §7).

@@ -59,6 +59,33 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
         );
     }
 
+    if !s.site_groups.is_empty() {
+        let total: u64 = s.site_groups.iter().map(|g| u64::from(g.count)).sum();
+        if u64::from(s.run.sites) != total {
+            fail(
+                "run.sites".into(),
+                &["site_group".into()],
+                format!(
+                    "run.sites ({}) must equal the sites of the [[site_group]]s ({total}); leave run.sites out, or make them agree",
+                    s.run.sites
+                ),
+            );
+        }
+        for g in &s.site_groups {
+            let mut scratch = s.clone();
+            scratch.site_groups.clear();
+            for (path, value) in &g.set {
+                let _ = scratch.set_path(path, *value);
+            }
+            for (key, _, message) in cross_key_problems(&scratch) {
+                fail(
+                    "site_group".into(),
+                    &[key],
+                    format!("in site group `{}`: {message}", g.name),
+                );
+            }
+        }
+    }
     if s.profiles.is_empty() {
         fail(
             "profile".into(),
