@@ -422,3 +422,85 @@ fn sites_are_independent_and_sum_into_the_total() {
         "sites draw from their own streams: {totals:?}"
     );
 }
+
+#[test]
+fn site_groups_give_each_group_its_parameters_and_many_sites_stay_thread_independent() {
+    let text = "[run]\nhorizon_days = 300\nwarmup_days = 30\n[[site_group]]\nname = \"small\"\ncount = 30\nset = { \"workforce.link_workers\" = 1, \"cost.lw_cost_per_year\" = 0.0, \"cost.recruitment_cost\" = 0.0 }\n[[site_group]]\nname = \"large\"\ncount = 10\nset = { \"workforce.link_workers\" = 4 }\n";
+    let s = holdsim::scenario::load_str("groups.toml", text, &[]).unwrap();
+    assert_eq!(s.run.sites, 40, "sites are the groups' sites");
+    let model = Model::new(&s);
+    assert_eq!(
+        model
+            .site_models()
+            .iter()
+            .map(|m| m.sites * m.link_workers)
+            .sum::<u32>(),
+        70
+    );
+    assert!((model.post_years() - 70.0 * 270.0 / 365.0).abs() < 1e-9);
+    let rep = engine::run_replication(
+        &model,
+        0,
+        &Options {
+            per_site_series: true,
+            audit: true,
+        },
+    );
+    assert!(rep.audit_problems.is_empty(), "{:?}", rep.audit_problems);
+    // Site 0 (small group) has 1 post and costs nothing; site 39 (large) has 4 posts.
+    let posts = |site: usize| rep.site_weeks[site][5].values();
+    let all = |site: usize| {
+        posts(site)[Series::LwActive]
+            + posts(site)[Series::LwSickLeave]
+            + posts(site)[Series::LwVacant]
+    };
+    assert_eq!((all(0), all(39)), (1.0, 4.0));
+    assert_eq!(
+        rep.site_weeks[..30]
+            .iter()
+            .map(|w| w.iter().map(|x| x.sum[Series::Cost]).sum::<f64>())
+            .sum::<f64>(),
+        0.0
+    );
+    assert!(
+        rep.site_weeks[39]
+            .iter()
+            .map(|x| x.sum[Series::Cost])
+            .sum::<f64>()
+            > 0.0
+    );
+    // 40 sites run in 3 parallel chunks: the same bytes on any thread count.
+    let files = |threads: usize| {
+        let outcomes = runner::run(&model, 3, threads, &Options::default(), &|| {}).unwrap();
+        (
+            tables::replications_csv(&outcomes),
+            tables::timeseries_csv(&outcomes),
+        )
+    };
+    assert_eq!(files(1), files(2));
+    // Bad groups are refused with the key named.
+    for (bad, expected) in [
+        ("[[site_group]]\ncount = 0\n", "expected an integer from 1"),
+        (
+            "[[site_group]]\ncount = 2\nset = { \"run.seed\" = 3 }\n",
+            "apply to the whole scenario",
+        ),
+        (
+            "[[site_group]]\ncount = 2\nset = { \"workforce.link_wrkers\" = 3 }\n",
+            "unknown key",
+        ),
+        (
+            "[[site_group]]\ncount = 2\ncolour = 1\n",
+            "[[site_group]] has: name, count, set",
+        ),
+        (
+            "[run]\nsites = 5\n[[site_group]]\ncount = 2\n",
+            "must equal the sites of the [[site_group]]s (2)",
+        ),
+    ] {
+        let e = holdsim::scenario::load_str("bad.toml", bad, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expected), "{bad}: {e}");
+    }
+}

@@ -54,16 +54,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let dir = staging.commit()?;
 
     let r = &scenario.run;
+    let posts: u32 = model
+        .site_models()
+        .iter()
+        .map(|m| m.sites * m.link_workers)
+        .sum();
     let plural = |n: u32| if n == 1 { "" } else { "s" };
     println!(
-        "{}: {} replication{} × {} days, {} site{} × {} link workers; KPIs over days {}–{}; seed {}\n",
+        "{}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}\n",
         path.display(),
         replications,
         plural(replications),
         r.horizon_days,
         r.sites,
         plural(r.sites),
-        scenario.workforce.link_workers,
+        posts,
+        plural(posts),
         r.warmup_days,
         r.horizon_days,
         r.seed

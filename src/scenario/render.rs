@@ -49,6 +49,17 @@ pub fn to_toml(s: &Scenario) -> String {
         write_record(&mut out, sv);
         out.push('\n');
     }
+    for g in &s.site_groups {
+        out.push_str("[[site_group]]\n");
+        let _ = writeln!(out, "name = {}", toml_string(&g.name));
+        let _ = writeln!(out, "count = {}", g.count);
+        let set: Vec<String> = g
+            .set
+            .iter()
+            .map(|(p, v)| format!("{} = {v}", toml_string(p)))
+            .collect();
+        let _ = writeln!(out, "set = {{ {} }}\n", set.join(", "));
+    }
     out
 }
 
@@ -117,6 +128,19 @@ pub fn to_json(s: &Scenario) -> Value {
     let services: Vec<Value> = s.services.iter().map(service_json).collect();
     root.insert("profile".into(), Value::Array(profiles));
     root.insert("service".into(), Value::Array(services));
+    let groups: Vec<Value> = s
+        .site_groups
+        .iter()
+        .map(|g| {
+            let set: Map<String, Value> = g
+                .set
+                .iter()
+                .map(|(p, v)| (p.clone(), number_json(*v)))
+                .collect();
+            json!({"name": g.name, "count": g.count, "set": set})
+        })
+        .collect();
+    root.insert("site_group".into(), Value::Array(groups));
     Value::Object(root)
 }
 
