@@ -67,3 +67,13 @@ fn hundred_sites_replication(bencher: Bencher) {
         ]),
     );
 }
+
+/// One replication of `scenarios/england.toml`: 1,250 sites (650 with 2 posts, 600 with
+/// 3), 20 referrals a week each, 10 years. Sites run in parallel chunks, so this one
+/// uses every thread divan's process has (set RAYON_NUM_THREADS to pin it).
+#[divan::bench(sample_count = 3)]
+fn england_replication(bencher: Bencher) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/england.toml");
+    let scenario = holdsim::scenario::load(&path, &[]).expect("bundled scenario");
+    bench_replication(bencher, &Model::new(&scenario));
+}
