@@ -10,7 +10,7 @@
 //! interrupts these plans, undo them.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use super::patient::{NEVER, Patient, PatientState, Ref};
 use super::record::{Record, Series};
@@ -22,10 +22,6 @@ use crate::rng::{Process, SiteKey};
 /// Tolerance of the "sessions done ≥ sessions needed" test (MODEL.md §3 step 6).
 const SESSION_EPS: f64 = 1e-9;
 
-/// A day on which something is due for a patient: a queue dropout or the end of a
-/// holding spell (told apart by the patient's state).
-type Due = Reverse<(u32, Ref)>;
-
 /// All mutable state of one site; buffers are reused across sites and replications.
 #[derive(Debug, Default)]
 pub struct Site {
@@ -33,7 +29,11 @@ pub struct Site {
     pub patients: Vec<Patient>,
     free: Vec<u32>,
     queue: VecDeque<Ref>,
-    due: BinaryHeap<Due>,
+    /// A calendar: `due[t]` holds the patients for whom something is due on day `t` —
+    /// a queue dropout or the end of a holding spell (told apart by the patient's
+    /// state; stale handles are skipped). Days only move forward, so a bucket per day
+    /// makes scheduling and collecting O(1), where a heap cost O(log n) per event.
+    due: Vec<Vec<Ref>>,
     /// Connecting patients that reached their sessions on the day they were
     /// (re)assigned: they transition a day later (MODEL.md §3a.2).
     deferred: Vec<Ref>,
@@ -67,7 +67,10 @@ impl Site {
         self.patients.clear();
         self.free.clear();
         self.queue.clear();
-        self.due.clear();
+        self.due.resize_with(model.horizon_days as usize, Vec::new);
+        for bucket in &mut self.due {
+            bucket.clear();
+        }
         self.deferred.clear();
         self.deferred_next.clear();
         let posts = model.link_workers as usize;
@@ -168,7 +171,7 @@ impl Site {
         self.queued += 1;
         let day = first_check.saturating_add(geometric_failures(model.queue_dropout_daily, u));
         if day < model.horizon_days {
-            self.due.push(Reverse((day, r)));
+            self.due[day as usize].push(r);
         }
     }
 
@@ -328,7 +331,7 @@ impl Site {
             }
         }
         if end < horizon {
-            self.due.push(Reverse((end, r)));
+            self.due[end as usize].push(r);
         }
     }
 
@@ -398,11 +401,9 @@ impl Site {
             }
         }
 
-        while let Some(&Reverse((day, r))) = self.due.peek() {
-            if day > t {
-                break;
-            }
-            self.due.pop();
+        let due = std::mem::take(&mut self.due[t as usize]);
+        let day = t;
+        for &r in &due {
             let p = &self.patients[r.slot as usize];
             if p.ticket != r.ticket {
                 continue;
@@ -431,6 +432,10 @@ impl Site {
                 _ => {}
             }
         }
+        // Hand the (emptied) bucket back so its capacity serves the next site.
+        let mut due = due;
+        due.clear();
+        self.due[t as usize] = due;
     }
 
     /// A Connecting patient has done its sessions on day `t`: Holding if a reason is
