@@ -67,6 +67,21 @@ impl Kpi {
     pub fn from_name(name: &str) -> Option<Kpi> {
         ALL_KPIS.into_iter().find(|k| k.name() == name)
     }
+
+    /// KPIs by name, or an error naming the unknown one and listing every KPI.
+    pub fn parse_list(names: &[String]) -> Result<Vec<Kpi>, String> {
+        names
+            .iter()
+            .map(|k| {
+                Kpi::from_name(k).ok_or_else(|| {
+                    format!(
+                        "unknown KPI `{k}`; KPIs: {}",
+                        ALL_KPIS.map(|k| k.name()).join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 /// One replication's KPI values, indexed by [`Kpi`].

@@ -82,6 +82,22 @@ fn levels(f: &FactorTable) -> Result<Vec<f64>, String> {
     }
 }
 
+/// Points of the unit cube mapped onto each factor's `[min, max]` (integer keys
+/// rounded), numbered in order.
+pub fn scale(base: &Scenario, factors: &[Factor], unit: &[Vec<f64>]) -> Result<Vec<Point>, String> {
+    unit.iter()
+        .enumerate()
+        .map(|(index, u)| {
+            let values = factors
+                .iter()
+                .zip(u)
+                .map(|(f, &x)| typed(base, &f.path, f.min + x * (f.max - f.min)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Point { index, values })
+        })
+        .collect()
+}
+
 /// Builds the factors and points of a design, checking every path and value.
 pub fn build(
     base: &Scenario,
@@ -186,18 +202,7 @@ pub fn build(
             } else {
                 crate::sensitivity::uniform_random(fs.len(), n, seed)
             };
-            let pts = unit
-                .iter()
-                .enumerate()
-                .map(|(index, u)| {
-                    let values = fs
-                        .iter()
-                        .zip(u)
-                        .map(|(f, &x)| typed(base, &f.path, f.min + x * (f.max - f.min)))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(Point { index, values })
-                })
-                .collect::<Result<Vec<_>, String>>()?;
+            let pts = scale(base, &fs, &unit)?;
             Ok((
                 fs,
                 pts,

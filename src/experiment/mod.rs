@@ -244,18 +244,7 @@ fn check_adaptive(a: AdaptiveTable, replications: u32) -> Result<Adaptive, Strin
     if a.kpis.is_empty() {
         return Err("kpis must name at least one KPI".into());
     }
-    let kpis = a
-        .kpis
-        .iter()
-        .map(|k| {
-            Kpi::from_name(k).ok_or_else(|| {
-                format!(
-                    "unknown KPI `{k}`; KPIs: {}",
-                    crate::kpi::ALL_KPIS.map(|k| k.name()).join(", ")
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let kpis = Kpi::parse_list(&a.kpis)?;
     if a.max_replications < replications.max(2) {
         return Err(format!(
             "max_replications ({}) must be at least the first round's replications ({}) and at least 2",

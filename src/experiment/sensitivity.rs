@@ -146,18 +146,7 @@ pub fn build(
                 .into(),
         );
     }
-    let kpis = t
-        .kpis
-        .iter()
-        .map(|k| {
-            Kpi::from_name(k).ok_or_else(|| {
-                format!(
-                    "unknown KPI `{k}`; KPIs: {}",
-                    crate::kpi::ALL_KPIS.map(|k| k.name()).join(", ")
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let kpis = Kpi::parse_list(&t.kpis)?;
     if kpis.is_empty() {
         return Err("`kpis` must name at least one KPI".into());
     }
@@ -217,18 +206,7 @@ pub fn build(
             (AnalysisDesign::Sobol(d), unit)
         }
     };
-    let points = unit
-        .iter()
-        .enumerate()
-        .map(|(index, u)| {
-            let values = factors
-                .iter()
-                .zip(u)
-                .map(|(f, &x)| typed(base, &f.path, f.min + x * (f.max - f.min)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Point { index, values })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let points = super::design::scale(base, &factors, &unit)?;
     Ok((
         factors,
         points,
