@@ -265,25 +265,3 @@ fn an_undefined_kpi_says_so() {
     let svg = kpi_comparison(&[run], &kpis::HEADLINE).svg().unwrap();
     assert!(svg.contains("undefined in every replication"));
 }
-
-/// Draws the standard figures of real results folders for a look by eye:
-/// `HOLDSIM_PLOT_DIRS=results/baseline,results/supported HOLDSIM_PLOT_OUT=/tmp/plots
-/// cargo test --release --lib plot::tests::real_results -- --ignored --nocapture`.
-#[test]
-#[ignore = "needs results folders; a manual visual check"]
-fn real_results() {
-    let dirs = std::env::var("HOLDSIM_PLOT_DIRS").expect("HOLDSIM_PLOT_DIRS");
-    let out = std::env::var("HOLDSIM_PLOT_OUT").expect("HOLDSIM_PLOT_OUT");
-    let runs: Vec<RunResults> = dirs
-        .split(',')
-        .map(|d| RunResults::load(Path::new(d)).unwrap())
-        .collect();
-    let start = std::time::Instant::now();
-    let figures = render_all(&runs, Path::new(&out)).unwrap();
-    println!(
-        "{} figures for {} scenarios in {:.3} s",
-        figures.len(),
-        runs.len(),
-        start.elapsed().as_secs_f64()
-    );
-}
