@@ -62,6 +62,13 @@ pub fn sentence(
     d: &Difference,
 ) -> String {
     let (what, up, down) = wording(kpi);
+    if scenario_mean == 0.0 && baseline_mean > 0.0 {
+        // "100% fewer (95% CI 100% to 100%)" says less than this.
+        return format!(
+            "{scenario}: no {what} in any replication, against {} in {baseline}.",
+            crate::output::terminal::readable(baseline_mean)
+        );
+    }
     match d.relative {
         Ok((rel, lo, hi)) if d.n > 1 && (lo > 0.0 || hi < 0.0) => {
             if rel >= 1.0 {
@@ -183,6 +190,22 @@ mod tests {
             &diff((0.91, -0.04, 1.86), true),
         );
         assert!(s.starts_with("B: no clear difference"), "{s}");
+    }
+
+    #[test]
+    fn a_scenario_with_none_says_so_plainly() {
+        let s = sentence(
+            "B",
+            "A",
+            Kpi::BurnoutsPerPostYear,
+            0.118,
+            0.0,
+            &diff((-1.0, -1.0, -1.0), true),
+        );
+        assert_eq!(
+            s,
+            "B: no burnouts per post-year in any replication, against 0.118 in A."
+        );
     }
 
     #[test]
