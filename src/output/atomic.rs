@@ -33,6 +33,7 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into());
+        remove_abandoned(&parent, &name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).ok();
@@ -64,7 +65,7 @@ impl Staging {
     pub fn commit(self) -> anyhow::Result<PathBuf> {
         let destination = self.destination.clone();
         if destination.exists() {
-            let old = self.staging.with_extension("old");
+            let old = PathBuf::from(format!("{}.old", self.staging.display()));
             fs::rename(&destination, &old).with_context(|| {
                 format!("cannot move the old `{}` aside", destination.display())
             })?;
@@ -84,6 +85,28 @@ impl Drop for Staging {
     /// An abandoned staging folder (an error part-way) is removed.
     fn drop(&mut self) {
         fs::remove_dir_all(&self.staging).ok();
+    }
+}
+
+/// Removes staging folders for `name` left by runs that were killed (their process is
+/// gone), so interrupted runs leave no lasting clutter.
+fn remove_abandoned(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|p| p.trim_end_matches(".old").parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && pid != std::process::id() {
+            fs::remove_dir_all(entry.path()).ok();
+        }
     }
 }
 
