@@ -128,18 +128,21 @@ pub fn relative<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, abs: (i32, i3
     (abs.0 - xr.start, abs.1 - yr.start)
 }
 
+/// Absolute backend coordinates made relative to `area` (see [`relative`]).
+fn relative_all<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+) -> Vec<(i32, i32)> {
+    points.iter().map(|&p| relative(area, p)).collect()
+}
+
 /// Draws a polyline given in absolute backend coordinates on `area`.
 pub fn path_abs<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     points: &[(i32, i32)],
     style: ShapeStyle,
 ) -> DrawResult<DB> {
-    let (xr, yr) = area.get_pixel_range();
-    let pts: Vec<(i32, i32)> = points
-        .iter()
-        .map(|(x, y)| (x - xr.start, y - yr.start))
-        .collect();
-    area.draw(&PathElement::new(pts, style))
+    area.draw(&PathElement::new(relative_all(area, points), style))
 }
 
 /// Fills a polygon given in absolute backend coordinates on `area`.
@@ -148,12 +151,7 @@ pub fn polygon_abs<DB: DrawingBackend>(
     points: &[(i32, i32)],
     style: ShapeStyle,
 ) -> DrawResult<DB> {
-    let (xr, yr) = area.get_pixel_range();
-    let pts: Vec<(i32, i32)> = points
-        .iter()
-        .map(|(x, y)| (x - xr.start, y - yr.start))
-        .collect();
-    area.draw(&Polygon::new(pts, style))
+    area.draw(&Polygon::new(relative_all(area, points), style))
 }
 
 /// Text width in backend pixels (0 if the font cannot measure it).
