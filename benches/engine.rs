@@ -1,4 +1,4 @@
-//! Engine speed in patient-days per second (MODEL.md §7: patients Queued, Connecting
+//! Engine speed in patient-days per second (docs/model.md § 7.10: patients Queued, Connecting
 //! or Holding at step 8, summed over simulated days), on one core.
 //!
 //! Run with `cargo bench --bench engine`. Divan reports `item/s`: each item is one

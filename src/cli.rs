@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Simulate social prescribing link workers, the patients they hold, and the strain that builds until some burn out and leave.",
     long_about = None,
-    after_help = "Start with:  holdsim run scenarios/baseline.toml\nScenario format: every key of DEFAULTS.md; `holdsim check FILE` prints the resolved scenario."
+    after_help = "Start with:  holdsim run scenarios/baseline.toml\nScenario format: every key is in docs/parameters.md; `holdsim check FILE` prints the resolved scenario."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -3,7 +3,7 @@
 //! 95% CI and a relative change with a delta-method CI.
 //!
 //! Why paired: replication r of every scenario sees the same referrals, thresholds and
-//! delays (MODEL.md §5), so the per-replication differences `b_r − a_r` have far less
+//! delays (docs/model.md § 9 item 5), so the per-replication differences `b_r − a_r` have far less
 //! variance than the difference of two independent means; their Student-t CI is the
 //! honest interval for "what does the policy change do".
 

@@ -1,4 +1,4 @@
-//! The distributions of MODEL.md §4, parameterised as the model states them
+//! The distributions of docs/model.md § 7.9, parameterised as the model states them
 //! (median/p90, mean/cv, mean/sd) and converted once to the textbook form.
 
 use rand::RngExt;
@@ -9,7 +9,7 @@ use crate::rng::Rng;
 /// The standard normal's 0.9 quantile: `σ = (ln p90 − ln median) / z90`.
 pub const Z90: f64 = 1.281_551_565_545;
 
-/// A duration in whole days (MODEL.md §3a.8): `max(1, ceil(x − 1e−9))` of a
+/// A duration in whole days (docs/model.md § 7.9): `max(1, ceil(x − 1e−9))` of a
 /// log-normal draw `x`, or of the median itself when p90 equals the median.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Duration {
@@ -55,7 +55,7 @@ pub fn whole_days(x: f64) -> u32 {
     }
 }
 
-/// `Poisson(λ)` with `Poisson(0) = 0` (MODEL.md §3a.13).
+/// `Poisson(λ)` with `Poisson(0) = 0` (docs/model.md § 7.1).
 #[derive(Clone, Copy, Debug)]
 pub struct Count(Option<Poisson<f64>>);
 

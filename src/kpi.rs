@@ -1,4 +1,4 @@
-//! Summary KPIs of one replication, defined exactly as MODEL.md §7: ratios of window
+//! Summary KPIs of one replication, defined exactly as docs/model.md § 7.10: ratios of window
 //! totals over all sites (never averages of per-site values); `None` where undefined.
 
 use crate::catalogue::catalogue;

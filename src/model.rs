@@ -222,7 +222,7 @@ impl Model {
         }
     }
 
-    /// Post-years in the KPI window over all sites (MODEL.md §7).
+    /// Post-years in the KPI window over all sites (docs/model.md § 7.10).
     pub fn post_years(&self) -> f64 {
         let window = f64::from(self.horizon_days - self.warmup_days);
         self.site_models()

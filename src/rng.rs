@@ -1,4 +1,4 @@
-//! Random streams laid out as MODEL.md §5 says: every draw comes from a stream keyed
+//! Random streams laid out as docs/model.md § 9 item 5 says: every draw comes from a stream keyed
 //! by (seed, replication, site, process, entity, index).
 //!
 //! Why keyed streams rather than one generator per run: results must not depend on

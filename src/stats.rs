@@ -1,4 +1,4 @@
-//! Statistics across replications (MODEL.md §7): mean, Student-t 95% confidence
+//! Statistics across replications (docs/model.md § 7.11): mean, Student-t 95% confidence
 //! interval, and percentiles by linear interpolation between order statistics (the
 //! default of numpy and R). Undefined values are left out and the count used reported.
 

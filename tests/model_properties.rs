@@ -111,7 +111,7 @@ fn no_strain_means_no_burnout_and_only_base_turnover() {
 }
 
 /// Days a patient spends in the caseload when capacity is unlimited (every working
-/// day delivers a full 0.2 session), written straight from MODEL.md §3 steps 4 and 6
+/// day delivers a full 0.2 session), written straight from docs/model.md § 7.5 and § 7.7
 /// without the engine's event bookkeeping: counted at step 8 from the day of
 /// assignment to the day before it leaves.
 fn sojourn_unlimited(p: &Patient, assigned: u32) -> u32 {

@@ -1,7 +1,7 @@
 //! The engine against the independent reference implementation
 //! (`reference_model.rs`: a plain loop over every patient every day, daily Bernoulli
 //! draws, one generator per replication — sharing no code or random streams with the
-//! engine). Two faithful implementations of MODEL.md must agree in distribution on
+//! engine). Two faithful implementations of the model of docs/model.md must agree in distribution on
 //! every KPI; here their means must agree within 4 combined standard errors.
 
 use holdsim::kpi::{ALL_KPIS, Kpi};

@@ -1,12 +1,13 @@
-//! An independent, deliberately naive reference implementation of MODEL.md (§3, §3a,
-//! §4, §7), used only in tests to cross-check the engine in distribution.
+//! An independent, deliberately naive transcription of the reference rules of
+//! docs/model.md, the model specification (§ 3, § 7), used only in tests to
+//! cross-check the engine in distribution.
 //!
 //! It is written as a specification in code: a `Vec` of patients looped over every
-//! day, a `Vec` of link workers, daily Bernoulli draws exactly as MODEL.md words them,
-//! and one random number generator per replication (it does not follow the engine's
+//! day, a `Vec` of link workers, daily Bernoulli draws exactly as docs/model.md words
+//! them, and one random number generator per replication (it does not follow the engine's
 //! stream layout, so the two agree in distribution only, never draw for draw).
 //!
-//! Readings of MODEL.md where the text leaves room are marked "Reading:".
+//! Readings of docs/model.md where the text leaves room are marked "Reading:".
 
 use std::collections::VecDeque;
 
@@ -17,18 +18,19 @@ use rand_distr::{Beta, Gamma, LogNormal, Normal, Poisson};
 
 type Rng = Xoshiro256PlusPlus;
 
-/// Tolerance for floating-point sums of sessions (§3 step 6).
+/// Tolerance for floating-point sums of sessions (docs/model.md § 7.7).
 const SESSIONS_EPS: f64 = 1e-9;
-/// Tolerance when rounding durations up (§3a.8) and caps down (§3 step 3).
+/// Tolerance when rounding durations up (docs/model.md § 7.9) and caps down (§ 7.4).
 const ROUNDING_EPS: f64 = 1e-9;
-/// The standard normal 90th percentile, as MODEL.md §4 writes it.
+/// The standard normal 90th percentile, as the reference model writes it
+/// (docs/model.md § 9 item 10).
 const Z90: f64 = 1.2815516;
 
 // ---------------------------------------------------------------------------------
 // Outputs
 // ---------------------------------------------------------------------------------
 
-/// The summary KPIs of MODEL.md §7 for one replication, summed over sites over the
+/// The summary KPIs of docs/model.md § 7.10 for one replication, summed over sites over the
 /// window `[warmup_days, horizon_days)`. `None` where a KPI is undefined.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RefKpis {
@@ -55,11 +57,11 @@ pub struct RefKpis {
     pub cost: Option<f64>,
     pub cost_per_patient_discharged: Option<f64>,
     /// Patients Queued, Connecting or Holding at step 8, summed over *all* simulated
-    /// days (warm-up included) and all sites: the speed unit of MODEL.md §7.
+    /// days (warm-up included) and all sites: the speed unit of docs/model.md § 7.10.
     pub patient_days: f64,
 }
 
-/// The KPI names of MODEL.md §7, in its order.
+/// The KPI names of docs/model.md § 7.10, in its order.
 pub const KPI_NAMES: [&str; 22] = [
     "burnouts_per_post_year",
     "exits_per_post_year",
@@ -86,7 +88,7 @@ pub const KPI_NAMES: [&str; 22] = [
 ];
 
 impl RefKpis {
-    /// The KPI of that MODEL.md §7 name (`None` if undefined or not a KPI name).
+    /// The KPI of that docs/model.md § 7.10 name (`None` if undefined or not a KPI name).
     pub fn get(&self, name: &str) -> Option<f64> {
         match name {
             "burnouts_per_post_year" => self.burnouts_per_post_year,
@@ -136,7 +138,8 @@ struct Tally {
     returned_queue_dropout: u64,
     returned_boundary: u64,
     returned_rupture: u64,
-    /// Returns (any reason) of patients that had been assigned at least once (§3a.10).
+    /// Returns (any reason) of patients that had been assigned at least once
+    /// (docs/model.md § 7.10).
     returns_after_assignment: u64,
     ruptures: u64,
     held_days: u64,
@@ -183,14 +186,15 @@ struct Patient {
     days_in_holding: u32,
     /// Whether the patient has ever been assigned to an LW.
     ever_assigned: bool,
-    /// The day of the latest assignment (for the one-change-a-day rule, §3a.2).
+    /// The day of the latest assignment (for the one-change-a-day rule, docs/model.md § 3).
     assigned_on: Option<u32>,
     /// The LW whose caseload holds the patient (Connecting or Holding only).
     lw: Option<usize>,
 }
 
 impl Patient {
-    /// The *waiting* reason holds while `t < t_service` (§3a.4), whatever the state.
+    /// The *waiting* reason holds while `t < t_service` (docs/model.md § 7.7), whatever
+    /// the state.
     fn waiting(&self, t: u32) -> bool {
         self.service_day.is_some_and(|day| t < day)
     }
@@ -241,7 +245,7 @@ struct LinkWorker {
 }
 
 // ---------------------------------------------------------------------------------
-// Draws (§4, §3a.8, §3a.13)
+// Draws (docs/model.md § 7.1, § 7.2, § 7.9)
 // ---------------------------------------------------------------------------------
 
 fn bernoulli(rng: &mut Rng, p: f64) -> bool {
@@ -263,7 +267,7 @@ fn poisson(rng: &mut Rng, lambda: f64) -> f64 {
 }
 
 /// A duration in whole days from `LogNormal(median, p90)`: `max(1, ceil(x − 1e−9))`,
-/// with `x` the median itself when `p90 == median` (§3a.8).
+/// with `x` the median itself when `p90 == median` (docs/model.md § 7.9).
 fn lognormal_days(rng: &mut Rng, median: f64, p90: f64) -> u32 {
     let x = if p90 == median {
         median
@@ -306,7 +310,7 @@ fn draw_threshold(rng: &mut Rng, s: &Scenario) -> f64 {
     }
 }
 
-/// An index chosen by weight, the weights normalised to sum to 1 (§3a.15).
+/// An index chosen by weight, the weights normalised to sum to 1 (docs/model.md § 7.2).
 fn choose_by_weight(rng: &mut Rng, weights: &[f64]) -> usize {
     let total: f64 = weights.iter().sum();
     let u = rng.random::<f64>();
@@ -320,7 +324,7 @@ fn choose_by_weight(rng: &mut Rng, weights: &[f64]) -> usize {
     weights.len() - 1
 }
 
-/// A new referral on day `t` (§4).
+/// A new referral on day `t` (docs/model.md § 7.2).
 fn new_patient(rng: &mut Rng, s: &Scenario, t: u32) -> Patient {
     let weights: Vec<f64> = s.profiles.iter().map(|p| p.weight).collect();
     let profile: &Profile = &s.profiles[choose_by_weight(rng, &weights)];
@@ -328,7 +332,8 @@ fn new_patient(rng: &mut Rng, s: &Scenario, t: u32) -> Patient {
     let sessions_needed = 1.0 + poisson(rng, profile.sessions_mean - 1.0);
 
     let service_day = if bernoulli(rng, profile.p_waits) {
-        // §3a.14: chosen by weight among the profile's services in name order.
+        // docs/model.md § 7.2: chosen by weight among the profile's services in name
+        // order.
         let mut services = profile.services.clone();
         services.sort_by(|a, b| a.0.cmp(&b.0));
         let weights: Vec<f64> = services.iter().map(|(_, w)| *w).collect();
@@ -654,13 +659,13 @@ impl<'a> Site<'a> {
         let mut dropped_from_queue = false;
         for p in 0..self.patients.len() {
             if self.patients[p].assigned_on == Some(t) {
-                continue; // §3a.2
+                continue; // one change a day: docs/model.md § 3
             }
             match self.patients[p].state {
                 PatientState::Queued => {
                     // A patient back in the queue after a rupture can drop out too; it
                     // counts as `queue_dropout` and, being assigned before, in
-                    // `patients_per_lw_year` (§3a.10).
+                    // `patients_per_lw_year` (docs/model.md § 7.10).
                     if bernoulli(rng, dropout) {
                         self.patients[p].state = PatientState::ReturnedToGp;
                         self.count_exit(PatientState::ReturnedToGp);
@@ -806,7 +811,7 @@ impl<'a> Site<'a> {
             }
         }
         // A patient re-assigned into Holding with no reason left (it is discharged
-        // tomorrow, §3a.12) counts in the total but under no reason.
+        // tomorrow, docs/model.md § 9 item 10) counts in the total but under no reason.
         for p in self
             .patients
             .iter()
@@ -880,7 +885,7 @@ impl<'a> Site<'a> {
 // ---------------------------------------------------------------------------------
 
 /// Simulates replication `replication` of all `s.run.sites` sites and returns the
-/// KPIs of MODEL.md §7. Sites run one after another on one generator.
+/// KPIs of docs/model.md § 7.10. Sites run one after another on one generator.
 pub fn run_reference(s: &Scenario, replication: u64) -> RefKpis {
     let stream = (replication + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0123_4567_89AB_CDEF;
     let mut rng = Rng::seed_from_u64(s.run.seed ^ stream);
@@ -1040,8 +1045,9 @@ mod tests {
         );
     }
 
-    /// DEFAULTS.md: "baseline ≈ 205 patients per LW per year, ≈ 0.23 exits and ≈ 0.09
-    /// burnouts per post-year, mean wait ≈ 5 days, ≈ 3% returned to GP".
+    /// Published figures (docs/model.md § 10): baseline ≈ 205 patients per LW per year,
+    /// ≈ 0.23 exits and ≈ 0.09 burnouts per post-year, mean wait ≈ 5 days, ≈ 3% returned
+    /// to the GP.
     ///
     /// Over 2,000 replications the reference gives 202.6 ± 0.14 patients per LW-year,
     /// 0.249 ± 0.003 exits, 0.110 ± 0.004 burnouts, 5.6 ± 0.2 days and 3.1 ± 0.1%. The
@@ -1062,8 +1068,9 @@ mod tests {
         check(&runs, "share_returned_to_gp", 3.0, 1.0, 100.0);
     }
 
-    /// DEFAULTS.md: "pressured (20 referrals/week) ≈ 260 patients per LW per year, ≈ 0.38
-    /// exits and ≈ 0.25 burnouts per post-year, mean wait ≈ 80 days, ≈ 24% returned".
+    /// Published figures (docs/model.md § 10): pressured (20 referrals/week) ≈ 260
+    /// patients per LW per year, ≈ 0.38 exits and ≈ 0.25 burnouts per post-year, mean
+    /// wait ≈ 80 days, ≈ 24% returned.
     ///
     /// Over 1,000 replications the reference gives 261.5 ± 0.7, 0.382 ± 0.005,
     /// 0.281 ± 0.008, 81.5 ± 0.8 days and 23.5 ± 0.2%.
@@ -1150,8 +1157,8 @@ mod tests {
         assert_eq!(k.get("no_such_kpi"), None);
     }
 
-    /// §3a.8 and §3a.13: fixed durations round up, at least one day; degenerate draws
-    /// are exact.
+    /// docs/model.md § 7.9 and § 7.1: fixed durations round up, at least one day;
+    /// degenerate draws are exact.
     #[test]
     fn durations_and_degenerate_draws() {
         let mut rng = Rng::seed_from_u64(1);

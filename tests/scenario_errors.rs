@@ -1,7 +1,7 @@
 //! Scenario-file validation: every bad file in `tests/bad_scenarios/` is rejected
 //! with a problem naming the file, the dotted key, the line and what was expected;
 //! `--set` overrides, `base` inheritance (`tests/good_scenarios/`), the defaults of
-//! DEFAULTS.md and the `to_toml` round trip; and a property test that loading
+//! docs/parameters.md and the `to_toml` round trip; and a property test that loading
 //! accepts exactly the in-range values of a few keys and never panics.
 
 use std::path::{Path, PathBuf};
@@ -136,7 +136,7 @@ const CASES: &[Case] = &[
     case("profile_missing_key.toml", "profile.solo", 2, &["missing required key holding_hours_cv", "every key is required"]),
     case("profile_without_name.toml", "profile", 2, &["[[profile]] #1 has no `name`"]),
     case("service_missing_key.toml", "service.hospital", 2, &["missing required key wait_p90_days"]),
-    // Rules across keys (DEFAULTS.md, MODEL.md §3a.15).
+    // Rules across keys (docs/parameters.md, docs/model.md § 8).
     case("horizon_not_after_warmup.toml", "run.horizon_days", 4, &["horizon_days (180) must exceed warmup_days (180)"]),
     case("warmup_past_default_horizon.toml", "run.warmup_days", 3, &["horizon_days (1825) must exceed warmup_days (2000)"]),
     case("beta_sd_infeasible.toml", "profile.solo.distress_sd", 15, &["distress_sd (0.6) is infeasible", "sd² must be < mean·(1 − mean) = 0.2500"]),
@@ -661,7 +661,7 @@ fn defaults_match_defaults_md() {
     }
 }
 
-/// A DEFAULTS.md profile row: name, [weight, sessions_mean, p_waits], services,
+/// A default profile row of docs/model.md § 8: name, [weight, sessions_mean, p_waits], services,
 /// [p_prepares, prep_weeks_mean, p_witnessing, witnessing_resolve_per_week,
 /// holding_hours_mean, holding_hours_cv, distress_mean, distress_sd].
 type ProfileRow = (
@@ -702,7 +702,7 @@ fn default_profiles_and_services_match_defaults_md() {
             tail,
             "{name}"
         );
-        // Kept in name order (MODEL.md §3a.14), whatever the order in DEFAULTS.md.
+        // Kept in name order (docs/model.md § 7.2), whatever the order in § 8.
         let mut want: Vec<(String, f64)> =
             services.iter().map(|&(n, w)| (n.to_string(), w)).collect();
         want.sort_by(|a, b| a.0.cmp(&b.0));

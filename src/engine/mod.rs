@@ -49,7 +49,7 @@ pub struct Replication {
     pub window: Record,
     pub waits: Waits,
     /// Patients in the system (Queued, Connecting, Holding at step 8) summed over days
-    /// and sites: the unit of simulation speed (MODEL.md §7).
+    /// and sites: the unit of simulation speed (docs/model.md § 7.10).
     pub patient_days: f64,
     /// Disagreements found by [`Options::audit`] (first few only).
     pub audit_problems: Vec<String>,

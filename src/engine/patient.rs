@@ -1,4 +1,4 @@
-//! Patients: their state, and the attributes drawn at referral (MODEL.md §4).
+//! Patients: their state, and the attributes drawn at referral (docs/model.md § 7.2).
 
 use rand::RngExt;
 
@@ -6,7 +6,7 @@ use crate::dist::geometric_failures;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
-/// A patient's place in the pathway (MODEL.md §2).
+/// A patient's place in the pathway (docs/model.md § 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatientState {
     Queued,
@@ -98,7 +98,7 @@ impl Patient {
     };
 
     /// Draws a new referral's attributes on day `t`. Each attribute has its own
-    /// stream (MODEL.md §5), so a policy or parameter that changes one attribute's
+    /// stream (docs/model.md § 9 item 5), so a policy or parameter that changes one attribute's
     /// distribution leaves the others' draws untouched.
     pub fn referral(model: &Model, key: SiteKey, referral_index: u64, t: u32) -> Patient {
         let k = referral_index;
@@ -168,7 +168,7 @@ impl Patient {
     }
 
     /// Whether any holding reason is active on day `t` with the given days in holding
-    /// (MODEL.md §3a.4).
+    /// (docs/model.md § 7.7).
     #[inline]
     pub fn any_reason_active(&self, t: u32, days_in_holding: u32) -> bool {
         t < self.service_day

@@ -1,4 +1,4 @@
-//! What the engine records each day (MODEL.md §3 step 8) and how days add up into
+//! What the engine records each day (docs/model.md § 3 step 8) and how days add up into
 //! weekly series and the KPI window.
 //!
 //! A day's record is a flat array indexed by [`Series`], so weekly and window totals
@@ -136,7 +136,7 @@ pub struct WeekTotal {
 }
 
 impl WeekTotal {
-    /// The weekly series values as MODEL.md §7 defines them. A mean over no Active
+    /// The weekly series values as docs/model.md § 9 item 6 defines them. A mean over no Active
     /// LW-days is NaN (written as an empty field).
     pub fn values(&self) -> Record {
         let mut out = self.sum;

@@ -1,4 +1,4 @@
-//! One site's day, in the order MODEL.md §3 fixes: arrivals, workforce events,
+//! One site's day, in the order docs/model.md § 3 fixes: arrivals, workforce events,
 //! assignment, work, strain, patient transitions, LW transitions, record.
 //!
 //! The site touches a patient only when something happens to it. Ordinary days cost
@@ -19,7 +19,7 @@ use crate::dist::geometric_failures;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
-/// Tolerance of the "sessions done ≥ sessions needed" test (MODEL.md §3 step 6).
+/// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
 
 /// All mutable state of one site; buffers are reused across sites and replications.
@@ -35,7 +35,7 @@ pub struct Site {
     /// makes scheduling and collecting O(1), where a heap cost O(log n) per event.
     due: Vec<Vec<Ref>>,
     /// Connecting patients that reached their sessions on the day they were
-    /// (re)assigned: they transition a day later (MODEL.md §3a.2).
+    /// (re)assigned: they transition a day later (docs/model.md § 9 item 2).
     deferred: Vec<Ref>,
     deferred_next: Vec<Ref>,
     released: Vec<Ref>,
@@ -277,7 +277,7 @@ impl Site {
     }
 
     /// Drops stale handles from a caseload once they outnumber live ones, keeping
-    /// assignment order (MODEL.md §3a.7), so the Vec stays O(caseload).
+    /// assignment order (docs/model.md § 7.8), so the Vec stays O(caseload).
     fn compact_caseload(&mut self, lw: usize) {
         let w = &self.workers[lw];
         if w.stale as usize <= w.caseload.len() / 2 + 16 {
@@ -294,7 +294,7 @@ impl Site {
     }
 
     /// A holding spell starts on day `t` with `dh0` days in holding: schedule its end
-    /// and record when each reason stops counting (MODEL.md §3 step 6, §3a.3–4).
+    /// and record when each reason stops counting (docs/model.md § 7.7, § 9 item 3).
     fn start_holding(&mut self, model: &Model, r: Ref, t: u32, dh0: u32) {
         let p = &mut self.patients[r.slot as usize];
         p.state = PatientState::Holding;

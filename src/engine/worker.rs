@@ -114,7 +114,7 @@ impl Worker {
         self.holders += 1;
     }
 
-    /// Onboarding ramp on day `t` (MODEL.md §3): calendar days since hire.
+    /// Onboarding ramp on day `t` (docs/model.md § 7.4): calendar days since hire.
     #[inline]
     pub fn ramp(&self, model: &Model, t: u32) -> f64 {
         match self.hired_day {

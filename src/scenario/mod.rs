@@ -3,7 +3,7 @@
 //! Stage one of a two-stage configuration: [`load`] reads a file (and the chain of
 //! `base = "…"` files it inherits from), applies `--set` overrides, checks every key's
 //! type and range against the [registry](registry) and the cross-key rules of
-//! DEFAULTS.md, and returns a fully populated [`Scenario`] or every problem found,
+//! docs/parameters.md, and returns a fully populated [`Scenario`] or every problem found,
 //! each naming the file, line and key. Stage two, [`crate::model::Model`], derives
 //! what the engine needs.
 
@@ -206,7 +206,7 @@ impl Scenario {
             .ok_or_else(|| PathError::UnknownEntry(format!("service `{name}`")))
     }
 
-    /// Checks the rules that involve more than one key (DEFAULTS.md, MODEL.md §3a.15).
+    /// Checks the rules that involve more than one key (docs/parameters.md, docs/model.md § 8).
     /// Each message names the keys involved.
     pub fn validate(&self) -> Vec<(String, String)> {
         validate::cross_key_problems(self)
@@ -246,7 +246,7 @@ impl Scenario {
             .collect()
     }
 
-    /// Post-years in the KPI window, summed over sites (MODEL.md §7).
+    /// Post-years in the KPI window, summed over sites (docs/model.md § 7.10).
     pub fn post_years(&self) -> f64 {
         f64::from(self.run.sites)
             * f64::from(self.workforce.link_workers)

@@ -1,4 +1,4 @@
-//! The scenario format's keys, defaults, ranges and sources (DEFAULTS.md), declared
+//! The scenario format's keys, defaults, ranges and sources (docs/parameters.md), declared
 //! once through the registry macros.
 
 use super::registry::{Range::*, record, section};
@@ -39,7 +39,7 @@ section!(
 );
 
 section!(
-    /// `[strain]`: strain dynamics, burnout and leaving (MODEL.md §3 steps 5 and 7).
+    /// `[strain]`: strain dynamics, burnout and leaving (docs/model.md § 7.6 and § 7.8).
     Strain {
         alpha: f64 = 0.05, AtLeast(0.0), "strain/capacity-day", "strain per nominal-capacity-day of distress-weighted contact (assumption, calibrate)";
         beta: f64 = 0.05, AtLeast(0.0), "strain/capacity-day", "strain per nominal-capacity-day of overtime (assumption, calibrate)";
@@ -89,7 +89,7 @@ section!(
 
 record!(
     /// `[[profile]]`: a patient profile. Every key is required. `services` maps
-    /// service name → weight, kept in name order (MODEL.md §3a.14).
+    /// service name → weight, kept in name order (docs/model.md § 7.2).
     Profile {
         name: String,
         services: Vec<(String, f64)>,
@@ -137,7 +137,7 @@ type ProfileRow = (
     f64,
 );
 
-/// The four default profiles of DEFAULTS.md.
+/// The four default profiles of docs/model.md § 8.
 pub fn default_profiles() -> Vec<Profile> {
     #[rustfmt::skip]
     let rows: [ProfileRow; 4] = [
@@ -181,7 +181,7 @@ pub fn default_profiles() -> Vec<Profile> {
         .collect()
 }
 
-/// The four default services of DEFAULTS.md.
+/// The four default services of docs/model.md § 8.
 pub fn default_services() -> Vec<Service> {
     [
         ("talking_therapies", 28.0, 120.0),

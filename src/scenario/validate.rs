@@ -1,5 +1,5 @@
-//! Rules that involve more than one key (DEFAULTS.md "Validation beyond types and
-//! ranges" and MODEL.md §3a.15). Single-key types and ranges are checked by the
+//! Rules that involve more than one key (docs/parameters.md "Rules across keys" and
+//! docs/model.md § 8). Single-key types and ranges are checked by the
 //! registry as values are read.
 
 use super::Scenario;

@@ -14,7 +14,7 @@ pub fn ishigami(u: &[f64]) -> f64 {
 }
 
 /// Analytic (S1, ST) of the Ishigami function (e.g. Saltelli et al. 2008,
-/// *Global Sensitivity Analysis: The Primer*, §4.7; Sobol' & Levitan 1999):
+/// *Global Sensitivity Analysis: The Primer*, section 4.7; Sobol' & Levitan 1999):
 /// V1 = ½(1 + bπ⁴/5)², V2 = a²/8, V3 = 0, V13 = b²π⁸·8/225, all other terms 0.
 pub struct IshigamiTruth {
     pub first: [f64; 3],
