@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod dist;
+pub mod docs;
 pub mod engine;
 pub mod experiment;
 pub mod kpi;

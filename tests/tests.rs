@@ -7,6 +7,7 @@ mod cli;
 mod comparison;
 mod invariants;
 mod model_properties;
+mod project_documents;
 mod reference_agreement;
 mod reference_model;
 mod report_browser;
