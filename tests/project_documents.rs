@@ -401,3 +401,76 @@ fn citation_parser_reads_the_forms_in_use_and_rejects_others() {
         ["docs/model.md", "README.md", "scenarios/baseline.toml"]
     );
 }
+
+/// `Cargo.toml` says MIT OR Apache-2.0: both licence texts, the embedded font's
+/// licence and a citation file that names this version are in the repository.
+#[test]
+fn documents_that_do_not_exist_licences_and_citation() {
+    let r = root();
+    let cargo = fs::read_to_string(r.join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("license = \"MIT OR Apache-2.0\""));
+    let mit = fs::read_to_string(r.join("LICENSE-MIT")).expect("LICENSE-MIT");
+    assert!(mit.contains("Permission is hereby granted, free of charge"));
+    let apache = fs::read_to_string(r.join("LICENSE-APACHE")).expect("LICENSE-APACHE");
+    assert!(apache.contains("Apache License") && apache.contains("Version 2.0, January 2004"));
+    let font = fs::read_to_string(r.join("assets/fonts/LICENSE-DejaVu.txt")).unwrap();
+    assert!(font.contains("Bitstream Vera Fonts Copyright"));
+    let cff = fs::read_to_string(r.join("CITATION.cff")).expect("CITATION.cff");
+    assert!(cff.contains("cff-version: 1.2.0"));
+    assert!(
+        cff.lines()
+            .any(|l| l == format!("version: {}", env!("CARGO_PKG_VERSION"))),
+        "CITATION.cff must give version {} (as Cargo.toml)",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// A run's manifest records the holdsim version and, built from a git checkout, the
+/// commit: the one checked out now, since the build script reruns when it changes.
+#[test]
+fn documents_that_do_not_exist_manifest_records_version_and_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::util::holdsim(dir.path())
+        .arg("run")
+        .arg(root().join("scenarios/baseline.toml"))
+        .args(["-n", "2", "--quiet", "--out", "r"])
+        .args(["--set", "run.horizon_days=400"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(dir.path().join("r/manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(manifest["holdsim_version"], env!("CARGO_PKG_VERSION"));
+    let commit = &manifest["holdsim_commit"];
+    assert_eq!(
+        commit.as_str(),
+        holdsim::build_info::commit(),
+        "the binary and the library agree"
+    );
+    let head = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root())
+        .args(["rev-parse", "HEAD"])
+        .output();
+    let head = match head {
+        Ok(o) if o.status.success() => String::from_utf8(o.stdout).unwrap().trim().to_string(),
+        _ => {
+            eprintln!("git or a git checkout is not available: the commit is not compared");
+            assert!(commit.is_null() || commit.is_string());
+            return;
+        }
+    };
+    let commit = commit
+        .as_str()
+        .expect("built from a git checkout, the manifest names the commit");
+    let hash = commit.strip_suffix("-dirty").unwrap_or(commit);
+    assert!(
+        hash.len() == 40 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{commit}"
+    );
+    assert_eq!(hash, head, "the manifest's commit is the one checked out");
+}

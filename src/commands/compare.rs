@@ -134,6 +134,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
 
     let manifest = json!({
         "holdsim_version": env!("CARGO_PKG_VERSION"),
+        "holdsim_commit": crate::build_info::commit(),
         "command": std::env::args().collect::<Vec<_>>(),
         "baseline": names[0],
         "scenarios": names.iter().zip(&paths).map(|(n, p)| json!({"name": n, "file": p.display().to_string()})).collect::<Vec<_>>(),

@@ -125,6 +125,7 @@ fn write_run(
     let manifest = json!({
         "name": run.name,
         "holdsim_version": env!("CARGO_PKG_VERSION"),
+        "holdsim_commit": crate::build_info::commit(),
         "command": std::env::args().collect::<Vec<_>>(),
         "scenario_file": run.path.display().to_string(),
         "overrides": run.args.overrides,

@@ -143,6 +143,7 @@ pub fn run_sweep(
     let mut manifest = description;
     manifest["fingerprint"] = json!(print);
     manifest["sweep_fingerprint"] = json!(sweep_print);
+    manifest["holdsim_commit"] = json!(crate::build_info::commit());
     manifest["shard"] = match shard {
         Some(sh) => json!({"index": sh.index, "count": sh.count, "points": total}),
         None => json!(null),
