@@ -5,6 +5,7 @@ mod util;
 
 mod cli;
 mod comparison;
+mod fuzz;
 mod invariants;
 mod model_properties;
 mod project_documents;
