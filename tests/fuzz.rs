@@ -801,13 +801,14 @@ fn run_holdsim(dir: &Path, args: &[String], timeout: Duration) -> (Outcome, Stri
     let outcome = match status {
         None => Outcome::Hang,
         Some(s) => {
-            if stderr.contains("panicked at") || stderr.contains("RUST_BACKTRACE") {
-                Outcome::Panic
-            } else if s.code() == Some(134)
+            // An allocation failure aborts with a note naming RUST_BACKTRACE too.
+            if s.code() == Some(134)
                 || s.signal() == Some(libc::SIGABRT)
                 || stderr.contains("memory allocation of")
             {
                 Outcome::Abort
+            } else if stderr.contains("panicked at") || stderr.contains("RUST_BACKTRACE") {
+                Outcome::Panic
             } else if let Some(sig) = s.signal() {
                 Outcome::Signal(sig)
             } else {
@@ -989,15 +990,17 @@ fn campaign(seed: u64, cases: u64, timeout: Duration, workers: usize) -> (String
                     write_case(&case, &dir);
                     let mut failed = false;
                     let mut kept = false;
-                    let mut script =
-                        String::from("#!/bin/sh\n# Reproducer: run from this folder.\n");
+                    let mut script = String::from(
+                        "#!/bin/sh\n# Reproducer: run from this folder; HOLDSIM names the binary.\n\
+                         H=${HOLDSIM:-holdsim}\n",
+                    );
                     for m in &case.mutations {
                         let _ = writeln!(script, "# {m:.200}");
                     }
                     for (step, (name, args)) in commands(&case).into_iter().enumerate() {
                         let (outcome, stderr) = run_holdsim(&dir, &args, timeout);
                         let line = format!(
-                            "holdsim {}",
+                            "\"$H\" {}",
                             args.iter()
                                 .map(|a| shell_quote(a))
                                 .collect::<Vec<_>>()
