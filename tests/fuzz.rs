@@ -11,7 +11,8 @@
 //! I/O failure): never a panic, an abort, a signal or a hang.
 //!
 //! In the suite: 150 inputs (`FUZZ_CASES` raises the count, `FUZZ_SEED` changes the
-//! seed). The long campaign, which prints a summary and keeps every failing input with
+//! seed, `FUZZ_TIMEOUT_SECS` the time limit, 10 s, and `FUZZ_WORKERS` the parallel
+//! inputs, 2). The long campaign, which prints a summary and keeps every failing input with
 //! a `repro.sh` under `target/tmp/fuzz-failures/`:
 //!
 //! ```sh
@@ -1159,7 +1160,7 @@ fn campaign(seed: u64, cases: u64, timeout: Duration, workers: usize) -> (String
 fn fuzz_mutated_inputs_never_panic_abort_or_hang() {
     let seed = env_u64("FUZZ_SEED", 20_261_202);
     let cases = env_u64("FUZZ_CASES", 150);
-    let timeout = Duration::from_secs(env_u64("FUZZ_TIMEOUT_SECS", 5));
+    let timeout = Duration::from_secs(env_u64("FUZZ_TIMEOUT_SECS", 10));
     let workers = env_u64("FUZZ_WORKERS", 2) as usize;
     let (summary, tally) = campaign(seed, cases, timeout, workers);
     println!("{summary}");
