@@ -367,7 +367,8 @@ proptest! {
 
     /// One to three keys set to extreme values on a short default scenario: the
     /// loader (what `check` runs) and `Model::try_new` agree, and when they accept,
-    /// a replication runs without panicking and every recorded total is finite.
+    /// a replication runs without panicking and every recorded total and KPI is
+    /// finite.
     #[test]
     fn panics_on_accepted_values_extreme_in_range_values_never_panic(sets in cases()) {
         let mut s = Scenario::default();
@@ -396,6 +397,12 @@ proptest! {
                 let rep = engine::run_replication(&model, 0, &Options::default());
                 for (i, x) in rep.window.0.iter().enumerate() {
                     prop_assert!(x.is_finite(), "series {} is {} for {:?}", i, x, overrides);
+                }
+                let kpis = holdsim::kpi::compute(&model, &rep);
+                for k in holdsim::kpi::ALL_KPIS {
+                    if let Some(x) = kpis[k] {
+                        prop_assert!(x.is_finite(), "{:?} is {} for {:?}", k, x, overrides);
+                    }
                 }
             }
         }
