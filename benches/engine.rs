@@ -19,7 +19,7 @@ fn model(overrides: &[(&str, Number)]) -> Model {
     for (path, value) in overrides {
         s.set_path(path, *value).expect("valid bench override");
     }
-    Model::new(&s)
+    Model::try_new(&s).expect("valid scenario")
 }
 
 /// Patient-days of replication 0, so the counter matches the work measured.
@@ -75,5 +75,5 @@ fn hundred_sites_replication(bencher: Bencher) {
 fn england_replication(bencher: Bencher) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/england.toml");
     let scenario = holdsim::scenario::load(&path, &[]).expect("bundled scenario");
-    bench_replication(bencher, &Model::new(&scenario));
+    bench_replication(bencher, &Model::try_new(&scenario).expect("valid scenario"));
 }

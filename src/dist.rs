@@ -1,6 +1,8 @@
 //! The distributions of docs/model.md § 7.9, parameterised as the model states them
 //! (median/p90, mean/cv, mean/sd) and converted once to the textbook form.
 
+use std::fmt;
+
 use rand::RngExt;
 use rand_distr::{Beta, Distribution, Gamma, Normal, Poisson, StandardNormal};
 
@@ -8,6 +10,29 @@ use crate::rng::Rng;
 
 /// The standard normal's 0.9 quantile: `σ = (ln p90 − ln median) / z90`.
 pub const Z90: f64 = 1.281_551_565_545;
+
+/// Why a distribution cannot be built from its parameters: the distribution's own
+/// limit, said in its own terms. [`crate::model::Model::try_new`] turns it into a
+/// problem naming the scenario keys behind the parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DistError {
+    /// The parameter to change ("mean", "cv", "sd", "median", "p90", "lambda"), so
+    /// the problem can be reported at the key that holds it.
+    pub param: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for DistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DistError {}
+
+fn fail<T>(param: &'static str, message: String) -> Result<T, DistError> {
+    Err(DistError { param, message })
+}
 
 /// A duration in whole days (docs/model.md § 7.9): `max(1, ceil(x − 1e−9))` of a
 /// log-normal draw `x`, or of the median itself when p90 equals the median.
@@ -18,15 +43,32 @@ pub enum Duration {
 }
 
 impl Duration {
-    pub fn from_median_p90(median: f64, p90: f64) -> Duration {
-        if p90 == median {
+    /// Needs `0 < median ≤ p90`, both finite. Any such pair gives a finite `μ` and
+    /// `σ`; a draw that overflows to infinity is a duration longer than any horizon
+    /// ([`whole_days`] saturates).
+    pub fn from_median_p90(median: f64, p90: f64) -> Result<Duration, DistError> {
+        if !(median.is_finite() && median > 0.0) {
+            return fail(
+                "median",
+                format!("the median ({median:?}) must be a finite number > 0"),
+            );
+        }
+        if !(p90.is_finite() && p90 >= median) {
+            return fail(
+                "p90",
+                format!(
+                    "the 90th percentile ({p90:?}) must be a finite number ≥ the median ({median:?})"
+                ),
+            );
+        }
+        Ok(if p90 == median {
             Duration::Fixed(median)
         } else {
             Duration::LogNormal {
                 mu: median.ln(),
                 sigma: (p90.ln() - median.ln()) / Z90,
             }
-        }
+        })
     }
 
     /// The continuous draw `x` before rounding to days.
@@ -60,14 +102,39 @@ pub fn whole_days(x: f64) -> u32 {
 pub struct Count(Option<Poisson<f64>>);
 
 impl Count {
-    pub fn new(lambda: f64) -> Count {
-        Count(if lambda > 0.0 {
-            Some(Poisson::new(lambda).expect("validated: finite, > 0"))
-        } else {
-            None
-        })
+    /// The largest mean accepted. Draws are counts of days, sessions or referrals
+    /// held in 32 bits: at λ = 1e9 (sd ≈ 3.2e4) a draw beyond `u32::MAX` is
+    /// impossible in practice, where rand_distr's own limit (1.8e19) is not.
+    pub const MAX_MEAN: f64 = 1e9;
+
+    pub fn new(lambda: f64) -> Result<Count, DistError> {
+        if !(lambda.is_finite() && lambda >= 0.0) {
+            return fail(
+                "lambda",
+                format!("the Poisson mean ({lambda:?}) must be a finite number ≥ 0"),
+            );
+        }
+        if lambda > Self::MAX_MEAN {
+            return fail(
+                "lambda",
+                format!(
+                    "the Poisson mean ({lambda:?}) exceeds {:e}, beyond which its counts do not fit 32 bits",
+                    Self::MAX_MEAN
+                ),
+            );
+        }
+        if lambda == 0.0 {
+            return Ok(Count(None));
+        }
+        Poisson::new(lambda)
+            .map(|p| Count(Some(p)))
+            .map_err(|e| DistError {
+                param: "lambda",
+                message: format!("Poisson({lambda:?}): {e}"),
+            })
     }
 
+    /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         match &self.0 {
             Some(p) => p.sample(rng) as u32,
@@ -81,12 +148,54 @@ impl Count {
 pub struct GammaMeanCv(Option<Gamma<f64>>);
 
 impl GammaMeanCv {
-    pub fn new(mean: f64, cv: f64) -> GammaMeanCv {
-        GammaMeanCv(if mean > 0.0 {
-            Some(Gamma::new(1.0 / (cv * cv), mean * cv * cv).expect("validated: mean > 0, cv > 0"))
-        } else {
-            None
-        })
+    /// Needs a finite mean ≥ 0 and a finite cv > 0 whose shape `1/cv²` is finite and
+    /// positive and whose scale `mean·cv²` is a normal number: a subnormal or zero
+    /// scale is refused by rand_distr, and an infinite shape makes every draw infinite.
+    pub fn new(mean: f64, cv: f64) -> Result<GammaMeanCv, DistError> {
+        if !(mean.is_finite() && mean >= 0.0) {
+            return fail(
+                "mean",
+                format!("the mean ({mean:?}) must be a finite number ≥ 0"),
+            );
+        }
+        if !(cv.is_finite() && cv > 0.0) {
+            return fail("cv", format!("the cv ({cv:?}) must be a finite number > 0"));
+        }
+        if mean == 0.0 {
+            return Ok(GammaMeanCv(None));
+        }
+        let shape = 1.0 / (cv * cv);
+        let scale = mean * cv * cv;
+        if !(shape.is_finite() && shape > 0.0) {
+            return fail(
+                "cv",
+                format!(
+                    "the cv ({cv:?}) is too {} for a Gamma: its shape 1/cv² is {shape:?}; {} the cv",
+                    if cv < 1.0 { "small" } else { "large" },
+                    if cv < 1.0 { "raise" } else { "lower" }
+                ),
+            );
+        }
+        if !(scale.is_finite() && scale >= f64::MIN_POSITIVE) {
+            return fail(
+                if mean < f64::MIN_POSITIVE {
+                    "mean"
+                } else {
+                    "cv"
+                },
+                format!(
+                    "mean ({mean:?}) · cv² ({:?}) = {scale:?} is too small to be a Gamma's scale (below {:e}); raise the mean or the cv, or set the mean to 0 for none",
+                    cv * cv,
+                    f64::MIN_POSITIVE
+                ),
+            );
+        }
+        Gamma::new(shape, scale)
+            .map(|g| GammaMeanCv(Some(g)))
+            .map_err(|e| DistError {
+                param: "cv",
+                message: format!("Gamma(shape {shape:?}, scale {scale:?}): {e}"),
+            })
     }
 
     pub fn sample(&self, rng: &mut Rng) -> f64 {
@@ -99,13 +208,49 @@ impl GammaMeanCv {
 pub struct BetaMeanSd(Beta<f64>);
 
 impl BetaMeanSd {
-    /// `None` when the sd is infeasible (`v² ≥ m(1 − m)`).
-    pub fn new(mean: f64, sd: f64) -> Option<BetaMeanSd> {
-        let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
-        if !(k > 0.0 && k.is_finite()) {
-            return None;
+    /// Needs `0 < m < 1`, a feasible sd (`v² < m(1 − m)`), a finite `k` (the sd not
+    /// vanishingly small) and normal `a`, `b` (the sd not a hair below its limit):
+    /// the sampler divides by them, and a subnormal one makes its draws NaN.
+    pub fn new(mean: f64, sd: f64) -> Result<BetaMeanSd, DistError> {
+        if !(mean > 0.0 && mean < 1.0) {
+            return fail("mean", format!("the mean ({mean:?}) must lie in (0, 1)"));
         }
-        Beta::new(mean * k, (1.0 - mean) * k).ok().map(BetaMeanSd)
+        if !(sd.is_finite() && sd > 0.0) {
+            return fail("sd", format!("the sd ({sd:?}) must be a finite number > 0"));
+        }
+        let limit = mean * (1.0 - mean);
+        let k = limit / (sd * sd) - 1.0;
+        if k.is_nan() || k <= 0.0 {
+            return fail(
+                "sd",
+                format!(
+                    "the sd ({sd:?}) is infeasible for a Beta with mean {mean:?}: sd² must be < mean·(1 − mean) = {limit:.4}, so sd < {:.4}",
+                    limit.sqrt()
+                ),
+            );
+        }
+        if !k.is_finite() {
+            return fail(
+                "sd",
+                format!(
+                    "the sd ({sd:?}) is too small for a Beta: its parameters mean·(1 − mean)/sd² overflow"
+                ),
+            );
+        }
+        let (a, b) = (mean * k, (1.0 - mean) * k);
+        if !(a >= f64::MIN_POSITIVE && b >= f64::MIN_POSITIVE) {
+            return fail(
+                "sd",
+                format!(
+                    "the sd ({sd:?}) is so close to its limit √(mean·(1 − mean)) = {:.6} that the Beta's parameters ({a:e}, {b:e}) underflow; lower it a little",
+                    limit.sqrt()
+                ),
+            );
+        }
+        Beta::new(a, b).map(BetaMeanSd).map_err(|e| DistError {
+            param: "sd",
+            message: format!("Beta({a:?}, {b:?}): {e}"),
+        })
     }
 
     pub fn sample(&self, rng: &mut Rng) -> f64 {
@@ -121,15 +266,28 @@ pub struct TruncatedNormal {
 }
 
 impl TruncatedNormal {
-    pub fn new(mean: f64, sd: f64, floor: f64) -> TruncatedNormal {
-        TruncatedNormal {
-            normal: Normal::new(mean, sd).expect("validated: sd ≥ 0, finite"),
-            floor,
+    /// Needs a finite mean above the floor (so each draw is kept with probability
+    /// over 1/2 and the redrawing ends) and a finite sd ≥ 0.
+    pub fn new(mean: f64, sd: f64, floor: f64) -> Result<TruncatedNormal, DistError> {
+        if !(mean.is_finite() && mean > floor) {
+            return fail(
+                "mean",
+                format!("the mean ({mean:?}) must be a finite number above the floor {floor:?}"),
+            );
         }
+        if !(sd.is_finite() && sd >= 0.0) {
+            return fail("sd", format!("the sd ({sd:?}) must be a finite number ≥ 0"));
+        }
+        Normal::new(mean, sd)
+            .map(|normal| TruncatedNormal { normal, floor })
+            .map_err(|e| DistError {
+                param: "sd",
+                message: format!("Normal({mean:?}, {sd:?}): {e}"),
+            })
     }
 
     pub fn sample(&self, rng: &mut Rng) -> f64 {
-        // mean > floor is validated, so each draw succeeds with probability > 1/2.
+        // mean > floor is checked, so each draw succeeds with probability > 1/2.
         loop {
             let x = self.normal.sample(rng);
             if x >= self.floor {
@@ -178,7 +336,7 @@ mod tests {
 
     #[test]
     fn lognormal_durations_hit_their_median_and_p90() {
-        let d = Duration::from_median_p90(28.0, 90.0);
+        let d = Duration::from_median_p90(28.0, 90.0).unwrap();
         let mut r = rng();
         let xs: Vec<f64> = (0..100_000).map(|_| d.sample_raw(&mut r)).collect();
         // Sampling sd of a quantile at n = 1e5 is under 0.5% here; allow 2%.
@@ -188,7 +346,7 @@ mod tests {
 
     #[test]
     fn fixed_duration_when_p90_equals_median_and_rounding_rule() {
-        let d = Duration::from_median_p90(10.0, 10.0);
+        let d = Duration::from_median_p90(10.0, 10.0).unwrap();
         assert_eq!(d, Duration::Fixed(10.0));
         assert_eq!(d.sample_days(&mut rng()), 10);
         assert_eq!(whole_days(10.0 + 1e-12), 10);
@@ -200,7 +358,7 @@ mod tests {
     fn gamma_and_beta_match_their_moments() {
         let mut r = rng();
         let n = 200_000;
-        let g = GammaMeanCv::new(0.375, 0.5);
+        let g = GammaMeanCv::new(0.375, 0.5).unwrap();
         let xs: Vec<f64> = (0..n).map(|_| g.sample(&mut r)).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
@@ -211,7 +369,7 @@ mod tests {
             "gamma cv {}",
             sd / mean
         );
-        assert_eq!(GammaMeanCv::new(0.0, 0.5).sample(&mut r), 0.0);
+        assert_eq!(GammaMeanCv::new(0.0, 0.5).unwrap().sample(&mut r), 0.0);
 
         let b = BetaMeanSd::new(0.55, 0.2).unwrap();
         let xs: Vec<f64> = (0..n).map(|_| b.sample(&mut r)).collect();
@@ -219,17 +377,17 @@ mod tests {
         let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
         assert!((mean - 0.55).abs() < 0.003, "beta mean {mean}");
         assert!((sd - 0.2).abs() < 0.003, "beta sd {sd}");
-        assert!(BetaMeanSd::new(0.5, 0.5).is_none());
+        assert!(BetaMeanSd::new(0.5, 0.5).is_err());
     }
 
     #[test]
     fn poisson_zero_is_exact_and_truncated_normal_respects_its_floor() {
         let mut r = rng();
-        assert_eq!(Count::new(0.0).sample(&mut r), 0);
-        let c = Count::new(3.0);
+        assert_eq!(Count::new(0.0).unwrap().sample(&mut r), 0);
+        let c = Count::new(3.0).unwrap();
         let mean = (0..100_000).map(|_| c.sample(&mut r) as f64).sum::<f64>() / 1e5;
         assert!((mean - 3.0).abs() < 0.03, "poisson mean {mean}");
-        let t = TruncatedNormal::new(0.3, 0.5, 0.2);
+        let t = TruncatedNormal::new(0.3, 0.5, 0.2).unwrap();
         assert!((0..10_000).all(|_| t.sample(&mut r) >= 0.2));
     }
 
@@ -247,5 +405,38 @@ mod tests {
         assert!((mean / expected - 1.0).abs() < 0.02, "{mean} vs {expected}");
         assert_eq!(geometric_failures(1.0, 0.7), 0);
         assert_eq!(geometric_failures(0.0, 0.7), u32::MAX);
+    }
+
+    /// Every parameter that used to reach an `expect` is an error that says why
+    /// (issue 8, class 2): the values `--set` could give before limits existed.
+    #[test]
+    fn panics_on_accepted_values_become_distribution_errors() {
+        // Gamma: cv so small its shape is infinite, so large its shape underflows,
+        // a subnormal mean (scale underflows).
+        assert!(GammaMeanCv::new(0.375, 1e-200).is_err());
+        assert!(GammaMeanCv::new(0.375, 1e200).is_err());
+        assert!(GammaMeanCv::new(5e-324, 0.5).is_err());
+        assert!(GammaMeanCv::new(f64::NAN, 0.5).is_err());
+        assert!(GammaMeanCv::new(0.375, 1e-150).is_ok());
+        // Poisson: beyond the 32-bit limit, negative, NaN.
+        assert!(Count::new(1e300).is_err());
+        assert!(Count::new(Count::MAX_MEAN * 1.01).is_err());
+        assert!(Count::new(-1.0).is_err());
+        assert!(Count::new(f64::NAN).is_err());
+        assert!(Count::new(Count::MAX_MEAN).is_ok());
+        // Beta: vanishing sd (k infinite), infeasible sd, sd a hair below its limit.
+        let e = BetaMeanSd::new(0.55, 1e-200).unwrap_err();
+        assert!(e.message.contains("too small"), "{e}");
+        assert!(BetaMeanSd::new(0.55, 0.6).is_err());
+        let e = BetaMeanSd::new(1e-305, 1e-305f64.sqrt() * (1.0 - 1e-7)).unwrap_err();
+        assert!(e.message.contains("underflow"), "{e}");
+        assert!(BetaMeanSd::new(0.0, 0.1).is_err());
+        // Normal: infinite sd, mean at the floor.
+        assert!(TruncatedNormal::new(1.0, f64::INFINITY, 0.2).is_err());
+        assert!(TruncatedNormal::new(0.2, 0.1, 0.2).is_err());
+        // Log-normal: p90 below the median, infinite p90.
+        assert!(Duration::from_median_p90(10.0, 5.0).is_err());
+        assert!(Duration::from_median_p90(10.0, f64::INFINITY).is_err());
+        assert!(Duration::from_median_p90(5e-324, 1.7e308).is_ok());
     }
 }

@@ -2,9 +2,21 @@
 //! engine reads each day — daily rates, prepared distributions, normalised weights and
 //! constants folded together — so the daily loop does no parsing, no lookups by name
 //! and no repeated arithmetic.
+//!
+//! [`Model::try_new`] is the one place a scenario becomes runnable: it runs the
+//! scenario's cross-key rules, then builds every distribution through constructors
+//! that return their limits as errors. The loader (`holdsim check`, `run`, …) and
+//! [`Scenario::validate`] run the very same derivation ([`Model::problems`]), only
+//! without the per-day series, so a scenario that passes them cannot fail here, and
+//! a model that exists cannot make the engine panic.
 
-use crate::dist::{BetaMeanSd, Count, Duration, GammaMeanCv, TruncatedNormal, daily_from_weekly};
-use crate::scenario::Scenario;
+use crate::dist::{
+    BetaMeanSd, Count, DistError, Duration, GammaMeanCv, TruncatedNormal, daily_from_weekly,
+};
+use crate::scenario::{Broken, Problem, Scenario, ScenarioError, cross_key_problems};
+
+/// The floor of the burnout threshold's truncated normal (MODEL.md §4).
+const THRESHOLD_FLOOR: f64 = 0.2;
 
 /// One patient profile, ready to draw from.
 #[derive(Clone, Debug)]
@@ -78,14 +90,95 @@ pub struct Model {
     pub groups: Vec<Model>,
 }
 
+/// A distribution's error as a problem about the keys that parameterise it.
+/// A distribution's error as a problem about the keys that parameterise it:
+/// `keys` maps each parameter name to its key; the problem is reported at the key
+/// of the parameter the error blames (else the first), the others are related.
+fn broken(keys: &[(&str, &str)], what: &str, e: DistError) -> Broken {
+    let at = keys
+        .iter()
+        .position(|(param, _)| *param == e.param)
+        .unwrap_or(0);
+    let related: Vec<&str> = keys
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != at)
+        .map(|(_, (_, key))| *key)
+        .collect();
+    Broken::new(keys[at].1, &related, format!("{what}: {e}"))
+}
+
+/// Cumulative normalised weights (the last exactly 1). Each weight is divided by the
+/// largest first, so weights near `f64::MAX` cannot overflow their sum; weights are
+/// finite and > 0 (checked as they are read), so the largest is too.
+fn cumulative_weights(weights: impl Iterator<Item = f64> + Clone) -> Vec<f64> {
+    let max = weights.clone().fold(0.0, f64::max);
+    let total: f64 = weights.clone().map(|w| w / max).sum();
+    let mut cumulative = 0.0;
+    let mut out: Vec<f64> = weights
+        .map(|w| {
+            cumulative += w / max / total;
+            cumulative
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
+}
+
 impl Model {
-    /// Derives the engine's parameters. The scenario must have passed validation.
-    pub fn new(s: &Scenario) -> Model {
-        let mut model = Model::single(s);
-        if !s.site_groups.is_empty() {
-            model.groups = s.groups().iter().map(|(g, _)| Model::single(g)).collect();
+    /// Derives the engine's parameters, or says everything that keeps `s` from
+    /// running, each problem naming its keys (no file or line: the loader, which
+    /// knows them, runs the same check first).
+    pub fn try_new(s: &Scenario) -> Result<Model, ScenarioError> {
+        Model::build(s, true).map_err(|broken| ScenarioError {
+            problems: broken
+                .into_iter()
+                .map(|b| Problem {
+                    source: "scenario".into(),
+                    line: None,
+                    key: Some(b.key),
+                    message: b.message,
+                })
+                .collect(),
+        })
+    }
+
+    /// What [`Model::try_new`] would refuse, without building the per-day series
+    /// (cheap enough for `check` on tens of thousands of site groups).
+    pub(crate) fn problems(s: &Scenario) -> Vec<Broken> {
+        Model::build(s, false).err().unwrap_or_default()
+    }
+
+    /// The one derivation: cross-key rules, then the model of the scenario and of
+    /// each group. With `series` false the per-day arrival rates are left empty and
+    /// the groups' models are checked but not kept.
+    fn build(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
+        let problems = cross_key_problems(s);
+        if !problems.is_empty() {
+            return Err(problems);
         }
-        model
+        let mut model = Model::single(s, series)?;
+        if !s.site_groups.is_empty() {
+            let base = s.without_groups();
+            let mut problems = Vec::new();
+            for (i, g) in s.site_groups.iter().enumerate() {
+                // The cross-key rules above already applied every group's `set`.
+                let Ok(scenario) = base.with_group(g) else {
+                    continue;
+                };
+                match Model::single(&scenario, series) {
+                    Ok(m) if series => model.groups.push(m),
+                    Ok(_) => {}
+                    Err(b) => problems.extend(b.into_iter().map(|b| b.in_group(i, &g.name))),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+        }
+        Ok(model)
     }
 
     /// The model of each group of sites, in site order (this model alone without groups).
@@ -105,92 +198,194 @@ impl Model {
             .collect()
     }
 
-    fn single(s: &Scenario) -> Model {
+    fn single(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
+        let mut problems = Vec::new();
         let horizon = s.run.horizon_days;
         let r = &s.referrals;
-        let arrival_rate = (0..horizon)
-            .map(|t| {
-                if t % 7 < 5 {
-                    let phase = 2.0 * std::f64::consts::PI * (f64::from(t) - r.peak_day) / 365.0;
-                    r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude * phase.cos())
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        // The largest λ_t; the seasonal factor is at most 1 + amplitude, so when this
+        // one is a valid Poisson mean every day's is, and the engine's per-day
+        // `Count::new` cannot fail.
+        let peak_rate = r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude);
+        if let Err(e) = Count::new(peak_rate) {
+            problems.push(broken(
+                &[
+                    ("lambda", "referrals.rate_per_week"),
+                    ("", "referrals.seasonal_amplitude"),
+                ],
+                "the daily referral count at the seasonal peak, Poisson(rate_per_week / 5 · (1 + seasonal_amplitude))",
+                e,
+            ));
+        }
+        let arrival_rate = if series {
+            (0..horizon)
+                .map(|t| {
+                    if t % 7 < 5 {
+                        let phase =
+                            2.0 * std::f64::consts::PI * (f64::from(t) - r.peak_day) / 365.0;
+                        r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude * phase.cos())
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
 
-        let service_waits = s
+        let mut service_waits = Vec::with_capacity(s.services.len());
+        for sv in &s.services {
+            match Duration::from_median_p90(sv.wait_median_days, sv.wait_p90_days) {
+                Ok(d) => service_waits.push(d),
+                Err(e) => problems.push(broken(
+                    &[
+                        ("p90", &format!("service.{}.wait_p90_days", sv.name)),
+                        ("median", &format!("service.{}.wait_median_days", sv.name)),
+                    ],
+                    "the log-normal wait",
+                    e,
+                )),
+            }
+        }
+        // Names are unique (a cross-key rule), so the first match is the service.
+        let service_index: std::collections::BTreeMap<&str, usize> = s
             .services
             .iter()
-            .map(|sv| Duration::from_median_p90(sv.wait_median_days, sv.wait_p90_days))
+            .enumerate()
+            .rev()
+            .map(|(i, sv)| (sv.name.as_str(), i))
             .collect();
 
-        let total_weight: f64 = s.profiles.iter().map(|p| p.weight).sum();
-        let mut cumulative = 0.0;
-        let profiles = s
-            .profiles
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                cumulative += p.weight / total_weight;
-                let service_total: f64 = p.services.iter().map(|(_, w)| w).sum();
-                let mut service_cumulative = 0.0;
-                let mut services: Vec<(f64, usize)> = p
-                    .services
-                    .iter()
-                    .map(|(name, w)| {
-                        service_cumulative += w / service_total;
-                        let index = s
-                            .services
-                            .iter()
-                            .position(|sv| &sv.name == name)
-                            .expect("validated: service exists");
-                        (service_cumulative, index)
+        let profile_weights = cumulative_weights(s.profiles.iter().map(|p| p.weight));
+        let mut profiles = Vec::with_capacity(s.profiles.len());
+        for (p, &cumulative_weight) in s.profiles.iter().zip(&profile_weights) {
+            let key = |k: &str| format!("profile.{}.{k}", p.name);
+            let service_weights = cumulative_weights(p.services.iter().map(|&(_, w)| w));
+            let mut services = Vec::with_capacity(p.services.len());
+            for ((name, _), &c) in p.services.iter().zip(&service_weights) {
+                match service_index.get(name.as_str()) {
+                    Some(&index) => services.push((c, index)),
+                    None => problems.push(Broken::new(
+                        key("services"),
+                        &[],
+                        format!("names service `{name}`, which no [[service]] defines"),
+                    )),
+                }
+            }
+            let extra_sessions = Count::new(p.sessions_mean - 1.0).map_err(|e| {
+                broken(
+                    &[("lambda", &key("sessions_mean"))],
+                    "the extra sessions, Poisson(sessions_mean − 1)",
+                    e,
+                )
+            });
+            let extra_prep_weeks = Count::new(p.prep_weeks_mean - 1.0).map_err(|e| {
+                broken(
+                    &[("lambda", &key("prep_weeks_mean"))],
+                    "the extra weeks of preparing, Poisson(prep_weeks_mean − 1)",
+                    e,
+                )
+            });
+            let holding_hours =
+                GammaMeanCv::new(p.holding_hours_mean, p.holding_hours_cv).map_err(|e| {
+                    broken(
+                        &[
+                            ("cv", &key("holding_hours_cv")),
+                            ("mean", &key("holding_hours_mean")),
+                        ],
+                        "the weekly holding hours, Gamma(holding_hours_mean, holding_hours_cv)",
+                        e,
+                    )
+                });
+            let distress = BetaMeanSd::new(p.distress_mean, p.distress_sd).map_err(|e| {
+                broken(
+                    &[("sd", &key("distress_sd")), ("mean", &key("distress_mean"))],
+                    "distress, Beta(distress_mean, distress_sd)",
+                    e,
+                )
+            });
+            match (extra_sessions, extra_prep_weeks, holding_hours, distress) {
+                (Ok(extra_sessions), Ok(extra_prep_weeks), Ok(holding_hours), Ok(distress)) => {
+                    profiles.push(ProfileModel {
+                        cumulative_weight,
+                        extra_sessions,
+                        p_waits: p.p_waits,
+                        services,
+                        p_prepares: p.p_prepares,
+                        extra_prep_weeks,
+                        p_witnessing: p.p_witnessing,
+                        witness_resolve_daily: daily_from_weekly(p.witnessing_resolve_per_week),
+                        holding_hours,
+                        distress,
                     })
-                    .collect();
-                if let Some(last) = services.last_mut() {
-                    last.0 = 1.0;
                 }
-                ProfileModel {
-                    cumulative_weight: if i + 1 == s.profiles.len() {
-                        1.0
-                    } else {
-                        cumulative
-                    },
-                    extra_sessions: Count::new(p.sessions_mean - 1.0),
-                    p_waits: p.p_waits,
-                    services,
-                    p_prepares: p.p_prepares,
-                    extra_prep_weeks: Count::new(p.prep_weeks_mean - 1.0),
-                    p_witnessing: p.p_witnessing,
-                    witness_resolve_daily: daily_from_weekly(p.witnessing_resolve_per_week),
-                    holding_hours: GammaMeanCv::new(p.holding_hours_mean, p.holding_hours_cv),
-                    distress: BetaMeanSd::new(p.distress_mean, p.distress_sd)
-                        .expect("validated: Beta sd feasible"),
+                (a, b, c, d) => {
+                    problems.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten())
                 }
-            })
-            .collect();
+            }
+        }
 
         let w = &s.workforce;
         let st = &s.strain;
         let sup = &s.support;
         let p = &s.policy;
-        Model {
+        let c0 = w.hours_per_week * w.patient_facing_fraction / 5.0;
+        let recruitment =
+            Duration::from_median_p90(w.recruitment_median_days, w.recruitment_p90_days).map_err(
+                |e| {
+                    broken(
+                        &[
+                            ("p90", "workforce.recruitment_p90_days"),
+                            ("median", "workforce.recruitment_median_days"),
+                        ],
+                        "the log-normal vacancy duration",
+                        e,
+                    )
+                },
+            );
+        let threshold = TruncatedNormal::new(st.threshold_mean, st.threshold_sd, THRESHOLD_FLOOR)
+            .map_err(|e| {
+                broken(
+                    &[
+                        ("sd", "strain.threshold_sd"),
+                        ("mean", "strain.threshold_mean"),
+                    ],
+                    "the burnout threshold, a normal truncated at 0.2",
+                    e,
+                )
+            });
+        let sick_leave =
+            Duration::from_median_p90(st.sick_leave_median_days, st.sick_leave_p90_days).map_err(
+                |e| {
+                    broken(
+                        &[
+                            ("p90", "strain.sick_leave_p90_days"),
+                            ("median", "strain.sick_leave_median_days"),
+                        ],
+                        "the log-normal sick leave",
+                        e,
+                    )
+                },
+            );
+        let (recruitment, threshold, sick_leave) = match (recruitment, threshold, sick_leave) {
+            (Ok(a), Ok(b), Ok(c)) if problems.is_empty() => (a, b, c),
+            (a, b, c) => {
+                problems.extend([a.err(), b.err(), c.err()].into_iter().flatten());
+                return Err(problems);
+            }
+        };
+        Ok(Model {
             horizon_days: horizon,
             warmup_days: s.run.warmup_days,
             seed: s.run.seed,
             sites: s.run.sites,
             link_workers: w.link_workers,
             arrival_rate,
-            c0: w.hours_per_week * w.patient_facing_fraction / 5.0,
+            c0,
             session_hours: w.session_hours,
             overtime_max: w.overtime_max,
             onboarding_days: w.onboarding_days,
             ramp_start: w.ramp_start,
-            recruitment: Duration::from_median_p90(
-                w.recruitment_median_days,
-                w.recruitment_p90_days,
-            ),
+            recruitment,
             alpha_effective: st.alpha * (1.0 - sup.training_effect),
             beta: st.beta,
             gamma: st.gamma,
@@ -198,11 +393,8 @@ impl Model {
             rest_factor: 1.0
                 - st.rho_rest * (1.0 + sup.supervision_effect * sup.supervision_hours_per_month),
             holding_multiplier: st.holding_multiplier,
-            threshold: TruncatedNormal::new(st.threshold_mean, st.threshold_sd, 0.2),
-            sick_leave: Duration::from_median_p90(
-                st.sick_leave_median_days,
-                st.sick_leave_p90_days,
-            ),
+            threshold,
+            sick_leave,
             strain_after_leave: st.strain_after_leave,
             p_exit_after_burnout: st.p_exit_after_burnout,
             base_hazard_daily: -(1.0 - st.base_turnover_per_year).ln() / 365.0,
@@ -219,7 +411,7 @@ impl Model {
             profiles,
             service_waits,
             groups: Vec::new(),
-        }
+        })
     }
 
     /// Post-years in the KPI window over all sites (docs/model.md § 7.10).

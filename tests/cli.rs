@@ -173,7 +173,7 @@ fn a_bad_scenario_gets_a_clear_error_and_no_output() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains(
-            "bad.toml, line 2, `workforce.link_workers`: expected an integer ≥ 1, found 0"
+            "bad.toml, line 2, `workforce.link_workers`: expected an integer in [1, 10000], found 0"
         ),
         "{err}"
     );

@@ -24,10 +24,10 @@ fn column(k: &[Kpis], kpi: Kpi) -> Vec<Option<f64>> {
 fn common_random_numbers_narrow_the_ci_of_a_difference() {
     // Baseline vs 1 h of supervision a month (instead of 0.5), 60 replications.
     // Observed width ratios (CRN / independent) with the default seed: 0.22–0.50.
-    let a = Model::new(&scenario(&[]));
+    let a = Model::try_new(&scenario(&[])).expect("valid scenario");
     let b_spec = scenario(&[("support.supervision_hours_per_month", 1.0)]);
-    let b_common = Model::new(&b_spec);
-    let mut b_independent = Model::new(&b_spec);
+    let b_common = Model::try_new(&b_spec).expect("valid scenario");
+    let mut b_independent = Model::try_new(&b_spec).expect("valid scenario");
     b_independent.seed = holdsim::rng::mix(b_independent.seed ^ 1);
     let n = 60;
     let (ka, kc, ki) = (run(&a, n), run(&b_common, n), run(&b_independent, n));
@@ -67,7 +67,7 @@ fn common_random_numbers_narrow_the_ci_of_a_difference() {
 fn paired_cis_cover_a_known_null_effect() {
     // Two runs of the *same* scenario on independent streams: every difference is pure
     // noise, so about 95% of the KPI intervals must include zero.
-    let a = Model::new(&scenario(&[]));
+    let a = Model::try_new(&scenario(&[])).expect("valid scenario");
     let mut b = a.clone();
     b.seed = holdsim::rng::mix(b.seed ^ 2);
     let (ka, kb) = (run(&a, 40), run(&b, 40));

@@ -100,7 +100,7 @@ proptest! {
 
     #[test]
     fn the_engine_keeps_its_books(s in scenarios(), replication in 0u64..1000) {
-        let model = Model::new(&s);
+        let model = Model::try_new(&s).expect("valid scenario");
         let rep = engine::run_replication(&model, replication, &Options { per_site_series: false, audit: true });
         prop_assert!(rep.audit_problems.is_empty(), "{:?}", rep.audit_problems);
 
@@ -135,7 +135,7 @@ proptest! {
 
     #[test]
     fn same_seed_same_replication(s in scenarios(), replication in 0u64..1000) {
-        let model = Model::new(&s);
+        let model = Model::try_new(&s).expect("valid scenario");
         let a = engine::run_replication(&model, replication, &Options::default());
         let b = engine::run_replication(&model, replication, &Options::default());
         prop_assert_eq!(a.weeks, b.weeks);

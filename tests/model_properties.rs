@@ -19,7 +19,7 @@ use crate::util::{mean, paired, scenario, values};
 /// (flow counters), and the engine's own recount agrees with its counters.
 fn assert_conserved(overrides: &[(&str, f64)], replication: u64) {
     let s = scenario(overrides);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     let mut site = Site::default();
     site.reset(&model, SiteKey::new(model.seed, replication, 0));
     let (mut arrived, mut left) = (0.0, 0.0);
@@ -88,7 +88,7 @@ fn no_strain_means_no_burnout_and_only_base_turnover() {
         ("referrals.rate_per_week", 1.0),
         ("run.sites", 40.0),
     ]);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     let (mut exits, mut active_years) = (0.0, 0.0);
     for r in 0..10 {
         let rep = engine::run_replication(&model, r, &Options::default());
@@ -154,7 +154,7 @@ fn unlimited_capacity_occupancy_matches_the_mg_infinity_mean() {
         ("strain.base_turnover_per_year", 0.0),
         ("run.sites", 10.0),
     ]);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     let (mut occupancy, mut days, mut queued) = (0.0, 0.0, 0.0);
     for r in 0..4 {
         let rep = engine::run_replication(&model, r, &Options::default());
@@ -201,7 +201,7 @@ fn littles_law_holds_for_the_queue() {
         ("strain.base_turnover_per_year", 0.0),
         ("run.horizon_days", 3000.0),
     ]);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     for r in 0..3 {
         let rep = engine::run_replication(&model, r, &Options::default());
         let window_days = f64::from(model.horizon_days - model.warmup_days);
@@ -296,12 +296,13 @@ fn a_caseload_cap_lengthens_waits_and_a_boundary_returns_patients() {
 
 #[test]
 fn scenarios_differing_only_in_policy_see_the_same_referrals() {
-    let a = Model::new(&scenario(&[]));
-    let b = Model::new(&scenario(&[
+    let a = Model::try_new(&scenario(&[])).expect("valid scenario");
+    let b = Model::try_new(&scenario(&[
         ("policy.caseload_cap", 20.0),
         ("support.training_effect", 0.3),
         ("workforce.link_workers", 5.0),
-    ]));
+    ]))
+    .expect("valid scenario");
     for r in 0..5 {
         let ra = engine::run_replication(&a, r, &Options::default());
         let rb = engine::run_replication(&b, r, &Options::default());
@@ -349,7 +350,7 @@ fn scenarios_differing_only_in_policy_see_the_same_referrals() {
         );
     }
     // Changing one attribute's distribution leaves the others' draws alone.
-    let c = Model::new(&scenario(&[("profile.connect.p_waits", 0.9)]));
+    let c = Model::try_new(&scenario(&[("profile.connect.p_waits", 0.9)])).expect("valid scenario");
     let (pa, pc) = (
         Patient::referral(&a, key, 7, 10),
         Patient::referral(&c, key, 7, 10),
@@ -368,7 +369,7 @@ fn results_are_identical_for_any_thread_count() {
         ("run.warmup_days", 50.0),
         ("referrals.rate_per_week", 18.0),
     ]);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     let options = Options {
         per_site_series: true,
         audit: false,
@@ -390,11 +391,12 @@ fn results_are_identical_for_any_thread_count() {
 #[test]
 fn sites_are_independent_and_sum_into_the_total() {
     // A 3-site run's weekly totals are the sums of its sites' series, and sites differ.
-    let model = Model::new(&scenario(&[
+    let model = Model::try_new(&scenario(&[
         ("run.sites", 3.0),
         ("run.horizon_days", 300.0),
         ("run.warmup_days", 30.0),
-    ]));
+    ]))
+    .expect("valid scenario");
     let rep = engine::run_replication(
         &model,
         0,
@@ -428,7 +430,7 @@ fn site_groups_give_each_group_its_parameters_and_many_sites_stay_thread_indepen
     let text = "[run]\nhorizon_days = 300\nwarmup_days = 30\n[[site_group]]\nname = \"small\"\ncount = 30\nset = { \"workforce.link_workers\" = 1, \"cost.lw_cost_per_year\" = 0.0, \"cost.recruitment_cost\" = 0.0 }\n[[site_group]]\nname = \"large\"\ncount = 10\nset = { \"workforce.link_workers\" = 4 }\n";
     let s = holdsim::scenario::load_str("groups.toml", text, &[]).unwrap();
     assert_eq!(s.run.sites, 40, "sites are the groups' sites");
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     assert_eq!(
         model
             .site_models()
@@ -521,7 +523,7 @@ fn littles_law_holds_for_the_open_caseload() {
         ("run.horizon_days", 12000.0),
         ("run.warmup_days", 400.0),
     ]);
-    let model = Model::new(&s);
+    let model = Model::try_new(&s).expect("valid scenario");
     let mut site = Site::default();
     site.reset(&model, SiteKey::new(model.seed, 0, 0));
     let (warmup, horizon) = (model.warmup_days, model.horizon_days);

@@ -102,33 +102,33 @@ const CASES: &[Case] = &[
     case("profile_unknown_key.toml", "profile.solo.holding_hours", 13, &["unknown key", "[[profile]] has: name, weight, sessions_mean"]),
     case("service_unknown_key.toml", "service.hospital.wait_mean_days", 6, &["unknown key (did you mean `wait_median_days`?)", "[[service]] has: name, wait_median_days, wait_p90_days"]),
     // Types.
-    case("wrong_type_link_workers.toml", "workforce.link_workers", 3, &["expected an integer ≥ 1, found a string"]),
+    case("wrong_type_link_workers.toml", "workforce.link_workers", 3, &["expected an integer in [1, 10000], found a string"]),
     case("float_for_integer.toml", "run.replications", 3, &["expected an integer ≥ 1, found 10.0"]),
     case("boolean_value.toml", "support.training_effect", 3, &["expected a number in [0, 1], found a boolean"]),
-    case("link_workers_too_large.toml", "workforce.link_workers", 3, &["expected an integer ≥ 1 and ≤ 4294967295, found 5000000000"]),
+    case("link_workers_too_large.toml", "workforce.link_workers", 3, &["expected an integer in [1, 10000], found 5000000000"]),
     case("section_not_a_table.toml", "run", 2, &["expected a table (`[run]`), found an integer"]),
     case("profile_not_array.toml", "profile", 2, &["expected an array of tables (`[[profile]]`), found a table"]),
     case("services_not_a_table.toml", "profile.solo.services", 7, &["expected a table of service name = weight, found an integer"]),
     // Ranges of scalar keys.
-    case("zero_link_workers.toml", "workforce.link_workers", 3, &["expected an integer ≥ 1, found 0"]),
+    case("zero_link_workers.toml", "workforce.link_workers", 3, &["expected an integer in [1, 10000], found 0"]),
     case("negative_warmup.toml", "run.warmup_days", 3, &["expected an integer ≥ 0, found -1"]),
     case("negative_caseload_cap.toml", "policy.caseload_cap", 3, &["expected an integer ≥ 0, found -5"]),
     case("probability_above_one.toml", "strain.p_exit_after_burnout", 5, &["expected a number in [0, 1], found 1.5"]),
     case("percentage_for_probability.toml", "policy.queue_dropout_per_week", 3, &["expected a number in [0, 1], found 2"]),
-    case("negative_rate.toml", "referrals.rate_per_week", 3, &["expected a number ≥ 0, found -2.0"]),
-    case("negative_cost.toml", "cost.recruitment_cost", 3, &["expected a number ≥ 0, found -1"]),
-    case("nan_value.toml", "strain.alpha", 3, &["expected a number ≥ 0, found nan"]),
-    case("infinite_peak_day.toml", "referrals.peak_day", 3, &["expected a finite number, found inf"]),
+    case("negative_rate.toml", "referrals.rate_per_week", 3, &["expected a number in [0, 100000], found -2.0"]),
+    case("negative_cost.toml", "cost.recruitment_cost", 3, &["expected a number in [0, 1000000000000], found -1"]),
+    case("nan_value.toml", "strain.alpha", 3, &["expected a number in [0, 1000000], found nan"]),
+    case("infinite_peak_day.toml", "referrals.peak_day", 3, &["expected a number in [-36500, 36500], found inf"]),
     case("threshold_mean_too_low.toml", "strain.threshold_mean", 3, &["expected a number > 0.2, found 0.2"]),
     case("seasonal_amplitude_one.toml", "referrals.seasonal_amplitude", 3, &["expected a number in [0, 1), found 1.0"]),
     case("zero_intake_threshold.toml", "policy.intake_threshold", 3, &["expected a number > 0, found 0"]),
-    case("zero_session_hours.toml", "workforce.session_hours", 3, &["expected a number > 0, found 0"]),
-    case("zero_patient_facing_fraction.toml", "workforce.patient_facing_fraction", 3, &["expected a number in (0, 1], found 0"]),
+    case("zero_session_hours.toml", "workforce.session_hours", 3, &["expected a number in (0, 168], found 0"]),
+    case("zero_patient_facing_fraction.toml", "workforce.patient_facing_fraction", 3, &["expected a number in [0.001, 1], found 0"]),
     // Ranges of [[profile]] and [[service]] keys.
-    case("sessions_mean_below_one.toml", "profile.solo.sessions_mean", 5, &["expected a number ≥ 1, found 0.5"]),
-    case("prep_weeks_below_one.toml", "profile.solo.prep_weeks_mean", 9, &["expected a number ≥ 1, found 0.5"]),
+    case("sessions_mean_below_one.toml", "profile.solo.sessions_mean", 5, &["expected a number in [1, 10000], found 0.5"]),
+    case("prep_weeks_below_one.toml", "profile.solo.prep_weeks_mean", 9, &["expected a number in [1, 10000], found 0.5"]),
     case("zero_profile_weight.toml", "profile.solo.weight", 4, &["expected a number > 0, found 0.0"]),
-    case("zero_holding_cv.toml", "profile.solo.holding_hours_cv", 13, &["expected a number > 0, found 0.0"]),
+    case("zero_holding_cv.toml", "profile.solo.holding_hours_cv", 13, &["expected a number in (0, 100], found 0.0"]),
     case("distress_mean_one.toml", "profile.solo.distress_mean", 14, &["expected a number in (0, 1), found 1.0"]),
     case("profile_service_weight_zero.toml", "profile.solo.services.hospital", 7, &["expected a weight > 0, found 0"]),
     case("zero_service_median.toml", "service.hospital.wait_median_days", 14, &["expected a number > 0, found 0"]),
@@ -157,8 +157,19 @@ const CASES: &[Case] = &[
     case("base_not_a_string.toml", "base", 2, &["expected a file path string, found an integer"]),
     Case { file: "base_cycle_a.toml", source: Some("base_cycle_b.toml"), key: Some("base"), line: Some(3), fragments: &["`base` files form a cycle", "base_cycle_a.toml → ", "base_cycle_b.toml → "] },
     Case { file: "base_cycle_b.toml", source: Some("base_cycle_a.toml"), key: Some("base"), line: Some(2), fragments: &["`base` files form a cycle", "base_cycle_b.toml → ", "base_cycle_a.toml → "] },
-    Case { file: "inherits_bad_base.toml", source: Some("negative_rate.toml"), key: Some("referrals.rate_per_week"), line: Some(3), fragments: &["expected a number ≥ 0, found -2.0"] },
+    Case { file: "inherits_bad_base.toml", source: Some("negative_rate.toml"), key: Some("referrals.rate_per_week"), line: Some(3), fragments: &["expected a number in [0, 100000], found -2.0"] },
     case("horizon_below_inherited_warmup.toml", "run.horizon_days", 4, &["horizon_days (300) must exceed warmup_days (365)"]),
+    // Issue 8: values that used to pass `check` and panic in `run`, now refused by a
+    // key's limit or by the model's own derivation (`Model::try_new`).
+    case("holding_cv_too_small.toml", "profile.solo.holding_hours_cv", 13, &["Gamma(holding_hours_mean, holding_hours_cv)", "too small for a Gamma: its shape 1/cv² is inf"]),
+    case("holding_mean_subnormal.toml", "profile.solo.holding_hours_mean", 12, &["too small to be a Gamma's scale", "set the mean to 0 for none"]),
+    case("distress_sd_tiny.toml", "profile.solo.distress_sd", 15, &["expected a number ≥ 0.000001, found 1e-200"]),
+    Case { file: "site_group_names_removed_profile.toml", source: Some("site_group_profile_base.toml"), key: Some("site_group"), line: Some(5), fragments: &["in site group `complex-heavy`", "`profile.complex.weight` cannot be set here: no profile `complex`"] },
+    case("horizon_too_long.toml", "run.horizon_days", 4, &["expected an integer in [1, 36500], found 4294967295"]),
+    case("too_many_posts.toml", "workforce.link_workers", 7, &["sites × link_workers = 10000000000 posts in all; at most 10000000"]),
+    case("capacity_too_small.toml", "workforce.hours_per_week", 5, &["expected a number ≥ 0.1, found 1e-300"]),
+    case("base_is_directory.toml", "base", 3, &["cannot read base scenario", "it is a directory, not a regular file"]),
+    case("rest_recovery_nan.toml", "support.supervision_effect", 8, &["expected a number in [0, 1000], found 1e308"]),
 ];
 
 #[test]
@@ -260,7 +271,7 @@ fn display_is_a_one_screen_list_of_every_problem() {
     );
     assert_eq!(
         lines[2],
-        "  - test.toml, line 5, `workforce.link_workers`: expected an integer ≥ 1, found 2.5"
+        "  - test.toml, line 5, `workforce.link_workers`: expected an integer in [1, 10000], found 2.5"
     );
     assert!(
         lines[3].starts_with("  - test.toml, line 6, `workforce.hours`: unknown key"),
@@ -422,14 +433,14 @@ fn bad_overrides_name_the_set_and_what_was_expected() {
         ("nosuch.key=1", Some("nosuch.key"), &["unknown section", "run, referrals, workforce"]),
         ("link_workers=4", Some("link_workers"), &["expected a dotted path such as `workforce.link_workers`"]),
         ("workforce.link_workers", None, &["expected `key=value`"]),
-        ("workforce.link_workers=0", Some("workforce.link_workers"), &["expected an integer ≥ 1, found 0"]),
-        ("workforce.link_workers=3.5", Some("workforce.link_workers"), &["expected an integer ≥ 1, found 3.5"]),
-        ("workforce.link_workers=abc", Some("workforce.link_workers"), &["expected an integer ≥ 1, found `abc`"]),
-        ("workforce.link_workers=", Some("workforce.link_workers"), &["expected an integer ≥ 1, found nothing"]),
-        ("workforce.link_workers=true", Some("workforce.link_workers"), &["expected an integer ≥ 1, found a boolean"]),
+        ("workforce.link_workers=0", Some("workforce.link_workers"), &["expected an integer in [1, 10000], found 0"]),
+        ("workforce.link_workers=3.5", Some("workforce.link_workers"), &["expected an integer in [1, 10000], found 3.5"]),
+        ("workforce.link_workers=abc", Some("workforce.link_workers"), &["expected an integer in [1, 10000], found `abc`"]),
+        ("workforce.link_workers=", Some("workforce.link_workers"), &["expected an integer in [1, 10000], found nothing"]),
+        ("workforce.link_workers=true", Some("workforce.link_workers"), &["expected an integer in [1, 10000], found a boolean"]),
         ("strain.p_exit_after_burnout=1.5", Some("strain.p_exit_after_burnout"), &["expected a number in [0, 1], found 1.5"]),
-        ("strain.alpha=nan", Some("strain.alpha"), &["expected a number ≥ 0, found nan"]),
-        ("referrals.peak_day=inf", Some("referrals.peak_day"), &["expected a finite number, found inf"]),
+        ("strain.alpha=nan", Some("strain.alpha"), &["expected a number in [0, 1000000], found nan"]),
+        ("referrals.peak_day=inf", Some("referrals.peak_day"), &["expected a number in [-36500, 36500], found inf"]),
         ("profile.nobody.weight=1", Some("profile.nobody.weight"), &["no profile `nobody` in this scenario"]),
         ("profile.connect.weightz=1", Some("profile.connect.weightz"), &["unknown key (did you mean `weight`?)", "[[profile]] has: weight"]),
         ("profile.connect.distress_mean=1", Some("profile.connect.distress_mean"), &["expected a number in (0, 1), found 1"]),
@@ -830,27 +841,35 @@ fn keys() -> Vec<Key> {
         k("run", "replications", true, |x| {
             x >= 1.0 && x <= f64::from(u32::MAX)
         }),
-        k("referrals", "rate_per_week", false, |x| x >= 0.0),
+        k("referrals", "rate_per_week", false, |x| {
+            (0.0..=100_000.0).contains(&x)
+        }),
         k("referrals", "seasonal_amplitude", false, |x| {
             (0.0..1.0).contains(&x)
         }),
-        k("referrals", "peak_day", false, |_| true),
+        k("referrals", "peak_day", false, |x| {
+            (-36_500.0..=36_500.0).contains(&x)
+        }),
         k("workforce", "link_workers", true, |x| {
-            x >= 1.0 && x <= f64::from(u32::MAX)
+            (1.0..=10_000.0).contains(&x)
         }),
         k("workforce", "patient_facing_fraction", false, |x| {
-            x > 0.0 && x <= 1.0
+            (0.001..=1.0).contains(&x)
         }),
         k("strain", "rho_work", false, |x| (0.0..1.0).contains(&x)),
         k("strain", "threshold_mean", false, |x| x > 0.2),
-        k("strain", "strain_turnover_k", false, |x| x >= 0.0),
+        k("strain", "strain_turnover_k", false, |x| {
+            (0.0..=100.0).contains(&x)
+        }),
         k("policy", "caseload_cap", true, |x| {
             x >= 0.0 && x <= f64::from(u32::MAX)
         }),
         k("policy", "p_drop_on_rupture", false, |x| {
             (0.0..=1.0).contains(&x)
         }),
-        k("cost", "lw_cost_per_year", false, |x| x >= 0.0),
+        k("cost", "lw_cost_per_year", false, |x| {
+            (0.0..=1e12).contains(&x)
+        }),
     ]
 }
 
@@ -981,7 +1000,7 @@ proptest! {
              prep_weeks_mean = 1\np_witnessing = 0\nwitnessing_resolve_per_week = 0\nholding_hours_mean = 0\n\
              holding_hours_cv = 1\ndistress_mean = {m:?}\ndistress_sd = {sd:?}\n"
         );
-        let valid = m > 0.0 && m < 1.0 && sd > 0.0 && sd * sd < m * (1.0 - m) && sessions >= 1.0;
+        let valid = m > 0.0 && m < 1.0 && sd >= 1e-6 && sd * sd < m * (1.0 - m) && sessions >= 1.0;
         let result = load_str("prop.toml", &text, &[]);
         prop_assert_eq!(result.is_ok(), valid, "m {} sd {} sessions {}: {:?}", m, sd, sessions, result.err().map(|e| e.to_string()));
         if let Err(e) = result {

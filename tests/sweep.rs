@@ -258,7 +258,7 @@ fn experiments_and_scenarios_are_not_confused_and_bad_designs_fail_early() {
         ),
         (
             "[design]\nmethod = \"grid\"\n[[design.factor]]\npath = \"workforce.link_workers\"\nvalues = [0, 2]\n",
-            "`workforce.link_workers` = 0: expected an integer ≥ 1",
+            "`workforce.link_workers` = 0: expected an integer in [1, 10000]",
         ),
         (
             "[design]\nmethod = \"latin_hypercube\"\n[[design.factor]]\npath = \"strain.alpha\"\nmin = 0.0\nmax = 0.1\n",

@@ -27,7 +27,7 @@ pub fn scenario(overrides: &[(&str, f64)]) -> Scenario {
 
 /// KPIs of replications `0..n`.
 pub fn kpis(s: &Scenario, n: u64) -> Vec<Kpis> {
-    let model = Model::new(s);
+    let model = Model::try_new(s).expect("valid scenario");
     (0..n)
         .map(|r| {
             kpi::compute(

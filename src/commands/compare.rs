@@ -102,7 +102,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     for (i, ((s, p), name)) in scenarios.iter().zip(&paths).zip(&names).enumerate() {
-        let mut model = Model::new(s);
+        let mut model = Model::try_new(s)?;
         if args.independent_streams && i > 0 {
             model.seed = rng::mix(model.seed ^ rng::mix(i as u64));
         }

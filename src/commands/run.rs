@@ -25,7 +25,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let staging = Staging::begin(&out, args.force)?;
     let threads = threads(args.threads)?;
 
-    let model = Model::new(&scenario);
+    let model = Model::try_new(&scenario)?;
     let replications = scenario.run.replications;
     let options = Options {
         per_site_series: args.per_site,

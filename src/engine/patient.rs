@@ -137,7 +137,9 @@ impl Patient {
 
         let mut rng = stream(3);
         let prep_days = if rng.random::<f64>() < profile.p_prepares {
-            7 * (1 + profile.extra_prep_weeks.sample(&mut rng))
+            // Bounded far below overflow by prep_weeks_mean's limit; saturating anyway,
+            // so an absurd draw means "longer than any horizon", never a wrap.
+            7u32.saturating_mul(profile.extra_prep_weeks.sample(&mut rng).saturating_add(1))
         } else {
             0
         };

@@ -125,7 +125,9 @@ impl Site {
             return;
         }
         let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
-        let n = crate::dist::Count::new(lambda).sample(&mut rng);
+        // Model::try_new checked that the peak λ_t is a valid Poisson mean, so every
+        // day's is and this never falls back to 0.
+        let n = crate::dist::Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
         for _ in 0..n {
             let patient = Patient::referral(model, key, self.referrals, t);
             self.referrals += 1;

@@ -110,7 +110,7 @@ impl Experiment {
     /// Reads and checks an experiment file; `overrides` are `--set` strings applied to
     /// the base scenario.
     pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Experiment> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::scenario::read_input_file(path)
             .with_context(|| format!("cannot read experiment file `{}`", path.display()))?;
         let file: ExperimentFile = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;

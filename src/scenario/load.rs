@@ -28,6 +28,8 @@ struct Origin {
 struct Loader {
     problems: Vec<Problem>,
     origins: BTreeMap<String, Origin>,
+    /// Where each `[[site_group]]` of the scenario (the last file's array) begins.
+    group_origins: Vec<Origin>,
     /// Whether the file being applied may hold experiment tables (the top file of
     /// an experiment, read by [`load_experiment_scenario`]).
     experiment_tables_allowed: bool,
@@ -38,6 +40,82 @@ pub const EXPERIMENT_TABLES: [&str; 4] = ["experiment", "design", "adaptive", "s
 
 /// How deep `base` chains may go before we call it a mistake.
 const MAX_BASE_DEPTH: usize = 16;
+
+/// The largest scenario or experiment file read: far beyond any hand-written file
+/// (the bundled ones are a few KB; 20,000 site groups are ~2 MB), small enough that
+/// reading one can never exhaust memory.
+pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a scenario or experiment file (or a `base` it names) as UTF-8 text, after
+/// checking that it is a regular file of at most [`MAX_INPUT_BYTES`]: a FIFO would
+/// block for ever, a device such as `/dev/zero` would be read until memory runs out,
+/// and a directory cannot be read. The size is checked from the metadata before
+/// opening and again while reading (the file may grow in between), so no more than
+/// the limit is ever held. Errors say what the path is and what was expected.
+pub fn read_input_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory".to_string()
+        } else {
+            special_file_kind(&kind)
+        };
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("it is {what}, not a regular file; give the path of a .toml file"),
+        ));
+    }
+    let too_large = |size: u64| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "it is {size} bytes, larger than the {MAX_INPUT_BYTES} bytes (16 MiB) a scenario or experiment file may have"
+            ),
+        )
+    };
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+/// "a FIFO (named pipe)", "a character device", …: what a non-regular file is.
+fn special_file_kind(kind: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)".into();
+        }
+        if kind.is_char_device() {
+            return "a character device".into();
+        }
+        if kind.is_block_device() {
+            return "a block device".into();
+        }
+        if kind.is_socket() {
+            return "a socket".into();
+        }
+    }
+    let _ = kind;
+    "a special file".into()
+}
 
 /// Loads a scenario file, its `base` chain and `overrides` (`path=value` strings, as
 /// given to `--set`), then validates the result.
@@ -63,6 +141,7 @@ fn load_chain(
     let mut loader = Loader {
         problems: Vec::new(),
         origins: BTreeMap::new(),
+        group_origins: Vec::new(),
         experiment_tables_allowed: false,
     };
     let mut chain = Vec::new();
@@ -83,6 +162,7 @@ pub fn load_str(label: &str, text: &str, overrides: &[String]) -> Result<Scenari
     let mut loader = Loader {
         problems: Vec::new(),
         origins: BTreeMap::new(),
+        group_origins: Vec::new(),
         experiment_tables_allowed: false,
     };
     let mut scenario = Scenario::default();
@@ -117,13 +197,17 @@ fn finish(
         scenario.run.sites = u32::try_from(total).unwrap_or(u32::MAX);
     }
     if loader.problems.is_empty() {
-        for (key, related, message) in super::validate::cross_key_problems(&scenario) {
-            let (key, origin) = loader.locate(key, &related, top);
+        // The same derivation `Model::try_new` runs, so what passes here runs.
+        for b in crate::model::Model::problems(&scenario) {
+            let (key, origin) = match b.group.and_then(|i| loader.group_origins.get(i)) {
+                Some(origin) => (b.key, origin.clone()),
+                None => loader.locate(b.key, &b.related, top),
+            };
             loader.problems.push(Problem {
                 source: origin.source,
                 line: origin.line,
                 key: Some(key),
-                message,
+                message: b.message,
             });
         }
     }
@@ -139,6 +223,37 @@ fn finish(
 /// The line of a TOML parse error, when the parser gives a span.
 fn error_line(text: &str, e: &toml::de::Error) -> Option<usize> {
     e.span().map(|span| line_of(text, span.start))
+}
+
+/// A file's text with the offsets of its newlines, so that finding the line of a
+/// key costs O(log n) instead of a scan from the start (which made reading a file
+/// of many `[[site_group]]`s quadratic).
+struct Text<'a> {
+    src: &'a str,
+    newlines: Vec<usize>,
+}
+
+impl<'a> Text<'a> {
+    fn new(src: &'a str) -> Text<'a> {
+        Text {
+            src,
+            newlines: src.match_indices('\n').map(|(i, _)| i).collect(),
+        }
+    }
+
+    /// The 1-based line of byte `offset`, as [`line_of`] counts it.
+    fn line(&self, offset: usize) -> usize {
+        self.newlines
+            .partition_point(|&i| i < offset.min(self.src.len()))
+            + 1
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.src
+    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -192,12 +307,14 @@ impl Loader {
     /// for `profile.x.services`).
     fn explicit_origin(&self, key: &str) -> Option<Origin> {
         let child = format!("{key}.");
+        // Keys are sorted, so the first key at or after `child` is under it if any is.
         self.origins
             .get(key)
             .or_else(|| {
                 self.origins
-                    .iter()
-                    .find(|(k, _)| k.starts_with(&child))
+                    .range(child.clone()..)
+                    .next()
+                    .filter(|(k, _)| k.starts_with(&child))
                     .map(|(_, o)| o)
             })
             .cloned()
@@ -247,7 +364,7 @@ impl Loader {
             let label = path.display().to_string();
             // Problems with a base file are reported at the `base` key that names it.
             let parent = chain.last().map(|(l, _): &(String, String)| l.clone());
-            let text = match std::fs::read_to_string(&path) {
+            let text = match read_input_file(&path) {
                 Ok(t) => t,
                 Err(e) => {
                     match &parent {
@@ -332,12 +449,12 @@ impl Loader {
     /// Applies one file's keys on top of `scenario`.
     fn apply_text(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
         let before = self.problems.len();
-        self.apply_table(scenario, label, text);
+        self.apply_table(scenario, label, &Text::new(text));
         // The parsed table iterates keys in name order: list the problems in file order.
         self.problems[before..].sort_by_key(|p| p.line);
     }
 
-    fn apply_table(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
+    fn apply_table(&mut self, scenario: &mut Scenario, label: &str, text: &Text<'_>) {
         let table = match DeTable::parse(text) {
             Ok(t) => t.into_inner(),
             Err(e) => {
@@ -350,7 +467,7 @@ impl Loader {
                 return;
             }
         };
-        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+        let at = |span: std::ops::Range<usize>| Some(text.line(span.start));
         for (name, value) in table.iter() {
             let name_str = name.get_ref().as_ref();
             let line = at(name.span());
@@ -402,9 +519,17 @@ impl Loader {
                 }
                 ("site_group", DeValue::Array(items)) => {
                     let mut groups = Vec::new();
+                    self.group_origins.clear();
+                    // One group-free scratch scenario checks every group's `set`
+                    // paths: cloning the scenario per path made this quadratic.
+                    let mut scratch = scenario.without_groups();
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(g) = self.read_site_group(scenario, label, text, i, item) {
+                        if let Some(g) = self.read_site_group(&mut scratch, label, text, i, item) {
                             groups.push(g);
+                            self.group_origins.push(Origin {
+                                source: label.into(),
+                                line: Some(text.line(item.span().start)),
+                            });
                         }
                     }
                     scenario.site_groups = groups;
@@ -563,7 +688,7 @@ impl Loader {
     fn read_entry<R>(
         &mut self,
         label: &str,
-        text: &str,
+        text: &Text<'_>,
         kind: &str,
         index: usize,
         item: &Spanned<DeValue<'_>>,
@@ -572,7 +697,7 @@ impl Loader {
     where
         R: Record + Blank,
     {
-        let entry_line = Some(line_of(text, item.span().start));
+        let entry_line = Some(text.line(item.span().start));
         let DeValue::Table(table) = item.get_ref() else {
             self.problem(
                 label,
@@ -608,7 +733,7 @@ impl Loader {
         let mut seen = Vec::new();
         for (key, v) in table.iter() {
             let key_str = key.get_ref().as_ref();
-            let line = Some(line_of(text, key.span().start));
+            let line = Some(text.line(key.span().start));
             let path = format!("{kind}.{name}.{key_str}");
             // Later cross-key problems about this key point here.
             self.origins.insert(
@@ -689,7 +814,7 @@ impl Loader {
     fn read_profile(
         &mut self,
         label: &str,
-        text: &str,
+        text: &Text<'_>,
         index: usize,
         item: &Spanned<DeValue<'_>>,
     ) -> Option<Profile> {
@@ -699,12 +824,12 @@ impl Loader {
                 if key != "services" {
                     return false;
                 }
-                let line = Some(line_of(text, v.span().start));
+                let line = Some(text.line(v.span().start));
                 match v.get_ref() {
                     DeValue::Table(t) => {
                         for (svc, w) in t.iter() {
                             let key = Some(format!("profile.{name}.services.{}", svc.get_ref()));
-                            let line = Some(line_of(text, svc.span().start));
+                            let line = Some(text.line(svc.span().start));
                             match to_number(w.get_ref()).map(Number::as_f64) {
                                 Ok(x) if x.is_finite() && x > 0.0 => {
                                     services.push((svc.get_ref().to_string(), x))
@@ -750,13 +875,13 @@ impl Loader {
     /// One `[[site_group]]`: `name`, `count` and `set = { "dotted.path" = value, … }`.
     fn read_site_group(
         &mut self,
-        scenario: &Scenario,
+        scratch: &mut Scenario,
         label: &str,
-        text: &str,
+        text: &Text<'_>,
         index: usize,
         item: &Spanned<DeValue<'_>>,
     ) -> Option<SiteGroup> {
-        let entry_line = Some(line_of(text, item.span().start));
+        let entry_line = Some(text.line(item.span().start));
         let DeValue::Table(table) = item.get_ref() else {
             self.problem(
                 label,
@@ -775,7 +900,7 @@ impl Loader {
         let mut has_count = false;
         for (key, v) in table.iter() {
             let k = key.get_ref().as_ref();
-            let line = Some(line_of(text, key.span().start));
+            let line = Some(text.line(key.span().start));
             match (k, v.get_ref()) {
                 ("name", DeValue::String(s)) => group.name = s.to_string(),
                 ("count", DeValue::Integer(_)) => match to_number(v.get_ref()) {
@@ -796,13 +921,13 @@ impl Loader {
                 ("set", DeValue::Table(paths)) => {
                     for (path, value) in paths.iter() {
                         let path = path.get_ref().to_string();
-                        let line = Some(line_of(text, value.span().start));
+                        let line = Some(text.line(value.span().start));
                         if path.starts_with("run.") {
                             self.problem(label, line, Some(format!("site_group.set.{path}")), "[run] settings apply to the whole scenario, not to a group of sites");
                             continue;
                         }
                         match to_number(value.get_ref()) {
-                            Ok(n) => match scenario.clone().set_path(&path, n) {
+                            Ok(n) => match scratch.set_path(&path, n) {
                                 Ok(()) => group.set.push((path, n)),
                                 Err(e) => self.path_problem(
                                     label,
@@ -861,7 +986,7 @@ impl Loader {
     fn read_service(
         &mut self,
         label: &str,
-        text: &str,
+        text: &Text<'_>,
         index: usize,
         item: &Spanned<DeValue<'_>>,
     ) -> Option<Service> {

@@ -15,9 +15,13 @@ mod validate;
 
 use std::fmt;
 
-pub use load::{EXPERIMENT_TABLES, load, load_experiment_scenario, load_str};
+pub use load::{
+    EXPERIMENT_TABLES, MAX_INPUT_BYTES, load, load_experiment_scenario, load_str, read_input_file,
+};
 pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
 pub use registry::{Number, Record, SetError, Spec};
+pub(crate) use validate::{Broken, cross_key_problems};
+pub use validate::{MAX_POSTS, MAX_SITES};
 
 /// A complete, validated scenario: every key has a value.
 #[derive(Clone, Debug, PartialEq)]
@@ -206,12 +210,14 @@ impl Scenario {
             .ok_or_else(|| PathError::UnknownEntry(format!("service `{name}`")))
     }
 
-    /// Checks the rules that involve more than one key (docs/parameters.md, docs/model.md § 8).
-    /// Each message names the keys involved.
+    /// Everything that keeps this scenario from running, as `(dotted key, message)`:
+    /// the rules that involve more than one key (docs/parameters.md, docs/model.md § 8) and
+    /// the limits of the distributions the model builds — exactly what
+    /// [`crate::model::Model::try_new`] refuses, because it is the same check.
     pub fn validate(&self) -> Vec<(String, String)> {
-        validate::cross_key_problems(self)
+        crate::model::Model::problems(self)
             .into_iter()
-            .map(|(key, _, message)| (key, message))
+            .map(|b| (b.key, b.message))
             .collect()
     }
 
@@ -225,25 +231,43 @@ impl Scenario {
         render::to_json(self)
     }
 
-    /// The scenario of each group of sites with its number of sites: one entry (this
-    /// scenario, `run.sites`) without `[[site_group]]`.
-    pub fn groups(&self) -> Vec<(Scenario, u32)> {
-        if self.site_groups.is_empty() {
-            return vec![(self.clone(), self.run.sites)];
+    /// This scenario without its `[[site_group]]`s: what every group starts from.
+    /// Built once per scenario (never per group), so work on groups stays linear in
+    /// their number.
+    pub fn without_groups(&self) -> Scenario {
+        Scenario {
+            run: self.run.clone(),
+            referrals: self.referrals.clone(),
+            workforce: self.workforce.clone(),
+            strain: self.strain.clone(),
+            support: self.support.clone(),
+            policy: self.policy.clone(),
+            cost: self.cost.clone(),
+            profiles: self.profiles.clone(),
+            services: self.services.clone(),
+            site_groups: Vec::new(),
         }
-        self.site_groups
-            .iter()
-            .map(|g| {
-                let mut s = self.clone();
-                s.site_groups.clear();
-                for (path, value) in &g.set {
-                    s.set_path(path, *value)
-                        .expect("checked when the group was read");
-                }
-                s.run.sites = g.count;
-                (s, g.count)
-            })
-            .collect()
+    }
+
+    /// The scenario of one group of sites: this (group-free) scenario with the
+    /// group's `set` applied and `run.sites` = its count; or every `set` path that
+    /// cannot be applied (a profile or service a file inheriting the group removed,
+    /// a value out of range) with the reason.
+    pub fn with_group(&self, group: &SiteGroup) -> Result<Scenario, Vec<(String, PathError)>> {
+        let mut s = self.clone();
+        s.site_groups.clear();
+        let mut problems = Vec::new();
+        for (path, value) in &group.set {
+            if let Err(e) = s.set_path(path, *value) {
+                problems.push((path.clone(), e));
+            }
+        }
+        s.run.sites = group.count;
+        if problems.is_empty() {
+            Ok(s)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Post-years in the KPI window, summed over sites (docs/model.md § 7.10).

@@ -1,35 +1,63 @@
 //! The scenario format's keys, defaults, ranges and sources (docs/parameters.md), declared
 //! once through the registry macros.
+//!
+//! Upper limits (`Between`, `AboveUpTo`) exist only where the model needs them: to
+//! keep day, count and size arithmetic inside the integers that hold it, or to keep
+//! the engine's floating-point sums finite (an infinite strain or demand turns into
+//! NaN at the next subtraction). Each limit is far beyond any realistic value, and
+//! its reason is given in the key's text and in a comment beside it. Limits that
+//! involve several keys (total posts, the Gamma and Beta parameters) are checked by
+//! the cross-key rules and where the model is derived (`Model::try_new`).
 
 use super::registry::{Range::*, record, section};
 
 section!(
     /// `[run]`: horizon, warm-up, replications, seed and number of sites.
     Run {
-        horizon_days: u32 = 1825, AtLeast(1.0), "days", "simulated days (5 years)";
+        // Day numbers and per-day buffers are u32-indexed; 100 years keeps every day
+        // count (a day plus any duration saturates, never wraps) far inside 32 bits.
+        horizon_days: u32 = 1825, Between(1.0, 36500.0), "days", "simulated days (5 years); at most 36,500 (100 years), so day arithmetic stays far inside 32 bits";
         warmup_days: u32 = 180, AtLeast(0.0), "days", "days excluded from summary KPIs (the model starts empty)";
         replications: u32 = 100, AtLeast(1.0), "runs", "independent replications";
         seed: u64 = 20240621, AtLeast(0.0), "", "base seed; streams derive from (seed, replication, site, process, entity)";
-        sites: u32 = 1, AtLeast(1.0), "sites", "identical, independent sites (PCN teams)";
+        // Site indices and sites × posts are counted in 32 bits; a million sites is
+        // ~800 times England's ~1,250 PCNs.
+        sites: u32 = 1, Between(1.0, 1_000_000.0), "sites", "identical, independent sites (PCN teams); at most 1,000,000, so site and post counts fit 32 bits";
     }
 );
 
 section!(
     /// `[referrals]`: the referral stream of each site.
     Referrals {
-        rate_per_week: f64 = 12.0, AtLeast(0.0), "referrals/site/week", "Guideline 200–250 patients/LW/year × 3 LWs ≈ 12/week (NHS England reference guide 2019); national 1.3 M referrals in 2023 over ~1,250 PCNs ≈ 20/week";
+        // At 100,000 a week a site's referrals over the longest horizon (≈ 1.04e9 with
+        // the largest seasonal swing) still fit the 32-bit patient slots, and each
+        // day's Poisson count stays far below its sampler's limit.
+        rate_per_week: f64 = 12.0, Between(0.0, 100_000.0), "referrals/site/week", "at most 100,000 (so a site's referrals fit 32-bit counts). Guideline 200–250 patients/LW/year × 3 LWs ≈ 12/week (NHS England reference guide 2019); national 1.3 M referrals in 2023 over ~1,250 PCNs ≈ 20/week";
         seasonal_amplitude: f64 = 0.1, UnitOpenHigh, "fraction", "relative amplitude of the yearly cycle (assumption)";
-        peak_day: f64 = 15.0, Finite, "day of year", "day of year of the peak, mid-January (assumption)";
+        // The cycle repeats every 365 days, so any peak is some day of the year; the
+        // limit keeps the phase 2π(t − peak_day)/365 finite and exact (near 1e307 it
+        // overflows to an infinite phase and a NaN referral rate).
+        peak_day: f64 = 15.0, Between(-36500.0, 36500.0), "day of year", "day of year of the peak, mid-January (assumption); any day in [−36,500, 36,500] (the cycle repeats every 365 days)";
     }
 );
 
 section!(
     /// `[workforce]`: posts, hours, onboarding and recruitment.
     Workforce {
-        link_workers: u32 = 3, AtLeast(1.0), "posts/site", "~2,800–3,300 LWs (NHS workforce data 2023–24) over ~1,250 PCNs ≈ 2.5";
-        hours_per_week: f64 = 37.5, Above(0.0), "hours/week", "Agenda for Change full time";
-        patient_facing_fraction: f64 = 0.7, UnitOpenLow, "fraction", "share of hours available for patient contact (assumption)";
-        session_hours: f64 = 0.6, Above(0.0), "hours/contact", "hours per connecting contact including notes; a Connecting patient has one contact a week (assumption)";
+        // Post indices are 32-bit and every post is simulated; 10,000 posts in one
+        // PCN team is ~4,000 times the national mean.
+        link_workers: u32 = 3, Between(1.0, 10_000.0), "posts/site", "at most 10,000 per site. ~2,800–3,300 LWs (NHS workforce data 2023–24) over ~1,250 PCNs ≈ 2.5";
+        // The lower limits of this key and the next keep the daily capacity
+        // c0 = hours · fraction / 5 ≥ 2e-5 hours: strain is measured per
+        // capacity-day, so the strain equation divides by c0, and a vanishing c0
+        // makes a day's strain infinite (or 0/0 = NaN on a day without work). No
+        // upper limit: tests use huge capacities for "unlimited", and every sum
+        // with capacity in it stays finite or is a harmless +inf bound.
+        hours_per_week: f64 = 37.5, AtLeast(0.1), "hours/week", "Agenda for Change full time; at least 0.1 (6 minutes)";
+        patient_facing_fraction: f64 = 0.7, Between(0.001, 1.0), "fraction", "share of hours available for patient contact (assumption); at least 0.001";
+        // One contact a week cannot take more than the week; keeps caseload demand
+        // (a sum of these over patients) finite.
+        session_hours: f64 = 0.6, AboveUpTo(0.0, 168.0), "hours/contact", "hours per connecting contact including notes; a Connecting patient has one contact a week (assumption); at most 168";
         overtime_max: f64 = 0.2, AtLeast(0.0), "fraction of capacity", "unpaid extra work an LW will do under pressure (assumption)";
         onboarding_days: f64 = 90.0, Above(0.0), "days", "days for a new hire to reach full capacity (assumption)";
         ramp_start: f64 = 0.5, UnitOpenLow, "fraction", "capacity fraction of a new hire on day 0 (assumption)";
@@ -41,12 +69,16 @@ section!(
 section!(
     /// `[strain]`: strain dynamics, burnout and leaving (docs/model.md § 7.6 and § 7.8).
     Strain {
-        alpha: f64 = 0.05, AtLeast(0.0), "strain/capacity-day", "strain per nominal-capacity-day of distress-weighted contact (assumption, calibrate)";
-        beta: f64 = 0.05, AtLeast(0.0), "strain/capacity-day", "strain per nominal-capacity-day of overtime (assumption, calibrate)";
-        gamma: f64 = 0.1, AtLeast(0.0), "strain/capacity-day", "strain per nominal-capacity-day of unmet demand (assumption, calibrate)";
+        // Strain rates: a burnout threshold is ~1, so 1e6 is already instant burnout;
+        // the limit keeps α·load/c0 finite (an infinite strain becomes NaN when
+        // recovery subtracts ρ·strain from it).
+        alpha: f64 = 0.05, Between(0.0, 1e6), "strain/capacity-day", "strain per nominal-capacity-day of distress-weighted contact (assumption, calibrate); at most 1e6, like beta and gamma, so a day's strain increment stays finite";
+        beta: f64 = 0.05, Between(0.0, 1e6), "strain/capacity-day", "strain per nominal-capacity-day of overtime (assumption, calibrate)";
+        gamma: f64 = 0.1, Between(0.0, 1e6), "strain/capacity-day", "strain per nominal-capacity-day of unmet demand (assumption, calibrate)";
         rho_work: f64 = 0.01, UnitOpenHigh, "fraction/day", "fraction of strain recovered per working day (effort–recovery; assumption)";
         rho_rest: f64 = 0.1, UnitOpenHigh, "fraction/day", "fraction recovered per non-working day (assumption)";
-        holding_multiplier: f64 = 1.5, AtLeast(0.0), "ratio", "emotional weight of a holding hour relative to a connecting hour (assumption)";
+        // A ratio of weights; bounded so the emotional load stays finite.
+        holding_multiplier: f64 = 1.5, Between(0.0, 1000.0), "ratio", "emotional weight of a holding hour relative to a connecting hour (assumption); at most 1,000";
         threshold_mean: f64 = 1.0, Above(0.2), "strain", "mean burnout threshold";
         threshold_sd: f64 = 0.2, AtLeast(0.0), "strain", "between-LW spread of the threshold; draws truncated to ≥ 0.2";
         sick_leave_median_days: f64 = 28.0, Above(0.0), "days", "burnout sickness absence, median (assumption)";
@@ -54,7 +86,9 @@ section!(
         strain_after_leave: f64 = 0.4, Unit, "fraction", "fraction of strain left on return";
         p_exit_after_burnout: f64 = 0.4, Unit, "probability", "probability an LW leaves at the end of a burnout absence (assumption)";
         base_turnover_per_year: f64 = 0.08, UnitOpenHigh, "probability/year", "annual leaving probability of an unstrained LW (assumption)";
-        strain_turnover_k: f64 = 2.0, AtLeast(0.0), "", "leaving hazard multiplier exp(k·S/θ); 29% considering leaving within a year (NALW 2020)";
+        // exp(k·S/θ) with S ≤ θ must stay finite: exp(100) ≈ 2.7e43 is already certain
+        // leaving, and an infinite multiplier times a zero base hazard is NaN.
+        strain_turnover_k: f64 = 2.0, Between(0.0, 100.0), "", "leaving hazard multiplier exp(k·S/θ); 29% considering leaving within a year (NALW 2020); at most 100 (exp(100) ≈ 2.7e43)";
     }
 );
 
@@ -62,8 +96,10 @@ section!(
     /// `[support]`: training and supervision.
     Support {
         training_effect: f64 = 0.0, Unit, "fraction", "fractional reduction of emotional strain from holding training (0 = none)";
-        supervision_hours_per_month: f64 = 0.5, AtLeast(0.0), "hours/month", "clinical supervision; 61% of LWs had none (NALW 2020)";
-        supervision_effect: f64 = 0.25, AtLeast(0.0), "per hour/month", "increase of rest-day recovery per supervision hour per month (assumption)";
+        // A month has at most 744 hours; with the effect's limit, ρ_rest·(1 + effect ·
+        // hours) stays finite (an infinite product times ρ_rest = 0 is NaN).
+        supervision_hours_per_month: f64 = 0.5, Between(0.0, 744.0), "hours/month", "clinical supervision; 61% of LWs had none (NALW 2020); at most 744 (the hours in a month)";
+        supervision_effect: f64 = 0.25, Between(0.0, 1000.0), "per hour/month", "increase of rest-day recovery per supervision hour per month (assumption); at most 1,000";
     }
 );
 
@@ -82,8 +118,10 @@ section!(
 section!(
     /// `[cost]`: staff and recruitment costs.
     Cost {
-        lw_cost_per_year: f64 = 36428.0, AtLeast(0.0), "£/post-year", "ARRS maximum reimbursable band-5 cost 2022/23";
-        recruitment_cost: f64 = 5000.0, AtLeast(0.0), "£/hire", "cost per hire (assumption)";
+        // £1e12 keeps costs summed over every post, day and site (≤ 1e7 posts ×
+        // 36,500 days) finite and exact enough to print.
+        lw_cost_per_year: f64 = 36428.0, Between(0.0, 1e12), "£/post-year", "ARRS maximum reimbursable band-5 cost 2022/23; at most £1e12";
+        recruitment_cost: f64 = 5000.0, Between(0.0, 1e12), "£/hire", "cost per hire (assumption); at most £1e12";
     }
 );
 
@@ -95,16 +133,27 @@ record!(
         services: Vec<(String, f64)>,
         ;
         weight: f64, Above(0.0), "", "relative share of referrals (normalised to sum to 1)";
-        sessions_mean: f64, AtLeast(1.0), "sessions", "mean connecting sessions needed, n = 1 + Poisson(mean − 1)";
+        // Sessions are weekly, so more than the longest horizon's 5,215 weeks never
+        // finish; 10,000 keeps the Poisson draw far inside 32 bits.
+        sessions_mean: f64, Between(1.0, 10_000.0), "sessions", "mean connecting sessions needed, n = 1 + Poisson(mean − 1); at most 10,000 (more weekly sessions than the longest horizon has weeks)";
         p_waits: f64, Unit, "probability", "probability the patient waits for an external service";
         p_prepares: f64, Unit, "probability", "probability the patient is preparing for change";
-        prep_weeks_mean: f64, AtLeast(1.0), "weeks", "mean weeks of preparing, 1 + Poisson(mean − 1)";
+        // Preparing lasts 7·(1 + Poisson) days in 32 bits; 10,000 weeks (192 years)
+        // is beyond the longest horizon and keeps that product far from overflow.
+        prep_weeks_mean: f64, Between(1.0, 10_000.0), "weeks", "mean weeks of preparing, 1 + Poisson(mean − 1); at most 10,000 (longer than the longest horizon)";
         p_witnessing: f64, Unit, "probability", "probability of ongoing distress the LW bears witness to";
         witnessing_resolve_per_week: f64, Unit, "probability/week", "weekly probability that witnessed distress resolves";
-        holding_hours_mean: f64, AtLeast(0.0), "hours/week", "mean weekly holding hours (Gamma)";
-        holding_hours_cv: f64, Above(0.0), "", "coefficient of variation of weekly holding hours";
+        // Weekly hours cannot exceed the week's 168. The Gamma's own limits (shape
+        // 1/cv² finite, scale mean·cv² a normal number) are checked with the model.
+        holding_hours_mean: f64, Between(0.0, 168.0), "hours/week", "mean weekly holding hours (Gamma); at most 168 (the hours in a week)";
+        // Beyond cv = 100 almost every draw is 0 and a rare one is enormous; the
+        // limit keeps the Gamma's scale mean·cv² (≤ 1.68e6) and its draws finite.
+        holding_hours_cv: f64, AboveUpTo(0.0, 100.0), "", "coefficient of variation of weekly holding hours; at most 100";
         distress_mean: f64, UnitOpen, "", "mean distress (Beta)";
-        distress_sd: f64, Above(0.0), "", "standard deviation of distress (Beta)";
+        // Below 1e-6 the spread is nil and the Beta's parameters m(1 − m)/sd²
+        // (≤ 2.5e11 here) head for the limits of its sampler's arithmetic (infinite
+        // at sd ≈ 1e-155). The upper limit, sd² < m(1 − m), is a cross-key rule.
+        distress_sd: f64, AtLeast(1e-6), "", "standard deviation of distress (Beta); at least 1e-6";
     }
 );
 

@@ -67,6 +67,11 @@ pub enum Range {
     UnitOpen,
     /// Any finite number.
     Finite,
+    /// `min ≤ x ≤ max`: a key the model needs bounded above (each declaration in
+    /// `scenario::params` says why its maximum is what it is).
+    Between(f64, f64),
+    /// `min < x ≤ max`.
+    AboveUpTo(f64, f64),
 }
 
 impl Range {
@@ -80,7 +85,26 @@ impl Range {
                 Range::UnitOpenHigh => (0.0..1.0).contains(&x),
                 Range::UnitOpen => x > 0.0 && x < 1.0,
                 Range::Finite => true,
+                Range::Between(lo, hi) => x >= lo && x <= hi,
+                Range::AboveUpTo(lo, hi) => x > lo && x <= hi,
             }
+    }
+
+    /// `(lowest, lowest included, highest, highest included)`, with `±f64::MAX` for a
+    /// side without a limit: what a test needs to draw values at and next to the
+    /// boundaries of every key.
+    pub fn bounds(self) -> (f64, bool, f64, bool) {
+        match self {
+            Range::AtLeast(m) => (m, true, f64::MAX, true),
+            Range::Above(m) => (m, false, f64::MAX, true),
+            Range::Unit => (0.0, true, 1.0, true),
+            Range::UnitOpenLow => (0.0, false, 1.0, true),
+            Range::UnitOpenHigh => (0.0, true, 1.0, false),
+            Range::UnitOpen => (0.0, false, 1.0, false),
+            Range::Finite => (-f64::MAX, true, f64::MAX, true),
+            Range::Between(lo, hi) => (lo, true, hi, true),
+            Range::AboveUpTo(lo, hi) => (lo, false, hi, true),
+        }
     }
 }
 
@@ -94,6 +118,8 @@ impl fmt::Display for Range {
             Range::UnitOpenHigh => write!(f, "in [0, 1)"),
             Range::UnitOpen => write!(f, "in (0, 1)"),
             Range::Finite => write!(f, "finite"),
+            Range::Between(lo, hi) => write!(f, "in [{lo}, {hi}]"),
+            Range::AboveUpTo(lo, hi) => write!(f, "in ({lo}, {hi}]"),
         }
     }
 }

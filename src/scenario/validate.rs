@@ -1,15 +1,66 @@
 //! Rules that involve more than one key (docs/parameters.md "Rules across keys" and
 //! docs/model.md § 8). Single-key types and ranges are checked by the
-//! registry as values are read.
+//! registry as values are read; the limits of the distributions the model builds
+//! are checked by [`crate::model::Model::try_new`], which runs these rules first.
+
+use std::collections::BTreeSet;
 
 use super::Scenario;
 
-/// `(dotted key, the rule's other keys, message)` for every broken rule. The loader
-/// reports a problem at the key, or, when only one of the other keys was set, there.
-pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, String)> {
+/// Sites in a scenario, over all its groups. Each group's `count` is at most this
+/// too; like `run.sites`, so site indices and site × post counts fit 32 bits.
+pub const MAX_SITES: u64 = 1_000_000;
+
+/// Posts (sites × link workers) in a scenario, over all its groups: every post is
+/// simulated, and this keeps the count (and per-post sums) far inside 32 bits. Ten
+/// million posts is ~3,000 times England's link-worker workforce.
+pub const MAX_POSTS: u64 = 10_000_000;
+
+/// One broken rule: the dotted key it is about, the rule's other keys (the loader
+/// reports the problem at the key, or, when only one of the others was set in a
+/// file, there), the message, and the `[[site_group]]` (by index) it arose in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Broken {
+    pub key: String,
+    pub related: Vec<String>,
+    pub message: String,
+    pub group: Option<usize>,
+}
+
+impl Broken {
+    pub(crate) fn new(key: impl Into<String>, related: &[&str], message: String) -> Broken {
+        Broken {
+            key: key.into(),
+            related: related.iter().map(|r| r.to_string()).collect(),
+            message,
+            group: None,
+        }
+    }
+
+    /// The same problem, found in site group `index` (named `name`).
+    pub(crate) fn in_group(self, index: usize, name: &str) -> Broken {
+        Broken {
+            key: "site_group".into(),
+            related: vec![self.key],
+            message: format!("in site group `{name}`: {}", self.message),
+            group: Some(index),
+        }
+    }
+}
+
+/// Every broken cross-key rule of `s` and of each of its `[[site_group]]`s. Linear in
+/// the number of groups: each group's scenario is the group-free scenario, cloned
+/// once, with the group's `set` applied.
+pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<Broken> {
     let mut out = Vec::new();
-    let mut fail =
-        |key: String, related: &[String], msg: String| out.push((key, related.to_vec(), msg));
+    let mut fail = |key: String, related: &[String], msg: String| {
+        out.push(Broken {
+            key,
+            related: related.to_vec(),
+            message: msg,
+            group: None,
+        })
+    };
 
     if s.run.horizon_days <= s.run.warmup_days {
         fail(
@@ -45,7 +96,8 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
     }
     let sup = &s.support;
     let rest = st.rho_rest * (1.0 + sup.supervision_effect * sup.supervision_hours_per_month);
-    if rest >= 1.0 {
+    // A NaN product fails the rule too.
+    if rest.is_nan() || rest >= 1.0 {
         fail(
             "strain.rho_rest".into(),
             &[
@@ -71,20 +123,25 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
                 ),
             );
         }
-        for g in &s.site_groups {
-            let mut scratch = s.clone();
-            scratch.site_groups.clear();
-            for (path, value) in &g.set {
-                let _ = scratch.set_path(path, *value);
-            }
-            for (key, _, message) in cross_key_problems(&scratch) {
-                fail(
-                    "site_group".into(),
-                    &[key],
-                    format!("in site group `{}`: {message}", g.name),
-                );
-            }
+        if total > MAX_SITES {
+            fail(
+                "site_group".into(),
+                &[],
+                format!(
+                    "the [[site_group]]s have {total} sites in all; at most {MAX_SITES} are allowed (site and post counts are 32-bit); lower their `count`s"
+                ),
+            );
         }
+    }
+    let posts = total_posts(s);
+    if posts > MAX_POSTS {
+        fail(
+            "workforce.link_workers".into(),
+            &["run.sites".into(), "site_group".into()],
+            format!(
+                "sites × link_workers = {posts} posts in all; at most {MAX_POSTS} are allowed (every post is simulated, and post counts are 32-bit); use fewer sites or link workers"
+            ),
+        );
     }
     if s.profiles.is_empty() {
         fail(
@@ -93,9 +150,11 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
             "at least one [[profile]] is required".into(),
         );
     }
-    for (i, p) in s.profiles.iter().enumerate() {
+    let service_names: BTreeSet<&str> = s.services.iter().map(|sv| sv.name.as_str()).collect();
+    let mut profile_names = BTreeSet::new();
+    for p in &s.profiles {
         let key = |k: &str| format!("profile.{}.{k}", p.name);
-        if s.profiles[..i].iter().any(|q| q.name == p.name) {
+        if !profile_names.insert(p.name.as_str()) {
             fail(
                 key("name"),
                 &[],
@@ -127,7 +186,7 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
             );
         }
         for (name, _) in &p.services {
-            if !s.services.iter().any(|sv| &sv.name == name) {
+            if !service_names.contains(name.as_str()) {
                 let known: Vec<&str> = s.services.iter().map(|sv| sv.name.as_str()).collect();
                 fail(
                     key("services"),
@@ -140,9 +199,10 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
             }
         }
     }
-    for (i, sv) in s.services.iter().enumerate() {
+    let mut seen_services = BTreeSet::new();
+    for sv in &s.services {
         let key = |k: &str| format!("service.{}.{k}", sv.name);
-        if s.services[..i].iter().any(|q| q.name == sv.name) {
+        if !seen_services.insert(sv.name.as_str()) {
             fail(
                 key("name"),
                 &[],
@@ -160,5 +220,68 @@ pub(crate) fn cross_key_problems(s: &Scenario) -> Vec<(String, Vec<String>, Stri
             );
         }
     }
+    let own: Vec<(String, String)> = out
+        .iter()
+        .map(|b| (b.key.clone(), b.message.clone()))
+        .collect();
+    let own: BTreeSet<(&str, &str)> = own.iter().map(|(k, m)| (k.as_str(), m.as_str())).collect();
+    let mut out_groups = Vec::new();
+    {
+        let out = &mut out_groups;
+        if !s.site_groups.is_empty() {
+            let base = s.without_groups();
+            for (i, g) in s.site_groups.iter().enumerate() {
+                match base.with_group(g) {
+                    Ok(scenario) => {
+                        // A problem the group shares with the whole scenario is reported
+                        // once, for the scenario, not once per group.
+                        out.extend(
+                            cross_key_problems(&scenario)
+                                .into_iter()
+                                .filter(|b| !own.contains(&(b.key.as_str(), b.message.as_str())))
+                                .map(|b| b.in_group(i, &g.name)),
+                        );
+                    }
+                    Err(problems) => {
+                        for (path, e) in problems {
+                            out.push(
+                            Broken::new(
+                                format!("site_group.set.{path}"),
+                                &[],
+                                format!(
+                                    "`{path}` cannot be set here: {e} (a file that inherits this group may have removed or renamed what it names; remove the entry from `set` or restore it)"
+                                ),
+                            )
+                            .in_group(i, &g.name),
+                        );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.extend(out_groups);
     out
+}
+
+/// Sites × link workers over all groups (the scenario's own without groups), in 64
+/// bits so that the check itself cannot overflow.
+fn total_posts(s: &Scenario) -> u64 {
+    if s.site_groups.is_empty() {
+        return u64::from(s.run.sites) * u64::from(s.workforce.link_workers);
+    }
+    s.site_groups
+        .iter()
+        .map(|g| {
+            let lws = g
+                .set
+                .iter()
+                .rev()
+                .find(|(path, _)| path == "workforce.link_workers")
+                .map_or(u64::from(s.workforce.link_workers), |(_, n)| {
+                    n.as_f64().max(0.0) as u64
+                });
+            u64::from(g.count) * lws
+        })
+        .sum()
 }

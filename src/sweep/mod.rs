@@ -78,7 +78,15 @@ pub fn run_point(experiment: &Experiment, point: &Point) -> PointResult {
             };
         }
     };
-    let mut model = Model::new(&scenario);
+    let mut model = match Model::try_new(&scenario) {
+        Ok(m) => m,
+        Err(e) => {
+            return PointResult {
+                point: point.index,
+                outcome: Err(e.to_string()),
+            };
+        }
+    };
     model.seed = experiment.seed_of(point);
     let first = u64::from(experiment.replications);
     let mut rows = replicate(&model, 0..first);
