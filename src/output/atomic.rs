@@ -86,8 +86,10 @@ impl Staging {
             if let Err(e) = fs::rename(&self.staging, &destination) {
                 // Put the old results back rather than leave nothing.
                 fs::rename(&old, &destination).ok();
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot move results into `{}`", destination.display())));
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot move results into `{}`",
+                    destination.display()
+                )));
             }
             fs::remove_dir_all(&old)
                 .with_context(|| format!("cannot remove the old results `{}`", old.display()))?;

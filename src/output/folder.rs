@@ -231,8 +231,9 @@ impl FolderLock {
                         path.display()
                     );
                 }
-                return Err(anyhow::Error::new(err)
-                    .context(format!("cannot lock `{}`", path.display())));
+                return Err(
+                    anyhow::Error::new(err).context(format!("cannot lock `{}`", path.display()))
+                );
             }
             let same = match (file.metadata(), fs::metadata(&path)) {
                 (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),

@@ -129,10 +129,7 @@ impl<R: Read> Rows<R> {
             .flexible(true)
             .from_reader(source);
         let expected = header_fields(table);
-        let header = reader
-            .headers()
-            .map_err(|e| csv_error(e, &label))?
-            .clone();
+        let header = reader.headers().map_err(|e| csv_error(e, &label))?.clone();
         if header.is_empty() {
             return Err(damaged(format!("{label} is empty (no header line)")));
         }
@@ -244,7 +241,11 @@ pub fn expect_point_rows<R: Read>(
                     "{label} ends before point {}'s rows ({} of {count} present; its status says {})",
                     s.point,
                     j,
-                    if table == 0 { "how many replications ran" } else { "it ran" }
+                    if table == 0 {
+                        "how many replications ran"
+                    } else {
+                        "it ran"
+                    }
                 )));
             };
             let point = whole(&r[0], &label, line, "point")?;
@@ -400,7 +401,9 @@ impl SweepFiles {
         points_csv: &str,
     ) -> anyhow::Result<(SweepFiles, Start)> {
         let shown = dir;
-        let parent_existed = dir.parent().is_none_or(|p| p.as_os_str().is_empty() || p.exists());
+        let parent_existed = dir
+            .parent()
+            .is_none_or(|p| p.as_os_str().is_empty() || p.exists());
         let (dir, exists, lock) = folder::prepare(shown, force)?;
         if is_shard_folder(&dir)
             && !parent_existed
