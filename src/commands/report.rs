@@ -55,6 +55,7 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
 /// a concurrent `--force` run cannot replace it underneath (and vice versa).
 fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
     let resolved = folder::resolve(dir)?;
+    let lock = FolderLock::acquire(&resolved, dir)?;
     if !resolved.is_dir() {
         return Err(super::UsageError(format!(
             "`{}` does not exist; give a results folder written by `holdsim run` or `holdsim compare`",
@@ -62,7 +63,7 @@ fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         ))
         .into());
     }
-    FolderLock::acquire(&resolved, dir)
+    Ok(lock)
 }
 
 pub fn plot(args: &ResultsArgs) -> anyhow::Result<()> {
