@@ -187,18 +187,23 @@ fn special_files_and_contention_a_folder_being_written_is_locked() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let exp = experiment(dir);
-    let held = hold_lock(dir, "out");
+    let o = run(dir, "done", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let held = [hold_lock(dir, "out"), hold_lock(dir, "done")];
     let pid = std::process::id().to_string();
     for o in [
         run(dir, "out", &[]),
         sweep(dir, &[&exp, "--out", "out"]),
-        holdsim(dir).args(["report", "out"]).output().unwrap(),
+        run(dir, "done", &["--force"]),
+        holdsim(dir).args(["report", "done"]).output().unwrap(),
+        holdsim(dir).args(["plot", "done"]).output().unwrap(),
     ] {
         assert!(!o.status.success());
         let err = stderr(&o);
         assert!(err.contains("being written") && err.contains(&pid), "{err}");
     }
     assert!(!dir.join("out").exists(), "nothing written");
+    assert!(!dir.join("done/report.html").exists(), "nothing written");
     drop(held);
     let o = run(dir, "out", &[]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -54,16 +54,14 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
 /// Locks the results folder `dir` while figures or a report are written into it, so
 /// a concurrent `--force` run cannot replace it underneath (and vice versa).
 fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
-    let resolved = folder::resolve(dir)?;
-    let lock = FolderLock::acquire(&resolved, dir)?;
-    if !resolved.is_dir() {
+    if !dir.is_dir() {
         return Err(super::UsageError(format!(
-            "`{}` does not exist; give a results folder written by `holdsim run` or `holdsim compare`",
+            "`{}` is not a folder; give a results folder written by `holdsim run` or `holdsim compare`",
             dir.display()
         ))
         .into());
     }
-    Ok(lock)
+    FolderLock::acquire(&folder::resolve(dir)?, dir)
 }
 
 pub fn plot(args: &ResultsArgs) -> anyhow::Result<()> {

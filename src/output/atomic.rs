@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::folder::{self, FolderLock};
-use crate::commands::UsageError;
 
 /// A results folder being written. It holds the folder's lock from [`Staging::begin`]
 /// to [`Staging::commit`], so no other holdsim command writes or replaces it meanwhile.
@@ -28,11 +27,11 @@ impl Staging {
     pub fn begin(destination: &Path, force: bool) -> anyhow::Result<Staging> {
         let (resolved, exists, lock) = folder::prepare(destination, force)?;
         if exists && !force {
-            return Err(UsageError(format!(
+            // Exit 1 as before: the folder is fine, it is just not to be overwritten.
+            anyhow::bail!(
                 "the output folder `{}` already exists; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
                 destination.display()
-            ))
-            .into());
+            );
         }
         let parent = resolved.parent().unwrap_or(Path::new("/")).to_path_buf();
         let name = resolved

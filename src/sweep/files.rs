@@ -149,7 +149,7 @@ impl<R: Read> Rows<R> {
     }
 
     /// The next row and its line number, or `None` at the end.
-    pub fn next(&mut self) -> anyhow::Result<Option<(u64, &csv::StringRecord)>> {
+    pub fn next_row(&mut self) -> anyhow::Result<Option<(u64, &csv::StringRecord)>> {
         if !self
             .reader
             .read_record(&mut self.record)
@@ -236,7 +236,7 @@ pub fn expect_point_rows<R: Read>(
     ] {
         for j in 0..count {
             let label = rows.label.clone();
-            let Some((line, r)) = rows.next()? else {
+            let Some((line, r)) = rows.next_row()? else {
                 return Err(damaged(format!(
                     "{label} ends before point {}'s rows ({} of {count} present; its status says {})",
                     s.point,
@@ -276,7 +276,7 @@ pub fn expect_point_rows<R: Read>(
 /// Checks that a table has no rows left (after every point's rows were read).
 pub fn expect_end<R: Read>(rows: &mut Rows<R>) -> anyhow::Result<()> {
     let label = rows.label.clone();
-    if let Some((line, r)) = rows.next()? {
+    if let Some((line, r)) = rows.next_row()? {
         return Err(damaged(format!(
             "{label}, line {line}: an extra row (point `{}`) after the last point's rows",
             &r[0]
@@ -359,7 +359,7 @@ fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
     let mut last: Option<usize> = None;
     loop {
         let label = status.label.clone();
-        let Some((line, r)) = status.next()? else {
+        let Some((line, r)) = status.next_row()? else {
             break;
         };
         let s = status_row(r, &label, line)?;
@@ -437,11 +437,10 @@ impl SweepFiles {
                     ))
                 })?;
                 if old.fingerprint != fingerprint {
-                    return Err(UsageError(format!(
+                    anyhow::bail!(
                         "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
                         shown.display()
-                    ))
-                    .into());
+                    );
                 }
                 let verified = verify(&progress, &old)?;
                 checkpoint = old;
@@ -459,18 +458,16 @@ impl SweepFiles {
                 if m["fingerprint"] == fingerprint {
                     start = Start::Complete;
                 } else {
-                    return Err(UsageError(format!(
+                    anyhow::bail!(
                         "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
                         shown.display()
-                    ))
-                    .into());
+                    );
                 }
             } else {
-                return Err(UsageError(format!(
+                anyhow::bail!(
                     "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
                     shown.display()
-                ))
-                .into());
+                );
             }
         }
         if start == Start::Fresh {

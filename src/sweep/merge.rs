@@ -98,14 +98,14 @@ fn open_table(shard: &Path, k: usize, count: usize, table: usize) -> anyhow::Res
 /// N is missing, unfinished, still being written, copied or swapped, from a different
 /// sweep, or damaged (a table that does not hold exactly its points, once each).
 pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
-    let resolved = folder::resolve(dir)?;
-    if !resolved.is_dir() {
+    if !dir.is_dir() {
         return Err(damaged(format!(
-            "`{}` does not exist; run `holdsim sweep … --shard K/N --out {}` first",
+            "`{}` is not a folder; run `holdsim sweep … --shard K/N --out {}` first",
             dir.display(),
             dir.display()
         )));
     }
+    let resolved = folder::resolve(dir)?;
     let _lock = FolderLock::acquire(&resolved, dir)?;
     let shards = shard_folders(dir)?;
     let Some(&(_, count, _)) = shards.first() else {
@@ -240,7 +240,7 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
         let k = (p % count as u64) as usize;
         let [reps, summary, status] = &mut tables[k];
         let label = status.label.clone();
-        let s: StatusRow = match status.next()? {
+        let s: StatusRow = match status.next_row()? {
             Some((line, r)) => {
                 let s = status_row(r, &label, line)?;
                 if s.point as u64 != p {
