@@ -387,7 +387,11 @@ fn trusted_damage_merge_checks_every_shard_table_point_by_point() {
             |d| {
                 edit_lines(&d.join("shard-1-of-2/summary.csv"), &|l| l[..1].to_vec());
             },
-            &["shard 1 of 2", "summary.csv", "ends before point 1"],
+            &[
+                "shard 1 of 2",
+                "summary.csv",
+                "ends after line 1, before point 1",
+            ],
         ),
         (
             "dropped_row",

@@ -158,7 +158,6 @@ pub fn render_all(runs: &[RunResults], out_dir: &Path) -> anyhow::Result<Vec<Fig
     anyhow::ensure!(!runs.is_empty(), "no results to plot");
     fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create `{}`", out_dir.display()))?;
-    crate::output::folder::write_marker(out_dir)?;
     style::register_fonts()?;
     standard_plots(runs)
         .par_iter()

@@ -186,7 +186,6 @@ pub fn render(
     dir: &Path,
 ) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    crate::output::folder::write_marker(dir)?;
     let mut kpis: Vec<crate::kpi::Kpi> = Vec::new();
     for r in rows {
         if !kpis.contains(&r.kpi) {

@@ -118,6 +118,8 @@ pub struct Rows<R: Read> {
     pub label: String,
     record: csv::StringRecord,
     width: usize,
+    /// The line of the last row read (1: the header), for "ends after line N".
+    pub last_line: u64,
 }
 
 impl<R: Read> Rows<R> {
@@ -145,6 +147,7 @@ impl<R: Read> Rows<R> {
             label,
             record: csv::StringRecord::new(),
             width: expected.len(),
+            last_line: 1,
         })
     }
 
@@ -158,6 +161,7 @@ impl<R: Read> Rows<R> {
             return Ok(None);
         }
         let line = self.record.position().map_or(0, csv::Position::line);
+        self.last_line = line;
         if self.record.len() != self.width {
             return Err(damaged(format!(
                 "{}, line {line}: {} fields, expected {}",
@@ -236,9 +240,10 @@ pub fn expect_point_rows<R: Read>(
     ] {
         for j in 0..count {
             let label = rows.label.clone();
+            let last = rows.last_line;
             let Some((line, r)) = rows.next_row()? else {
                 return Err(damaged(format!(
-                    "{label} ends before point {}'s rows ({} of {count} present; its status says {})",
+                    "{label} ends after line {last}, before point {}'s rows ({} of {count} present; its status says {})",
                     s.point,
                     j,
                     if table == 0 {

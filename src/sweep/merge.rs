@@ -255,7 +255,8 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             }
             None => {
                 return Err(damaged(format!(
-                    "{label} ends before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})"
+                    "{label} ends after line {}, before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})",
+                    status.last_line
                 )));
             }
         };
