@@ -5,9 +5,22 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-/// A numeric CSV table as holdsim writes it: a header, then numbers (empty = undefined).
+use crate::commands::UsageError;
+use crate::engine::record::ALL_SERIES;
+use crate::kpi::ALL_KPIS;
+
+/// A results folder that cannot be trusted: exit 2, naming the file, line and problem.
+fn damaged(message: String) -> anyhow::Error {
+    UsageError(format!(
+        "{message}; the results folder was damaged or edited by hand: rerun the command that wrote it"
+    ))
+    .into()
+}
+
+/// A numeric CSV table as holdsim writes it: a header, then finite numbers (empty =
+/// undefined).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
     pub columns: Vec<String>,
@@ -15,36 +28,67 @@ pub struct Table {
 }
 
 impl Table {
-    /// Parses holdsim's numeric CSV (no quoting needed: headers are identifiers).
+    /// Parses holdsim's numeric CSV with the `csv` crate. Every row must have the
+    /// header's width, every cell a finite number or nothing (holdsim writes undefined
+    /// values as empty cells, never `NaN` or `inf`), and no column may appear twice.
     pub fn parse(text: &str, label: &str) -> anyhow::Result<Table> {
-        let mut lines = text.lines();
-        let header = lines.next().with_context(|| format!("{label} is empty"))?;
-        let columns: Vec<String> = header.split(',').map(str::to_string).collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let columns: Vec<String> = reader
+            .headers()
+            .map_err(|e| damaged(format!("{label}: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if columns.is_empty() || columns.iter().all(String::is_empty) {
+            return Err(damaged(format!("{label} is empty (no header line)")));
+        }
+        for (i, c) in columns.iter().enumerate() {
+            if columns[..i].contains(c) {
+                return Err(damaged(format!(
+                    "{label}, line 1: the column `{c}` appears twice"
+                )));
+            }
+        }
         let mut rows = Vec::new();
-        for (i, line) in lines.enumerate() {
-            if line.is_empty() {
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    return Err(damaged(format!("{label}, line {line}: {e}")));
+                }
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            if record.len() == 1 && record[0].is_empty() {
                 continue;
             }
-            let cells: Vec<&str> = line.split(',').collect();
-            if cells.len() != columns.len() {
-                bail!(
-                    "{label}, line {}: {} fields, expected {}",
-                    i + 2,
-                    cells.len(),
+            if record.len() != columns.len() {
+                return Err(damaged(format!(
+                    "{label}, line {line}: {} fields, expected {}",
+                    record.len(),
                     columns.len()
-                );
+                )));
             }
-            let row = cells
+            let row = record
                 .iter()
-                .map(|c| {
+                .zip(&columns)
+                .map(|(c, name)| {
                     if c.is_empty() {
-                        Ok(None)
-                    } else {
-                        c.parse::<f64>().map(Some)
+                        return Ok(None);
+                    }
+                    match c.parse::<f64>() {
+                        Ok(v) if v.is_finite() => Ok(Some(v)),
+                        _ => Err(damaged(format!(
+                            "{label}, line {line}, column `{name}`: `{c}` is not a finite number"
+                        ))),
                     }
                 })
-                .collect::<Result<Vec<_>, _>>()
-                .with_context(|| format!("{label}, line {}: not a number", i + 2))?;
+                .collect::<anyhow::Result<Vec<_>>>()?;
             rows.push(row);
         }
         Ok(Table { columns, rows })
@@ -58,6 +102,37 @@ impl Table {
     pub fn column(&self, column: &str) -> Option<Vec<Option<f64>>> {
         let i = self.index_of(column)?;
         Some(self.rows.iter().map(|r| r[i]).collect())
+    }
+
+    /// Refuses the table unless it has every one of `columns`.
+    fn require(&self, label: &str, columns: &[&str]) -> anyhow::Result<()> {
+        let missing: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| self.index_of(c).is_none())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(damaged(format!(
+                "{label}, line 1: missing column{} `{}`",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join("`, `")
+            )))
+        }
+    }
+
+    /// The whole number in `column` of row `i` (line `i + 2`), or a refusal.
+    fn whole(&self, label: &str, i: usize, column: usize) -> anyhow::Result<u64> {
+        match self.rows[i][column] {
+            Some(v) if v >= 0.0 && v.fract() == 0.0 && v < 1.8e19 => Ok(v as u64),
+            other => Err(damaged(format!(
+                "{label}, line {}, column `{}`: {}, expected a whole number",
+                i + 2,
+                self.columns[column],
+                other.map_or("empty".into(), |v| format!("`{v}`"))
+            ))),
+        }
     }
 }
 
@@ -74,8 +149,15 @@ pub struct RunResults {
     pub timeseries: Table,
 }
 
+/// The largest horizon a results folder may claim (a bound on what readers allocate;
+/// far beyond any scenario: 10,000 years).
+const MAX_HORIZON_DAYS: u64 = 3_650_000;
+
 impl RunResults {
-    /// Reads a run folder.
+    /// Reads a run folder, checking it against its manifest before anything trusts
+    /// it: every column present, every cell a finite number, `replications.csv` one
+    /// row per replication (0, 1, … as the manifest counts them), `timeseries.csv` one
+    /// row per (replication, week) in order, weeks within the manifest's horizon.
     pub fn load(dir: &Path) -> anyhow::Result<RunResults> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -87,18 +169,108 @@ impl RunResults {
                 )
             })
         };
+        let label = |name: &str| format!("`{}`", dir.join(name).display());
         let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")?)
-            .with_context(|| format!("`{}/manifest.json` is not valid JSON", dir.display()))?;
+            .map_err(|e| damaged(format!("{}: not valid JSON ({e})", label("manifest.json"))))?;
         let name = manifest["name"]
             .as_str()
             .map(str::to_string)
             .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "scenario".into());
+        let n = manifest["replications"]
+            .as_u64()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| {
+                damaged(format!(
+                    "{}: `replications` is {}, expected a whole number of at least 1",
+                    label("manifest.json"),
+                    manifest["replications"]
+                ))
+            })?;
+        let horizon = manifest["kpi_window_days"][1]
+            .as_u64()
+            .or_else(|| manifest["scenario"]["run"]["horizon_days"].as_u64())
+            .filter(|&h| (1..=MAX_HORIZON_DAYS).contains(&h))
+            .ok_or_else(|| {
+                damaged(format!(
+                    "{}: `kpi_window_days` is {}, expected [warm-up, horizon] with a horizon of 1 to {MAX_HORIZON_DAYS} days",
+                    label("manifest.json"),
+                    manifest["kpi_window_days"]
+                ))
+            })?;
+        let weeks = horizon.div_ceil(7);
+
+        let reps_label = label("replications.csv");
+        let replications = Table::parse(&read("replications.csv")?, &reps_label)?;
+        let mut needed = vec!["replication"];
+        needed.extend(ALL_KPIS.iter().map(|k| k.name()));
+        replications.require(&reps_label, &needed)?;
+        let ri = replications.index_of("replication").unwrap_or_default();
+        for i in 0..replications.rows.len() {
+            let r = replications.whole(&reps_label, i, ri)?;
+            if r != i as u64 || r >= n {
+                return Err(damaged(format!(
+                    "{reps_label}, line {}: replication {r}, expected {} (one row per replication, 0 to {}, as manifest.json's `replications` = {n} says)",
+                    i + 2,
+                    if (i as u64) < n {
+                        i.to_string()
+                    } else {
+                        "no more rows".into()
+                    },
+                    n - 1
+                )));
+            }
+        }
+        if (replications.rows.len() as u64) != n {
+            return Err(damaged(format!(
+                "{reps_label} has {} rows, manifest.json says {n} replications",
+                replications.rows.len()
+            )));
+        }
+
+        let ts_label = label("timeseries.csv");
+        let timeseries = Table::parse(&read("timeseries.csv")?, &ts_label)?;
+        let mut needed = vec!["replication", "week", "start_day", "days"];
+        needed.extend(ALL_SERIES.iter().map(|s| s.name()));
+        timeseries.require(&ts_label, &needed)?;
+        let (tr, tw) = (
+            timeseries.index_of("replication").unwrap_or_default(),
+            timeseries.index_of("week").unwrap_or_default(),
+        );
+        for i in 0..timeseries.rows.len() {
+            let (r, w) = (
+                timeseries.whole(&ts_label, i, tr)?,
+                timeseries.whole(&ts_label, i, tw)?,
+            );
+            let expected = (i as u64 / weeks, i as u64 % weeks);
+            if w >= weeks {
+                return Err(damaged(format!(
+                    "{ts_label}, line {}: week {w} is beyond the horizon ({horizon} days = weeks 0 to {} in manifest.json)",
+                    i + 2,
+                    weeks - 1
+                )));
+            }
+            if (r, w) != expected || r >= n {
+                return Err(damaged(format!(
+                    "{ts_label}, line {}: replication {r}, week {w}; expected replication {}, week {} (one row per replication and week, in order; {n} replications × {weeks} weeks)",
+                    i + 2,
+                    expected.0,
+                    expected.1
+                )));
+            }
+        }
+        if timeseries.rows.len() as u64 != n * weeks {
+            return Err(damaged(format!(
+                "{ts_label} has {} rows, expected {} ({n} replications × {weeks} weeks)",
+                timeseries.rows.len(),
+                n * weeks
+            )));
+        }
         Ok(RunResults {
             name,
             dir: dir.to_path_buf(),
-            replications: Table::parse(&read("replications.csv")?, "replications.csv")?,
-            timeseries: Table::parse(&read("timeseries.csv")?, "timeseries.csv")?,
+            replications,
+            timeseries,
             manifest,
         })
     }
@@ -112,12 +284,15 @@ impl RunResults {
             .rows
             .iter()
             .filter_map(|r| r[week])
-            .fold(0.0f64, f64::max) as usize
+            .fold(0.0f64, f64::max)
+            .min(self.timeseries.rows.len() as f64) as usize
             + 1;
         let mut out = vec![Vec::new(); weeks];
         for row in &self.timeseries.rows {
-            if let (Some(w), Some(v)) = (row[week], row[col]) {
-                out[w as usize].push(v);
+            if let (Some(w), Some(v)) = (row[week], row[col])
+                && let Some(slot) = out.get_mut(w as usize)
+            {
+                slot.push(v);
             }
         }
         Some(out)
@@ -131,17 +306,34 @@ pub fn load_any(dir: &Path) -> anyhow::Result<Vec<RunResults>> {
     if compare_manifest.exists() {
         let text = fs::read_to_string(&compare_manifest)
             .with_context(|| format!("cannot read `{}`", compare_manifest.display()))?;
-        let m: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("`{}` is not valid JSON", compare_manifest.display()))?;
+        let m: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            damaged(format!(
+                "`{}` is not valid JSON ({e})",
+                compare_manifest.display()
+            ))
+        })?;
         let names = m["scenarios"]
             .as_array()
-            .with_context(|| format!("`{}` lists no scenarios", compare_manifest.display()))?;
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                damaged(format!(
+                    "`{}` lists no scenarios",
+                    compare_manifest.display()
+                ))
+            })?;
         names
             .iter()
             .map(|n| {
-                let name = n["name"]
-                    .as_str()
-                    .context("scenario without a name in compare.json")?;
+                let name = n["name"].as_str().filter(|s| {
+                    !s.is_empty() && *s != "." && *s != ".." && !s.contains(['/', '\\'])
+                });
+                let Some(name) = name else {
+                    return Err(damaged(format!(
+                        "`{}`: scenario name {} is not a plain folder name under `scenarios/`",
+                        compare_manifest.display(),
+                        n["name"]
+                    )));
+                };
                 RunResults::load(&dir.join("scenarios").join(name))
             })
             .collect()

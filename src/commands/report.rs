@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
+use anyhow::Context;
+
 use crate::cli::ResultsArgs;
+use crate::output::folder::{self, FolderLock};
 use crate::output::{atomic::write_file, tables, terminal};
 use crate::report::{self, Meta};
 use crate::results::load_any;
@@ -31,8 +34,10 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
     } else {
         dir.join("manifest.json")
     };
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path)?)?;
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("`{}` is not valid JSON", manifest_path.display()))?;
     let html = report::html(&runs, &rows, &figures, &Meta::from_manifest(&manifest));
     write_file(&dir.join("report.html"), html.as_bytes())?;
     let terminal = if runs.len() > 1 {
@@ -46,7 +51,21 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
     Ok(Built { terminal })
 }
 
+/// Locks the results folder `dir` while figures or a report are written into it, so
+/// a concurrent `--force` run cannot replace it underneath (and vice versa).
+fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
+    if !dir.is_dir() {
+        return Err(super::UsageError(format!(
+            "`{}` is not a folder; give a results folder written by `holdsim run` or `holdsim compare`",
+            dir.display()
+        ))
+        .into());
+    }
+    FolderLock::acquire(&folder::resolve(dir)?, dir)
+}
+
 pub fn plot(args: &ResultsArgs) -> anyhow::Result<()> {
+    let _lock = lock(&args.results)?;
     let runs = load_any(&args.results)?;
     let out = args.results.join("plots");
     let figures = plot::render_all(&runs, &out)?;
@@ -62,6 +81,7 @@ pub fn plot(args: &ResultsArgs) -> anyhow::Result<()> {
 }
 
 pub fn report(args: &ResultsArgs) -> anyhow::Result<()> {
+    let _lock = lock(&args.results)?;
     build(&args.results)?;
     println!(
         "Wrote {} (and its plots/).",

@@ -117,7 +117,12 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
     let binary = std::env::current_exe().context("cannot find the holdsim binary's path")?;
     let (sweep, merge) = scripts(&binary, &exp, &out, args);
     let dir = out.join("slurm");
+    // The sharded sweep's folder: made here, so it is holdsim's (for merge and --force).
+    let new_folder = !out.exists();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    if new_folder {
+        crate::output::folder::write_marker(&out)?;
+    }
     write_file(&dir.join("sweep.sbatch"), sweep.as_bytes())?;
     write_file(&dir.join("merge.sbatch"), merge.as_bytes())?;
     let submit = format!(

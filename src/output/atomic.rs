@@ -5,34 +5,41 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-/// A results folder being written.
+use super::folder::{self, FolderLock};
+
+/// A results folder being written. It holds the folder's lock from [`Staging::begin`]
+/// to [`Staging::commit`], so no other holdsim command writes or replaces it meanwhile.
 pub struct Staging {
     staging: PathBuf,
     destination: PathBuf,
+    /// The destination as the user gave it (for messages and the returned path).
+    shown: PathBuf,
+    _lock: FolderLock,
 }
 
 impl Staging {
-    /// Checks the destination can be used (it may exist only with `force`) before any
-    /// work is done, and creates the staging folder.
+    /// Checks the destination can be used before any work is done: it may exist only
+    /// with `force`, and then only as a folder holdsim wrote (see [`super::folder`]);
+    /// a dangling link or a file is refused. Takes the folder's lock and creates the
+    /// staging folder, marked as holdsim's.
     pub fn begin(destination: &Path, force: bool) -> anyhow::Result<Staging> {
-        if destination.exists() && !force {
-            bail!(
-                "the output folder `{}` already exists; pass --force to replace it, or choose another with --out",
+        let (resolved, exists, lock) = folder::prepare(destination, force)?;
+        if exists && !force {
+            // Exit 1 as before: the folder is fine, it is just not to be overwritten.
+            anyhow::bail!(
+                "the output folder `{}` already exists; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
                 destination.display()
             );
         }
-        let parent = match destination.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent)
-            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        let name = destination
+        let parent = resolved.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let name = resolved
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into());
+        // We hold the folder's lock, so any staging folder of another process for
+        // this name was abandoned by a killed run.
         remove_abandoned(&parent, &name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
@@ -40,10 +47,14 @@ impl Staging {
         }
         fs::create_dir(&staging)
             .with_context(|| format!("cannot create `{}`", staging.display()))?;
-        Ok(Staging {
+        let this = Staging {
             staging,
-            destination: destination.to_path_buf(),
-        })
+            destination: resolved,
+            shown: destination.to_path_buf(),
+            _lock: lock,
+        };
+        folder::write_marker(&this.staging)?;
+        Ok(this)
     }
 
     /// The staging folder itself (for readers of what was written so far).
@@ -61,35 +72,47 @@ impl Staging {
         fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
     }
 
-    /// Moves the finished folder into place, replacing an old one.
-    pub fn commit(self) -> anyhow::Result<PathBuf> {
+    /// Moves the finished folder into place, replacing an old one (checked again: it
+    /// must still be a folder holdsim wrote).
+    pub fn commit(mut self) -> anyhow::Result<PathBuf> {
         let destination = self.destination.clone();
-        if destination.exists() {
+        if fs::symlink_metadata(&destination).is_ok() {
+            folder::check_replaceable(&destination, &self.shown)?;
             let old = PathBuf::from(format!("{}.old", self.staging.display()));
             fs::rename(&destination, &old).with_context(|| {
                 format!("cannot move the old `{}` aside", destination.display())
             })?;
-            fs::rename(&self.staging, &destination)
-                .with_context(|| format!("cannot move results into `{}`", destination.display()))?;
-            fs::remove_dir_all(&old).ok();
+            if let Err(e) = fs::rename(&self.staging, &destination) {
+                // Put the old results back rather than leave nothing.
+                fs::rename(&old, &destination).ok();
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot move results into `{}`",
+                    destination.display()
+                )));
+            }
+            fs::remove_dir_all(&old)
+                .with_context(|| format!("cannot remove the old results `{}`", old.display()))?;
         } else {
             fs::rename(&self.staging, &destination)
                 .with_context(|| format!("cannot move results into `{}`", destination.display()))?;
         }
-        std::mem::forget(self);
-        Ok(destination)
+        // Nothing left to clean up: the staging folder is now the destination.
+        self.staging = PathBuf::new();
+        Ok(self.shown.clone())
     }
 }
 
 impl Drop for Staging {
     /// An abandoned staging folder (an error part-way) is removed.
     fn drop(&mut self) {
-        fs::remove_dir_all(&self.staging).ok();
+        if !self.staging.as_os_str().is_empty() {
+            fs::remove_dir_all(&self.staging).ok();
+        }
     }
 }
 
-/// Removes staging folders for `name` left by runs that were killed (their process is
-/// gone), so interrupted runs leave no lasting clutter.
+/// Removes staging folders for `name` left by runs that were killed. Called with the
+/// folder's lock held, so every other process's staging folder is abandoned.
 fn remove_abandoned(parent: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");
     let Ok(entries) = fs::read_dir(parent) else {
@@ -103,18 +126,29 @@ fn remove_abandoned(parent: &Path, name: &str) {
         else {
             continue;
         };
-        let alive = Path::new(&format!("/proc/{pid}")).exists();
-        if !alive && pid != std::process::id() {
+        if pid != std::process::id() {
             fs::remove_dir_all(entry.path()).ok();
         }
     }
 }
 
-/// Writes one file atomically: a temporary file in the same folder, then a rename.
+/// Writes one file atomically: a temporary file in the same folder, then a rename. On
+/// failure (a full disk, say) the temporary file is removed and the error names `path`.
 pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot move `{}` into place", path.display()))
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let written = fs::write(&tmp, bytes)
+        .with_context(|| format!("cannot write `{}`", path.display()))
+        .and_then(|()| {
+            fs::rename(&tmp, path)
+                .with_context(|| format!("cannot move `{}` into place", path.display()))
+        });
+    if written.is_err() {
+        fs::remove_file(&tmp).ok();
+    }
+    written
 }
 
 #[cfg(test)]
@@ -131,6 +165,7 @@ mod tests {
         s.commit().unwrap();
         assert_eq!(fs::read(dest.join("a.csv")).unwrap(), b"x");
         assert!(Staging::begin(&dest, false).is_err());
+        assert!(dest.join(folder::MARKER).exists(), "marked as holdsim's");
         let s = Staging::begin(&dest, true).unwrap();
         s.write("b.csv", b"y").unwrap();
         s.commit().unwrap();

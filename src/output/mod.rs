@@ -3,6 +3,7 @@
 //! half-written.
 
 pub mod atomic;
+pub mod folder;
 pub mod parquet;
 pub mod tables;
 pub mod terminal;

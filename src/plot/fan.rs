@@ -257,13 +257,24 @@ fn moving_averages(run: &RunResults, series: &str, k: usize) -> Option<Vec<Vec<f
         t.index_of("week")?,
         t.index_of(series)?,
     );
-    let weeks = t.rows.iter().filter_map(|r| r[wi]).fold(0.0f64, f64::max) as usize + 1;
+    // Bounded by the rows themselves, whatever a week cell says (the loader has
+    // refused weeks beyond the horizon; this keeps any other caller safe too).
+    let weeks = t
+        .rows
+        .iter()
+        .filter_map(|r| r[wi])
+        .fold(0.0f64, f64::max)
+        .min(t.rows.len() as f64) as usize
+        + 1;
     let mut reps: Vec<f64> = Vec::new();
     let mut series_of: Vec<Vec<Option<f64>>> = Vec::new();
     for row in &t.rows {
         let (Some(r), Some(w)) = (row[ri], row[wi]) else {
             continue;
         };
+        if !(w >= 0.0 && (w as usize) < weeks) {
+            continue;
+        }
         let i = match reps.iter().position(|&x| x == r) {
             Some(i) => i,
             None => {
