@@ -3,6 +3,7 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
 
+pub mod budget;
 mod catalogue;
 pub mod cli;
 pub mod commands;
