@@ -68,8 +68,8 @@ impl RunBar {
         self.bar.inc(n);
     }
 
-    /// Whether the engine's progress hook should be connected (it costs a call per
-    /// simulated day otherwise saved).
+    /// Whether the engine's progress hook should be connected (otherwise it is left
+    /// out, saving a call per simulated week of each site).
     pub fn counts_site_days(&self) -> bool {
         self.by_site_days
     }

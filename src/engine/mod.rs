@@ -67,8 +67,8 @@ pub fn run_replication(model: &Model, replication: u64, options: &Options) -> Re
     run_replication_in(&mut Workspace::default(), model, replication, options)
 }
 
-/// Told how many site-days have just been simulated: once per simulated day of each
-/// site (from the thread simulating it), so a caller can show progress through one
+/// Told how many site-days have just been simulated: after each simulated week of
+/// each site and after its last day (from the thread simulating it), so a caller can show progress through one
 /// huge replication. The engine only calls it; the caller decides what to do (count,
 /// redraw a bar), so the engine stays free of clocks and I/O.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
@@ -152,7 +152,11 @@ fn run_sites(
             if t >= model.warmup_days {
                 p.window.accumulate(&day);
             }
-            progress(1);
+            // Told weekly (and at the site's last day): often enough for a bar, rare
+            // enough to cost nothing beside a week's work.
+            if t % 7 == 6 || t + 1 == horizon {
+                progress(u64::from(t % 7 + 1));
+            }
         }
         if let Some(own) = own_weeks {
             p.site_weeks.push(own);
