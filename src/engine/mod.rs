@@ -86,7 +86,7 @@ pub const SITES_PER_CHUNK: usize = 16;
 /// batch's totals are added, in chunk order, before the next starts: memory for chunk
 /// totals stays bounded however many sites there are, and the additions happen in
 /// the same order as without batches.
-pub const CHUNKS_PER_BATCH: usize = 64;
+pub const CHUNKS_PER_BATCH: usize = 256;
 
 /// What one chunk of sites adds to a replication.
 struct Partial {
