@@ -3,6 +3,7 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
 
+pub mod budget;
 pub mod build_info;
 mod catalogue;
 pub mod cli;

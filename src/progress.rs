@@ -20,3 +20,61 @@ pub fn bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     );
     bar
 }
+
+/// The bar of `run` and `compare`: it counts replications, or, when there are too
+/// few replications to move it (fewer than two per thread), simulated site-days, so
+/// that even a single huge replication shows progress at once.
+pub struct RunBar {
+    bar: ProgressBar,
+    by_site_days: bool,
+}
+
+impl RunBar {
+    /// `replications` per scenario, `scenarios` run one after another, `site_days` in
+    /// all (replications × sites × days, summed over scenarios).
+    pub fn new(
+        replications: u32,
+        scenarios: u64,
+        site_days: u64,
+        threads: usize,
+        quiet: bool,
+    ) -> RunBar {
+        let by_site_days = u64::from(replications) < (threads as u64).saturating_mul(2);
+        let bar = if by_site_days {
+            bar(site_days, "site-days", quiet)
+        } else {
+            bar(
+                u64::from(replications).saturating_mul(scenarios),
+                "replications",
+                quiet,
+            )
+        };
+        // Redraw on a timer too, so the clock moves even while a slow day runs.
+        if !bar.is_hidden() {
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+        RunBar { bar, by_site_days }
+    }
+
+    /// Called when a replication is done.
+    pub fn replication_done(&self) {
+        if !self.by_site_days {
+            self.bar.inc(1);
+        }
+    }
+
+    /// Called with simulated site-days, when the bar counts them.
+    pub fn site_days(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    /// Whether the engine's progress hook should be connected (otherwise it is left
+    /// out, saving a call per simulated week of each site).
+    pub fn counts_site_days(&self) -> bool {
+        self.by_site_days
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -13,6 +13,7 @@ mod reference_agreement;
 mod reference_model;
 mod report_browser;
 mod robust_outputs;
+mod robust_resources;
 mod robust_validation;
 mod scenario_errors;
 mod slurm;

@@ -8,13 +8,14 @@ use std::time::Instant;
 use anyhow::bail;
 use serde_json::json;
 
-use super::{FinishedRun, load_scenario, run_overrides, stem, threads, write_run};
+use super::{FinishedRun, RunWriter, load_scenario, run_overrides, stem, threads};
 use crate::cli::{CompareArgs, ScenarioArgs};
-use crate::engine::Options;
+use crate::engine::{self, Options};
 use crate::model::Model;
 use crate::output::atomic::Staging;
+use crate::progress::RunBar;
 use crate::scenario::Scenario;
-use crate::{progress, rng, runner};
+use crate::{budget, rng, runner};
 
 /// Unique display names from file stems (`baseline`, `baseline-2`, …).
 fn unique_names(paths: &[PathBuf]) -> Vec<String> {
@@ -92,14 +93,24 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("compare-{}", names.join("-vs-")))
     });
-    let staging = Staging::begin(&out, args.force)?;
     let threads = threads(args.threads)?;
+    // Refuse what cannot fit before any folder is made or anything allocated; the
+    // report reads every scenario's time series back, so that counts too.
+    let jobs: Vec<budget::Job> = scenarios
+        .iter()
+        .map(|s| budget::Job::of(s, false))
+        .collect();
+    let estimate = budget::admit("this comparison", &jobs, threads, true)?;
+    let staging = Staging::begin(&out, args.force)?;
     let replications = first.run.replications;
-    let bar = progress::bar(
-        u64::from(replications) * scenarios.len() as u64,
-        "replications",
+    let bar = RunBar::new(
+        replications,
+        scenarios.len() as u64,
+        u64::try_from(estimate.site_days).unwrap_or(u64::MAX),
+        threads,
         args.quiet,
     );
+    let site_days = |n| bar.site_days(n);
     let started = Instant::now();
     for (i, ((s, p), name)) in scenarios.iter().zip(&paths).zip(&names).enumerate() {
         let mut model = Model::try_new(s)?;
@@ -107,29 +118,43 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             model.seed = rng::mix(model.seed ^ rng::mix(i as u64));
         }
         let t0 = Instant::now();
-        let outcomes = runner::run(&model, replications, threads, &Options::default(), &|| {
-            bar.inc(1)
-        })?;
+        let prefix = format!("scenarios/{name}/");
+        let mut writer = RunWriter::begin(&staging, &prefix, false, replications)?;
+        runner::run_each(
+            &model,
+            (
+                replications,
+                threads,
+                usize::try_from(estimate.batch).unwrap_or(usize::MAX),
+            ),
+            &Options::default(),
+            runner::Watch {
+                on_done: &|| bar.replication_done(),
+                progress: if bar.counts_site_days() {
+                    &site_days
+                } else {
+                    &engine::no_progress
+                },
+            },
+            &mut |o| writer.push(o),
+        )?;
         let scenario_args = ScenarioArgs {
             scenario: p.clone(),
             overrides: args.overrides.clone(),
         };
-        write_run(
+        writer.finish(
             &staging,
-            &format!("scenarios/{name}/"),
             &FinishedRun {
                 name,
                 path: p,
                 args: &scenario_args,
                 scenario: s,
-                outcomes: &outcomes,
                 threads,
                 wall_seconds: t0.elapsed().as_secs_f64(),
-                per_site: false,
             },
         )?;
     }
-    bar.finish_and_clear();
+    bar.finish();
     let wall = started.elapsed().as_secs_f64();
 
     let manifest = json!({

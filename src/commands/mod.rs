@@ -10,7 +10,9 @@ mod sensitivity;
 mod slurm;
 mod sweep;
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
@@ -24,9 +26,12 @@ pub use slurm::{merge, slurm};
 pub use sweep::sweep;
 
 use crate::cli::ScenarioArgs;
-use crate::output::{atomic::Staging, tables};
+use crate::kpi::{KPI_COUNT, Kpi};
+use crate::output::atomic::Staging;
+use crate::output::tables::{self, RowTables};
 use crate::runner::Outcome;
 use crate::scenario::{self, Scenario};
+use crate::stats::Summary;
 
 /// A command line that cannot work as given (exit code 2, like clap's own errors).
 #[derive(Debug)]
@@ -78,46 +83,140 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| "scenario".into())
 }
 
-/// One scenario's finished run, ready to be written.
+/// One scenario's finished run, ready for its summary and manifest.
 struct FinishedRun<'a> {
     name: &'a str,
     path: &'a Path,
     args: &'a ScenarioArgs,
     scenario: &'a Scenario,
-    outcomes: &'a [Outcome],
     threads: usize,
     wall_seconds: f64,
-    per_site: bool,
 }
 
-/// Writes a scenario's result files under `prefix` in the staging folder
-/// (`""` for a run folder, `scenarios/NAME/` in a comparison) and returns their names.
+/// One scenario's result files under `prefix` in a staging folder (`""` for a run
+/// folder, `scenarios/NAME/` in a comparison), written as replications finish: the
+/// per-replication tables are streamed row by row in replication order, and only the
+/// KPI values the summary needs are kept.
+struct RunWriter {
+    prefix: String,
+    per_site: bool,
+    replications: (PathBuf, BufWriter<File>),
+    timeseries: (PathBuf, BufWriter<File>),
+    by_site: Option<(PathBuf, BufWriter<File>)>,
+    kept: Vec<[f64; KPI_COUNT]>,
+    patient_days: f64,
+    buf: String,
+}
+
+/// What [`RunWriter::finish`] wrote: the files' names, the KPI summaries and the
+/// total patient-days.
+type Written = (Vec<&'static str>, Vec<(Kpi, Option<Summary>)>, f64);
+
+/// Creates `path` for streaming, naming it in any error.
+fn create(path: PathBuf) -> anyhow::Result<(PathBuf, BufWriter<File>)> {
+    let file =
+        File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+    Ok((path, BufWriter::with_capacity(1 << 16, file)))
+}
+
+/// Appends `text` to a streamed file, naming it in any error.
+fn append((path, file): &mut (PathBuf, BufWriter<File>), text: &str) -> anyhow::Result<()> {
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+impl RunWriter {
+    /// Opens the streamed tables and writes their headers.
+    fn begin(
+        staging: &Staging,
+        prefix: &str,
+        per_site: bool,
+        replications: u32,
+    ) -> anyhow::Result<RunWriter> {
+        let dir = staging.path().join(prefix);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let mut w = RunWriter {
+            prefix: prefix.to_string(),
+            per_site,
+            replications: create(dir.join("replications.csv"))?,
+            timeseries: create(dir.join("timeseries.csv"))?,
+            by_site: if per_site {
+                Some(create(dir.join("timeseries_by_site.csv"))?)
+            } else {
+                None
+            },
+            kept: Vec::with_capacity(replications as usize),
+            patient_days: 0.0,
+            buf: String::new(),
+        };
+        append(&mut w.replications, &RowTables::replications_header())?;
+        append(&mut w.timeseries, &RowTables::timeseries_header())?;
+        if let Some(f) = w.by_site.as_mut() {
+            append(f, &RowTables::timeseries_by_site_header())?;
+        }
+        Ok(w)
+    }
+
+    /// Writes one replication's rows; outcomes must come in replication order.
+    fn push(&mut self, o: Outcome) -> anyhow::Result<()> {
+        self.buf.clear();
+        RowTables::replication_row(&mut self.buf, &o);
+        append(&mut self.replications, &self.buf)?;
+        self.buf.clear();
+        RowTables::timeseries_rows(&mut self.buf, &o);
+        append(&mut self.timeseries, &self.buf)?;
+        if let Some(f) = self.by_site.as_mut() {
+            for (site, weeks) in o.replication.site_weeks.iter().enumerate() {
+                self.buf.clear();
+                RowTables::site_rows(&mut self.buf, o.replication.replication, site, weeks);
+                append(f, &self.buf)?;
+            }
+        }
+        self.kept.push(tables::kept_values(&o));
+        self.patient_days += o.replication.patient_days;
+        Ok(())
+    }
+
+    /// Finishes the streamed tables, writes `summary.csv` and `manifest.json`, and
+    /// returns the files' names, the KPI summaries and the total patient-days.
+    fn finish(mut self, staging: &Staging, run: &FinishedRun) -> anyhow::Result<Written> {
+        for f in [&mut self.replications, &mut self.timeseries]
+            .into_iter()
+            .chain(self.by_site.as_mut())
+        {
+            f.1.flush()
+                .with_context(|| format!("cannot write `{}`", f.0.display()))?;
+        }
+        let summaries = tables::summaries_of_values(&self.kept);
+        let files = write_run(
+            staging,
+            &self.prefix,
+            run,
+            &summaries,
+            self.patient_days,
+            self.per_site,
+        )?;
+        Ok((files, summaries, self.patient_days))
+    }
+}
+
+/// Writes a scenario's `summary.csv` and `manifest.json` under `prefix` beside its
+/// streamed tables and returns the names of all its files.
 fn write_run(
     staging: &Staging,
     prefix: &str,
     run: &FinishedRun,
+    summaries: &[(Kpi, Option<Summary>)],
+    patient_days: f64,
+    per_site: bool,
 ) -> anyhow::Result<Vec<&'static str>> {
-    let outcomes = run.outcomes;
-    let summaries = tables::summaries(outcomes);
-    let patient_days: f64 = outcomes.iter().map(|o| o.replication.patient_days).sum();
     let mut files = vec!["summary.csv", "replications.csv", "timeseries.csv"];
     staging.write(
         &format!("{prefix}summary.csv"),
-        tables::summary_csv(&summaries).as_bytes(),
+        tables::summary_csv(summaries).as_bytes(),
     )?;
-    staging.write(
-        &format!("{prefix}replications.csv"),
-        tables::replications_csv(outcomes).as_bytes(),
-    )?;
-    staging.write(
-        &format!("{prefix}timeseries.csv"),
-        tables::timeseries_csv(outcomes).as_bytes(),
-    )?;
-    if run.per_site {
-        staging.write(
-            &format!("{prefix}timeseries_by_site.csv"),
-            tables::timeseries_by_site_csv(outcomes).as_bytes(),
-        )?;
+    if per_site {
         files.push("timeseries_by_site.csv");
     }
     files.push("manifest.json");

@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::{FinishedRun, load_scenario, run_overrides, stem, threads, write_run};
+use super::{FinishedRun, RunWriter, load_scenario, run_overrides, stem, threads};
 use crate::cli::RunArgs;
-use crate::engine::Options;
+use crate::engine::{self, Options};
 use crate::model::Model;
-use crate::output::{atomic::Staging, tables, terminal};
-use crate::{progress, runner};
+use crate::output::{atomic::Staging, terminal};
+use crate::progress::RunBar;
+use crate::{budget, runner};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let path = &args.scenario.scenario;
@@ -22,8 +23,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&name));
-    let staging = Staging::begin(&out, args.force)?;
     let threads = threads(args.threads)?;
+    // Refuse what cannot fit before any folder is made or anything allocated.
+    let jobs = [budget::Job::of(&scenario, args.per_site)];
+    let estimate = budget::admit("this run", &jobs, threads, false)?;
+    let staging = Staging::begin(&out, args.force)?;
 
     let model = Model::try_new(&scenario)?;
     let replications = scenario.run.replications;
@@ -31,61 +35,80 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         per_site_series: args.per_site,
         audit: false,
     };
-    let bar = progress::bar(u64::from(replications), "replications", args.quiet);
+    let bar = RunBar::new(
+        replications,
+        1,
+        u64::try_from(estimate.site_days).unwrap_or(u64::MAX),
+        threads,
+        args.quiet,
+    );
     let started = Instant::now();
-    let outcomes = runner::run(&model, replications, threads, &options, &|| bar.inc(1))?;
+    let mut writer = RunWriter::begin(&staging, "", args.per_site, replications)?;
+    let site_days = |n| bar.site_days(n);
+    runner::run_each(
+        &model,
+        (
+            replications,
+            threads,
+            usize::try_from(estimate.batch).unwrap_or(usize::MAX),
+        ),
+        &options,
+        runner::Watch {
+            on_done: &|| bar.replication_done(),
+            progress: if bar.counts_site_days() {
+                &site_days
+            } else {
+                &engine::no_progress
+            },
+        },
+        &mut |o| writer.push(o),
+    )?;
     let wall_seconds = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
+    bar.finish();
 
-    let files = write_run(
+    let (files, summaries, patient_days) = writer.finish(
         &staging,
-        "",
         &FinishedRun {
             name: &name,
             path,
             args: &args.scenario,
             scenario: &scenario,
-            outcomes: &outcomes,
             threads,
             wall_seconds,
-            per_site: args.per_site,
         },
     )?;
     let dir = staging.commit()?;
 
     let r = &scenario.run;
-    let posts: u32 = model
+    // Checked: sites × posts can pass u32 (the budget allows it; only the sum is shown).
+    let posts: u64 = model
         .site_models()
         .iter()
-        .map(|m| m.sites * m.link_workers)
-        .sum();
-    let plural = |n: u32| if n == 1 { "" } else { "s" };
+        .map(|m| u64::from(m.sites) * u64::from(m.link_workers))
+        .fold(0, u64::saturating_add);
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
     println!(
         "{}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}\n",
         path.display(),
         replications,
-        plural(replications),
+        plural(u64::from(replications)),
         r.horizon_days,
         r.sites,
-        plural(r.sites),
+        plural(u64::from(r.sites)),
         posts,
         plural(posts),
         r.warmup_days,
         r.horizon_days,
         r.seed
     );
-    print!(
-        "{}",
-        terminal::kpi_table(&tables::summaries(&outcomes), replications as usize)
-    );
-    let patient_days: f64 = outcomes.iter().map(|o| o.replication.patient_days).sum();
+    print!("{}", terminal::kpi_table(&summaries, replications as usize));
     println!(
         "\nWrote {} ({}) in {:.2} s on {} thread{} ({:.2e} patient-days/s).",
         dir.display(),
         files.join(", "),
         wall_seconds,
         threads,
-        plural(threads as u32),
+        plural(threads as u64),
         patient_days / wall_seconds.max(1e-9)
     );
     Ok(())

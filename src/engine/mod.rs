@@ -67,11 +67,26 @@ pub fn run_replication(model: &Model, replication: u64, options: &Options) -> Re
     run_replication_in(&mut Workspace::default(), model, replication, options)
 }
 
+/// Told how many site-days have just been simulated: after each simulated week of
+/// each site and after its last day (from the thread simulating it), so a caller can show progress through one
+/// huge replication. The engine only calls it; the caller decides what to do (count,
+/// redraw a bar), so the engine stays free of clocks and I/O.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// A progress hook that ignores what it is told.
+pub fn no_progress(_site_days: u64) {}
+
 /// Sites are simulated in fixed chunks of this many, in parallel when there are
 /// several chunks; chunk totals are added in chunk order. The chunk size is a
 /// constant, never derived from the thread count, so the floating-point sums (and so
 /// every output) are the same on any number of threads.
 pub const SITES_PER_CHUNK: usize = 16;
+
+/// Chunks are run in batches of this many (in parallel within a batch) and each
+/// batch's totals are added, in chunk order, before the next starts: memory for chunk
+/// totals stays bounded however many sites there are, and the additions happen in
+/// the same order as without batches.
+pub const CHUNKS_PER_BATCH: usize = 256;
 
 /// What one chunk of sites adds to a replication.
 struct Partial {
@@ -100,6 +115,7 @@ fn run_sites(
     model: &Model,
     replication: u64,
     options: &Options,
+    progress: Progress,
 ) -> Partial {
     let horizon = model.horizon_days;
     let mut p = Partial {
@@ -136,6 +152,11 @@ fn run_sites(
             if t >= model.warmup_days {
                 p.window.accumulate(&day);
             }
+            // Told weekly (and at the site's last day): often enough for a bar, rare
+            // enough to cost nothing beside a week's work.
+            if t % 7 == 6 || t + 1 == horizon {
+                progress(u64::from(t % 7 + 1));
+            }
         }
         if let Some(own) = own_weeks {
             p.site_weeks.push(own);
@@ -151,33 +172,19 @@ pub fn run_replication_in(
     replication: u64,
     options: &Options,
 ) -> Replication {
+    run_replication_with(workspace, model, replication, options, &no_progress)
+}
+
+/// [`run_replication_in`], telling `progress` of every simulated site-day.
+pub fn run_replication_with(
+    workspace: &mut Workspace,
+    model: &Model,
+    replication: u64,
+    options: &Options,
+    progress: Progress,
+) -> Replication {
     let sites = model.sites_in_order();
     let chunks: Vec<&[&Model]> = sites.chunks(SITES_PER_CHUNK).collect();
-    let partials: Vec<Partial> = if chunks.len() <= 1 {
-        vec![run_sites(
-            &mut workspace.site,
-            &sites,
-            0,
-            model,
-            replication,
-            options,
-        )]
-    } else {
-        chunks
-            .par_iter()
-            .enumerate()
-            .map_init(Site::default, |site, (c, models)| {
-                run_sites(
-                    site,
-                    models,
-                    c * SITES_PER_CHUNK,
-                    model,
-                    replication,
-                    options,
-                )
-            })
-            .collect()
-    };
     let mut total = Partial {
         weeks: empty_weeks(model.horizon_days),
         site_weeks: Vec::new(),
@@ -186,7 +193,7 @@ pub fn run_replication_in(
         patient_days: 0.0,
         audit_problems: Vec::new(),
     };
-    for p in partials {
+    let mut add = |p: Partial| {
         for (t, w) in total.weeks.iter_mut().zip(&p.weeks) {
             t.sum.accumulate(&w.sum);
         }
@@ -197,6 +204,36 @@ pub fn run_replication_in(
         total.patient_days += p.patient_days;
         total.site_weeks.extend(p.site_weeks);
         total.audit_problems.extend(p.audit_problems);
+    };
+    if chunks.len() <= 1 {
+        add(run_sites(
+            &mut workspace.site,
+            &sites,
+            0,
+            model,
+            replication,
+            options,
+            progress,
+        ));
+    } else {
+        for (b, batch) in chunks.chunks(CHUNKS_PER_BATCH).enumerate() {
+            let partials: Vec<Partial> = batch
+                .par_iter()
+                .enumerate()
+                .map_init(Site::default, |site, (c, models)| {
+                    run_sites(
+                        site,
+                        models,
+                        (b * CHUNKS_PER_BATCH + c) * SITES_PER_CHUNK,
+                        model,
+                        replication,
+                        options,
+                        progress,
+                    )
+                })
+                .collect();
+            partials.into_iter().for_each(&mut add);
+        }
     }
     total.audit_problems.truncate(10);
     Replication {

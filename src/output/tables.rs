@@ -1,11 +1,16 @@
 //! The result files of `holdsim run` as bytes: `summary.csv`, `replications.csv`,
 //! `timeseries.csv` (and `timeseries_by_site.csv`), `manifest.json`.
+//!
+//! Commands stream the per-replication tables row by row ([`RowTables`]) so a run's
+//! memory does not grow with its replications; the whole-table functions
+//! (`replications_csv`, `timeseries_csv`, …) make the same bytes from outcomes kept
+//! in memory, for tests and as the reference the streamed files are checked against.
 
 use std::fmt::Write;
 
 use super::field;
 use crate::engine::record::{ALL_SERIES, WeekTotal};
-use crate::kpi::{ALL_KPIS, Kpi};
+use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi};
 use crate::runner::Outcome;
 use crate::stats::Summary;
 
@@ -15,6 +20,81 @@ pub fn summaries(outcomes: &[Outcome]) -> Vec<(Kpi, Option<Summary>)> {
         .iter()
         .map(|&k| (k, Summary::of(outcomes.iter().map(|o| o.kpis[k]))))
         .collect()
+}
+
+/// Per KPI summaries from the values kept while streaming: one array per
+/// replication, NaN where a KPI is undefined (summaries skip non-finite values, as
+/// they skip undefined ones).
+pub fn summaries_of_values(values: &[[f64; KPI_COUNT]]) -> Vec<(Kpi, Option<Summary>)> {
+    ALL_KPIS
+        .iter()
+        .map(|&k| (k, Summary::of(values.iter().map(|v| Some(v[k as usize])))))
+        .collect()
+}
+
+/// The values of `outcome` that statistics need, NaN where undefined.
+pub fn kept_values(outcome: &Outcome) -> [f64; KPI_COUNT] {
+    outcome.kpis.0.map(|k| k.unwrap_or(f64::NAN))
+}
+
+/// The per-replication tables of a run, as text appended one replication at a time:
+/// header first, then [`RowTables::rows`] for each outcome in replication order.
+pub struct RowTables;
+
+impl RowTables {
+    /// Header of `replications.csv`.
+    pub fn replications_header() -> String {
+        let mut out = String::from("replication,patient_days");
+        for k in ALL_KPIS {
+            out.push(',');
+            out.push_str(k.name());
+        }
+        out.push('\n');
+        out
+    }
+
+    /// Header of `timeseries.csv`.
+    pub fn timeseries_header() -> String {
+        let mut out = String::new();
+        series_header(&mut out, "replication");
+        out
+    }
+
+    /// Header of `timeseries_by_site.csv`.
+    pub fn timeseries_by_site_header() -> String {
+        let mut out = String::new();
+        series_header(&mut out, "replication,site");
+        out
+    }
+
+    /// One replication's row of `replications.csv`.
+    pub fn replication_row(out: &mut String, o: &Outcome) {
+        let _ = write!(
+            out,
+            "{},{}",
+            o.replication.replication, o.replication.patient_days
+        );
+        for k in ALL_KPIS {
+            out.push(',');
+            out.push_str(&field(o.kpis[k]));
+        }
+        out.push('\n');
+    }
+
+    /// One replication's rows of `timeseries.csv`.
+    pub fn timeseries_rows(out: &mut String, o: &Outcome) {
+        series_rows(
+            out,
+            &o.replication.replication.to_string(),
+            &o.replication.weeks,
+        );
+    }
+
+    /// The rows of `timeseries_by_site.csv` for one site of one replication (a
+    /// replication's rows are its sites' in site order).
+    pub fn site_rows(out: &mut String, replication: u64, site: usize, weeks: &[WeekTotal]) {
+        series_rows(out, &format!("{replication},{site}"), weeks);
+    }
 }
 
 pub fn summary_csv(summaries: &[(Kpi, Option<Summary>)]) -> String {
