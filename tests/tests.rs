@@ -10,6 +10,7 @@ mod model_properties;
 mod reference_agreement;
 mod reference_model;
 mod report_browser;
+mod robust_experiments;
 mod scenario_errors;
 mod slurm;
 mod sweep;
