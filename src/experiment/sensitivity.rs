@@ -242,7 +242,7 @@ pub fn build(
             if r < 2 {
                 return Err(format!("`trajectories` must be at least 2, found {r}"));
             }
-            let n = r.checked_mul(k + 1).unwrap_or(usize::MAX);
+            let n = r.saturating_mul(k + 1);
             check_size(n, k, &format!("`trajectories` = {r} × ({k} factors + 1)"))?;
             n
         }
@@ -253,7 +253,7 @@ pub fn build(
                     "`samples` must be a power of two ≥ 2 (Sobol' base sample), found {n}"
                 ));
             }
-            let total = n.checked_mul(k + 2).unwrap_or(usize::MAX);
+            let total = n.saturating_mul(k + 2);
             check_size(total, k, &format!("`samples` = {n} × ({k} factors + 2)"))?;
             total
         }
