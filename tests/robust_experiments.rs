@@ -74,25 +74,25 @@ fn silently_wrong_sweeps_non_finite_fractional_duplicate_and_ignored_values_are_
     let grid = "[design]\nmethod = \"grid\"\n";
     let cases: Vec<(String, Vec<&str>)> = vec![
         (
-            // `path` is on line 5 of the file (`base` is line 1)
+            // `values` is on line 6 of the file (`base` is line 1)
             format!(
                 "{grid}[[design.factor]]\npath = \"policy.caseload_cap\"\nvalues = [nan, 20]\n"
             ),
             vec![
-                "line 5: factor `policy.caseload_cap`",
+                "line 6: factor `policy.caseload_cap`",
                 "not a finite number",
             ],
         ),
         (
             format!("{grid}[[design.factor]]\npath = \"strain.alpha\"\nvalues = [0.05, inf]\n"),
-            vec!["line 5: factor `strain.alpha`", "not a finite number"],
+            vec!["line 6: factor `strain.alpha`", "not a finite number"],
         ),
         (
             format!(
                 "{grid}[[design.factor]]\npath = \"workforce.link_workers\"\nvalues = [2, 2.5]\n"
             ),
             vec![
-                "line 5: factor `workforce.link_workers`",
+                "line 6: factor `workforce.link_workers`",
                 "not a whole number",
             ],
         ),
@@ -101,7 +101,7 @@ fn silently_wrong_sweeps_non_finite_fractional_duplicate_and_ignored_values_are_
                 "{grid}[[design.factor]]\npath = \"workforce.link_workers\"\nfrom = 1.5\nto = 3.5\nstep = 1.0\n"
             ),
             vec![
-                "line 5: factor `workforce.link_workers`",
+                "line 6: factor `workforce.link_workers`",
                 "not a whole number",
             ],
         ),
@@ -109,7 +109,7 @@ fn silently_wrong_sweeps_non_finite_fractional_duplicate_and_ignored_values_are_
             format!(
                 "{grid}[[design.factor]]\npath = \"strain.alpha\"\nfrom = 0.01\nto = -inf\nstep = 0.01\n"
             ),
-            vec!["line 5: factor `strain.alpha`", "not a finite number"],
+            vec!["line 6: factor `strain.alpha`", "not a finite number"],
         ),
         (
             format!(
@@ -140,8 +140,7 @@ fn silently_wrong_sweeps_non_finite_fractional_duplicate_and_ignored_values_are_
                 "[design]\nmethod = \"random\"\npoints = 4\n[[design.factor]]\npath = \"workforce.link_workers\"\nmin = 2\nmax = 5.5\n",
             ),
             vec![
-                "line 6: factor `workforce.link_workers`",
-                "`max`",
+                "line 8: factor `workforce.link_workers`: `max`",
                 "not a whole number",
             ],
         ),

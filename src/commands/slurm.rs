@@ -105,7 +105,9 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
     let experiment = Experiment::load(&args.experiment, &[])?;
     if experiment.sensitivity.is_some() {
         return Err(super::UsageError(format!(
-            "{} is a sensitivity analysis; sharding on Slurm is for [design] sweeps",
+            "{} is a sensitivity analysis; `holdsim slurm` writes jobs for [design] sweeps. Shard it in your own array job with `holdsim sensitivity {} --out DIR` (it reads the SLURM_ARRAY_* variables, or give --shard K/N), then `holdsim merge DIR` and `holdsim sensitivity {} --out DIR` for the indices",
+            args.experiment.display(),
+            args.experiment.display(),
             args.experiment.display()
         ))
         .into());

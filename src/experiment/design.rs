@@ -41,18 +41,18 @@ impl Method {
     }
 }
 
-/// `[[design.factor]]` as written. `path` keeps its place in the file so every
-/// message about the factor can give its line.
+/// `[[design.factor]]` as written. Each key keeps its place in the file so every
+/// message about the factor can give the line of the key at fault.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FactorTable {
     path: Spanned<String>,
-    values: Option<Vec<f64>>,
-    from: Option<f64>,
-    to: Option<f64>,
-    step: Option<f64>,
-    min: Option<f64>,
-    max: Option<f64>,
+    values: Option<Spanned<Vec<f64>>>,
+    from: Option<Spanned<f64>>,
+    to: Option<Spanned<f64>>,
+    step: Option<Spanned<f64>>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
 }
 
 /// The design-level keys besides the factors, as written.
@@ -357,6 +357,15 @@ pub fn build(
             f.path.get_ref()
         )
     };
+    // The same, at the line of one of the factor's keys.
+    let at_key = |f: &FactorTable, span: std::ops::Range<usize>| {
+        format!(
+            "line {}: factor `{}`",
+            line_of(text, span.start),
+            f.path.get_ref()
+        )
+    };
+    let num = |x: &Option<Spanned<f64>>| x.as_ref().map(|v| *v.get_ref());
     for (i, f) in factors.iter().enumerate() {
         base.get_path(f.path.get_ref())
             .map_err(|e| format!("{}: {e}", at(f)))?;
@@ -381,10 +390,15 @@ pub fn build(
             let mut total: usize = 1;
             for f in &factors {
                 let path = f.path.get_ref();
-                let ls = match (&f.values, f.from, f.to, f.step) {
-                    (Some(v), None, None, None) if !v.is_empty() => v.clone(),
+                let (ls, line) = match (&f.values, num(&f.from), num(&f.to), num(&f.step)) {
+                    (Some(v), None, None, None) if !v.get_ref().is_empty() => {
+                        (v.get_ref().clone(), at_key(f, v.span()))
+                    }
                     (None, Some(from), Some(to), Some(step)) => {
-                        range_levels(path, from, to, step).map_err(|e| format!("{}: {e}", at(f)))?
+                        let line = at_key(f, f.from.as_ref().map_or(0..0, |x| x.span()));
+                        let ls = range_levels(path, from, to, step)
+                            .map_err(|e| format!("{line}: {e}"))?;
+                        (ls, line)
                     }
                     _ => {
                         return Err(format!(
@@ -397,7 +411,7 @@ pub fn build(
                     .iter()
                     .map(|&x| check_value(base, path, x))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| format!("{}: {e}", at(f)))?;
+                    .map_err(|e| format!("{line}: {e}"))?;
                 total = total.checked_mul(typed_levels.len()).ok_or_else(|| {
                     format!(
                         "the grid of {} has more points than can be counted; a design may have at most {} points",
@@ -460,14 +474,17 @@ pub fn build(
             let mut fs = Vec::new();
             for f in &factors {
                 let path = f.path.get_ref();
-                let (Some(min), Some(max)) = (f.min, f.max) else {
+                let (Some(min), Some(max)) = (&f.min, &f.max) else {
                     return Err(format!(
                         "{}: latin_hypercube and random need `min` and `max`",
                         at(f)
                     ));
                 };
-                check_value(base, path, min).map_err(|e| format!("{}: `min`: {e}", at(f)))?;
-                check_value(base, path, max).map_err(|e| format!("{}: `max`: {e}", at(f)))?;
+                check_value(base, path, *min.get_ref())
+                    .map_err(|e| format!("{}: `min`: {e}", at_key(f, min.span())))?;
+                check_value(base, path, *max.get_ref())
+                    .map_err(|e| format!("{}: `max`: {e}", at_key(f, max.span())))?;
+                let (min, max) = (*min.get_ref(), *max.get_ref());
                 if min > max {
                     return Err(format!(
                         "{}: `min` ({min}) must not exceed `max` ({max})",
@@ -643,6 +660,16 @@ mod tests {
         assert!(range_levels("x", 0.0, 1e300, 1.0).is_err());
         let e = range_levels("x", 0.0, 1e7, 1.0).unwrap_err();
         assert!(e.contains("10000001 levels"), "{e}");
+    }
+
+    #[test]
+    fn design_sizes_are_checked_against_both_limits() {
+        assert!(check_size(limits::MAX_POINTS, 10, "x").is_ok());
+        let e = check_size(limits::MAX_POINTS + 1, 1, "x").unwrap_err();
+        assert!(e.contains("at most 1000000 points"), "{e}");
+        let e = check_size(900_000, 12, "x").unwrap_err();
+        assert!(e.contains("900000 points × 12 factors"), "{e}");
+        assert!(check_size(usize::MAX, usize::MAX, "x").is_err());
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub struct SensitivityTable {
 #[serde(deny_unknown_fields)]
 struct FactorRange {
     path: Spanned<String>,
-    min: f64,
-    max: f64,
+    min: Spanned<f64>,
+    max: Spanned<f64>,
 }
 
 /// The analysis: its design (kept to compute indices from outputs) and what it reads.
@@ -198,18 +198,24 @@ pub fn build(
                 line_of(text, first.path.span().start)
             ));
         }
-        check_value(base, path, f.min).map_err(|e| format!("{at}: `min`: {e}"))?;
-        check_value(base, path, f.max).map_err(|e| format!("{at}: `max`: {e}"))?;
-        if f.min >= f.max {
+        let at_key = |span: std::ops::Range<usize>| {
+            format!("line {}: factor `{path}`", line_of(text, span.start))
+        };
+        let (min, max) = (*f.min.get_ref(), *f.max.get_ref());
+        check_value(base, path, min)
+            .map_err(|e| format!("{}: `min`: {e}", at_key(f.min.span())))?;
+        check_value(base, path, max)
+            .map_err(|e| format!("{}: `max`: {e}", at_key(f.max.span())))?;
+        if min >= max {
             return Err(format!(
                 "{at}: `min` ({}) must be below `max` ({})",
-                f.min, f.max
+                min, max
             ));
         }
         factors.push(Factor {
             path: path.clone(),
-            min: f.min,
-            max: f.max,
+            min,
+            max,
         });
     }
     let k = factors.len();
