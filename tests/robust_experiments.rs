@@ -216,6 +216,40 @@ fn silently_wrong_sweeps_steps_give_the_decimals_as_written() {
         points,
         "point,strain.rho_rest\n0,0.1\n1,0.2\n2,0.3\n3,0.4\n4,0.5\n"
     );
+    // A hand-typed `--set` reproduces the point, replication by replication.
+    let base = root().join("scenarios/baseline.toml").display().to_string();
+    let o = run(
+        dir.path(),
+        &[
+            "run",
+            "--quiet",
+            &base,
+            "--set",
+            "run.horizon_days=200",
+            "--set",
+            "run.warmup_days=20",
+            "--set",
+            "strain.rho_rest=0.3",
+            "-n",
+            "2",
+            "--out",
+            "by_hand",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let swept: Vec<String> = fs::read_to_string(dir.path().join("out/replications.csv"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("2,").map(str::to_string))
+        .collect();
+    let by_hand: Vec<String> = fs::read_to_string(dir.path().join("by_hand/replications.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(swept.len(), 2);
+    assert_eq!(swept, by_hand);
 }
 
 #[test]
