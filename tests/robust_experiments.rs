@@ -434,6 +434,11 @@ fn promises_the_cli_does_not_keep_input_problems_exit_2() {
             "bad_adaptive.toml: [adaptive]",
         ),
         (vec!["sweep", "missing.toml"], "missing.toml"),
+        (
+            vec!["sweep", "/dev/zero"],
+            "`/dev/zero` is not a regular file",
+        ),
+        (vec!["sensitivity", "."], "is not a regular file"),
         (vec!["sweep", &grid, "--threads", "0"], "--threads"),
         (vec!["run", &scenario, "--threads", "0"], "--threads"),
         (

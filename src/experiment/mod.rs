@@ -6,6 +6,10 @@
 //! varying any scenario key by its dotted path), and optionally `[adaptive]`. Every
 //! path and every value is checked before anything runs; a point whose *combination*
 //! of values is invalid is recorded with its error when the sweep reaches it.
+//!
+//! Every problem with the file is a [`UsageError`] (exit 2) naming the file, the
+//! table, the factor and its line, so the user knows what to change; sizes are
+//! bounded by [`limits`] before anything is allocated.
 
 pub mod design;
 pub mod sensitivity;
@@ -27,6 +31,8 @@ pub mod limits {
     /// Replications of one sweep point (`[experiment] replications`, `[adaptive]
     /// max_replications`): a point's rows are held in memory until it is written.
     pub const MAX_REPLICATIONS_PER_POINT: u32 = 100_000;
+    /// An experiment file, in bytes.
+    pub const MAX_EXPERIMENT_BYTES: u64 = 64 * 1024 * 1024;
     /// A table design's CSV file, in bytes.
     pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
 }
@@ -137,6 +143,23 @@ impl Experiment {
     /// the base scenario.
     pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Experiment> {
         let shown = path.display();
+        // A FIFO would block and a device could read for ever: only a regular file of
+        // sane size is read.
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(usage(format!(
+                    "experiment file `{shown}` is not a regular file"
+                )));
+            }
+            Ok(m) if m.len() > limits::MAX_EXPERIMENT_BYTES => {
+                return Err(usage(format!(
+                    "experiment file `{shown}` is {} bytes; an experiment file may be at most {} bytes (put many points in a table design's CSV)",
+                    m.len(),
+                    limits::MAX_EXPERIMENT_BYTES
+                )));
+            }
+            _ => {}
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             // A path the user typed that is not a readable file is a command-line problem.
