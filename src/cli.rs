@@ -5,6 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// A count that must be at least 1 (`--threads`), refused by clap (exit 2) otherwise.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number ≥ 1")),
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "holdsim",
@@ -63,7 +72,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Output folder (default: results/<scenario file stem>).
     #[arg(short, long, value_name = "DIR")]
@@ -103,7 +112,7 @@ pub struct CompareArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Output folder (default: results/compare-<A>-vs-<B>…).
     #[arg(short, long, value_name = "DIR")]
@@ -128,14 +137,15 @@ pub struct ResultsArgs {
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// Experiment file (TOML with `base = "scenario.toml"` and a [design] table).
+    /// Experiment file (TOML with `base = "scenario.toml"` and a [design] table for
+    /// `sweep`, or a [sensitivity] table for `sensitivity`).
     pub experiment: PathBuf,
     /// Output folder (default: results/<experiment file stem>). Rerunning the same
     /// command resumes an interrupted sweep there.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_parser = at_least_one)]
     pub threads: Option<usize>,
     /// Discard whatever the output folder holds and start again.
     #[arg(long)]
@@ -145,7 +155,9 @@ pub struct SweepArgs {
     pub overrides: Vec<String>,
     /// Run only shard K of N (K from 0): the points whose index is K mod N, written to
     /// DIR/shard-K-of-N/. Inside a Slurm array job the shard is read from
-    /// SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT when this is not given.
+    /// SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT when this is not given. For `sensitivity`
+    /// a shard runs only its points: the indices come after `holdsim merge DIR` and a
+    /// final `holdsim sensitivity EXP --out DIR`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
     /// No progress bar.

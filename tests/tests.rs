@@ -12,6 +12,7 @@ mod project_documents;
 mod reference_agreement;
 mod reference_model;
 mod report_browser;
+mod robust_experiments;
 mod robust_outputs;
 mod robust_resources;
 mod robust_validation;

@@ -49,7 +49,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     let mut paths = args.scenarios.clone();
     if let Some(b) = &args.baseline {
         let Some(i) = paths.iter().position(|p| same_file(p, b)) else {
-            bail!(
+            return Err(super::UsageError(format!(
                 "--baseline {} is not one of the scenarios given ({})",
                 b.display(),
                 paths
@@ -57,7 +57,8 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
                     .map(|p| p.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            ))
+            .into());
         };
         let baseline = paths.remove(i);
         paths.insert(0, baseline);

@@ -3,10 +3,11 @@
 //! their bootstrap CIs and a chart per KPI are written next to it.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use anyhow::Context;
 
-use super::sweep::{default_out, run_sweep};
+use super::sweep::{default_out, run_sweep, shard_of};
 use super::threads;
 use crate::cli::SweepArgs;
 use crate::experiment::Experiment;
@@ -46,23 +47,74 @@ pub fn indices_csv(method: &str, rows: &[IndexRow]) -> String {
     out
 }
 
+/// Whether `dir` holds shard folders (`shard-K-of-N/`) but no merged results yet.
+fn unmerged_shards(dir: &Path) -> bool {
+    if dir.join("manifest.json").exists() {
+        return false;
+    }
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("shard-")
+                .and_then(|rest| rest.split_once("-of-"))
+                .is_some_and(|(k, n)| k.parse::<usize>().is_ok() && n.parse::<usize>().is_ok())
+        })
+    })
+}
+
+/// Runs the analysis's design (all of it, or one shard) and, once every point is in
+/// `DIR`, computes the indices. A shard only runs its points into
+/// `DIR/shard-K-of-N/`: indices need every point, so they come after
+/// `holdsim merge DIR` and a final `holdsim sensitivity EXP --out DIR`, which finds
+/// the merged sweep complete and reads it — the same indices as a single run.
 pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
     let experiment = Experiment::load(&args.experiment, &args.overrides)?;
     let Some(analysis) = &experiment.sensitivity else {
-        anyhow::bail!(
+        return Err(super::UsageError(format!(
             "{} has no [sensitivity] table; a [design] experiment runs with `holdsim sweep {}`",
             args.experiment.display(),
             args.experiment.display()
-        );
+        ))
+        .into());
     };
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.experiment));
+    let shard = shard_of(args)?;
+    let threads = threads(args.threads)?;
+    if let Some(sh) = shard {
+        let run = run_sweep(
+            &experiment,
+            &out,
+            threads,
+            args.force,
+            args.quiet,
+            &args.overrides,
+            Some(sh),
+        )?;
+        println!("{}", run.summary);
+        println!(
+            "Indices need every point: when all {} shards are done, run `holdsim merge {}`, then `holdsim sensitivity {} --out {}` to compute them.",
+            sh.count,
+            out.display(),
+            args.experiment.display(),
+            out.display()
+        );
+        return Ok(());
+    }
+    if !args.force && unmerged_shards(&out) {
+        return Err(super::UsageError(format!(
+            "`{}` holds the shards of a sharded analysis but no merged results: when every shard is done, run `holdsim merge {}`, then rerun this command to compute the indices",
+            out.display(),
+            out.display()
+        ))
+        .into());
+    }
     let run = run_sweep(
         &experiment,
         &out,
-        threads(args.threads)?,
+        threads,
         args.force,
         args.quiet,
         &args.overrides,
@@ -71,8 +123,9 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
 
     // Each point's output: the KPI's mean over its replications (NaN when undefined or failed).
     // summary.csv columns: point,kpi,n,mean,…
-    let text = std::fs::read_to_string(out.join("summary.csv"))
-        .context("reading the sweep's summary.csv")?;
+    let summary = out.join("summary.csv");
+    let text = std::fs::read_to_string(&summary)
+        .with_context(|| format!("cannot read `{}`", summary.display()))?;
     let mut rows = Vec::new();
     for &kpi in &analysis.kpis {
         let mut outputs = vec![f64::NAN; experiment.points.len()];

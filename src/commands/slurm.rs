@@ -19,6 +19,16 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         merged.points,
         args.dir.display()
     );
+    // A sharded sensitivity analysis gets its indices from the merged sweep.
+    let manifest = std::fs::read_to_string(args.dir.join("manifest.json")).unwrap_or_default();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap_or_default();
+    if let Some(method @ ("morris" | "sobol")) = manifest["method"].as_str() {
+        println!(
+            "This is a {method} sensitivity analysis: compute its indices with `holdsim sensitivity {} --out {}`.",
+            manifest["experiment_file"].as_str().unwrap_or("EXPERIMENT"),
+            args.dir.display()
+        );
+    }
     Ok(())
 }
 
@@ -94,18 +104,22 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
     }
     let experiment = Experiment::load(&args.experiment, &[])?;
     if experiment.sensitivity.is_some() {
-        bail!(
-            "{} is a sensitivity analysis; sharding on Slurm is for [design] sweeps",
+        return Err(super::UsageError(format!(
+            "{} is a sensitivity analysis; `holdsim slurm` writes jobs for [design] sweeps. Shard it in your own array job with `holdsim sensitivity {} --out DIR` (it reads the SLURM_ARRAY_* variables, or give --shard K/N), then `holdsim merge DIR` and `holdsim sensitivity {} --out DIR` for the indices",
+            args.experiment.display(),
+            args.experiment.display(),
             args.experiment.display()
-        );
+        ))
+        .into());
     }
     if args.shards > experiment.points.len() {
-        bail!(
+        return Err(super::UsageError(format!(
             "--shards {} is more than the {} points of the design; use at most {}",
             args.shards,
             experiment.points.len(),
             experiment.points.len()
-        );
+        ))
+        .into());
     }
     let out = absolute(
         &args

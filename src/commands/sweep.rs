@@ -188,19 +188,9 @@ pub fn default_out(path: &Path) -> PathBuf {
     )
 }
 
-pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
-    let experiment = Experiment::load(&args.experiment, &args.overrides)?;
-    if experiment.sensitivity.is_some() {
-        anyhow::bail!(
-            "{} is a sensitivity analysis ([sensitivity]); run it with `holdsim sensitivity {}`",
-            args.experiment.display(),
-            args.experiment.display()
-        );
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.experiment));
+/// The shard asked for: `--shard K/N`, else the Slurm array variables, else none.
+/// Announces it, so a log says which points a process ran.
+pub fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
     let shard = match &args.shard {
         Some(text) => Some(Shard::parse(text).map_err(super::UsageError)?),
         None => Shard::from_slurm_env().map_err(super::UsageError)?,
@@ -211,6 +201,24 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             sh.index, sh.count, sh.count, sh.index
         );
     }
+    Ok(shard)
+}
+
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    let experiment = Experiment::load(&args.experiment, &args.overrides)?;
+    if experiment.sensitivity.is_some() {
+        return Err(super::UsageError(format!(
+            "{} is a sensitivity analysis ([sensitivity]); run it with `holdsim sensitivity {}`",
+            args.experiment.display(),
+            args.experiment.display()
+        ))
+        .into());
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.experiment));
+    let shard = shard_of(args)?;
     let run = run_sweep(
         &experiment,
         &out,

@@ -6,17 +6,47 @@
 //! varying any scenario key by its dotted path), and optionally `[adaptive]`. Every
 //! path and every value is checked before anything runs; a point whose *combination*
 //! of values is invalid is recorded with its error when the sweep reaches it.
+//!
+//! Every problem with the file is a [`UsageError`] (exit 2) naming the file, the
+//! table, the factor and its line, so the user knows what to change; sizes are
+//! bounded by [`limits`] before anything is allocated.
 
 pub mod design;
 pub mod sensitivity;
 
+/// Sizes an experiment may ask for. Each is checked with checked arithmetic before
+/// anything is allocated, and a file above one is refused (exit 2) saying the size
+/// and the limit. The README lists them.
+pub mod limits {
+    /// Points in one design (grid, sampled, table, Morris or Sobol').
+    pub const MAX_POINTS: usize = 1_000_000;
+    /// Points × factors: the values a design holds in memory (16 bytes each).
+    pub const MAX_DESIGN_VALUES: usize = 10_000_000;
+    /// Bootstrap resamples of a sensitivity analysis.
+    pub const MAX_BOOTSTRAP: usize = 100_000;
+    /// Bootstrap resamples × factors: the resampled indices kept per KPI.
+    pub const MAX_BOOTSTRAP_VALUES: usize = 10_000_000;
+    /// Bootstrap resamples × design points: the work of the intervals per KPI.
+    pub const MAX_BOOTSTRAP_WORK: u64 = 10_000_000_000;
+    /// Replications of one sweep point (`[experiment] replications`, `[adaptive]
+    /// max_replications`): a point's rows are held in memory until it is written.
+    pub const MAX_REPLICATIONS_PER_POINT: u32 = 100_000;
+    /// A table design's CSV file, in bytes.
+    pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+}
+
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::commands::UsageError;
 use crate::kpi::Kpi;
 use crate::scenario::{self, Number, Scenario};
+
+/// An experiment file the user must fix: exit code 2.
+fn usage(message: String) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message))
+}
 
 pub use design::{Factor, Point};
 
@@ -110,28 +140,45 @@ impl Experiment {
     /// Reads and checks an experiment file; `overrides` are `--set` strings applied to
     /// the base scenario.
     pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Experiment> {
-        let text = crate::scenario::read_input_file(path)
-            .with_context(|| format!("cannot read experiment file `{}`", path.display()))?;
+        let shown = path.display();
+        // One reader for every input file: only a regular file of sane size is read (a
+        // FIFO would block, a device could read for ever).
+        let text = match crate::scenario::read_input_file(path) {
+            Ok(text) => text,
+            // A path the user typed that is not a readable text file is a command-line problem.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::IsADirectory
+                        | std::io::ErrorKind::InvalidData
+                        | std::io::ErrorKind::InvalidInput
+                ) =>
+            {
+                return Err(usage(format!("cannot read experiment file `{shown}`: {e}")));
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot read experiment file `{shown}`: {e}"
+                ));
+            }
+        };
         let file: ExperimentFile = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+            .map_err(|e| usage(format!("{shown}: {}", e.to_string().trim_end())))?;
         if file.design.is_none() && file.sensitivity.is_none() {
-            bail!(
-                "{} has no [design] or [sensitivity] table, so it is a scenario, not an experiment: run it with `holdsim run {}`; an experiment names its scenario with `base = \"…\"` and adds [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`)",
-                path.display(),
-                path.display()
-            );
+            return Err(usage(format!(
+                "{shown} has no [design] or [sensitivity] table, so it is a scenario, not an experiment: run it with `holdsim run {shown}`; an experiment names its scenario with `base = \"…\"` and adds [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`)"
+            )));
         }
         if file.design.is_some() && file.sensitivity.is_some() {
-            bail!(
-                "{}: give either [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`), not both",
-                path.display()
-            );
+            return Err(usage(format!(
+                "{shown}: give either [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`), not both"
+            )));
         }
         if file.base.is_none() {
-            bail!(
-                "{}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)",
-                path.display()
-            );
+            return Err(usage(format!(
+                "{shown}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)"
+            )));
         }
         let _ = (
             &file.run,
@@ -148,30 +195,33 @@ impl Experiment {
         let settings = file.experiment.unwrap_or_default();
         let replications = settings.replications.unwrap_or(scenario.run.replications);
         if replications == 0 {
-            bail!(
-                "{}: [experiment] replications must be at least 1",
-                path.display()
-            );
+            return Err(usage(format!(
+                "{shown}: [experiment] replications must be at least 1"
+            )));
+        }
+        if replications > limits::MAX_REPLICATIONS_PER_POINT {
+            return Err(usage(format!(
+                "{shown}: [experiment] replications = {replications} is more than the {} a sweep point may run (see the README's limits)",
+                limits::MAX_REPLICATIONS_PER_POINT
+            )));
         }
         let seed = settings.seed.unwrap_or(scenario.run.seed);
         let dir = path.parent().unwrap_or(Path::new("."));
         let (factors, points, method, sensitivity) = match (file.design, file.sensitivity) {
             (Some(d), _) => {
-                let (f, p, m) = design::build(
-                    &scenario,
-                    d.method,
-                    d.points,
-                    d.seed,
-                    d.file.as_deref(),
-                    d.factor,
-                    dir,
-                )
-                .map_err(|e| anyhow::anyhow!("{}: [design]: {e}", path.display()))?;
+                let keys = design::DesignKeys {
+                    method: d.method,
+                    points: d.points,
+                    seed: d.seed,
+                    file: d.file.as_deref(),
+                };
+                let (f, p, m) = design::build(&scenario, keys, d.factor, dir, &text)
+                    .map_err(|e| usage(format!("{shown}: [design]: {e}")))?;
                 (f, p, m, None)
             }
             (None, Some(t)) => {
-                let (f, p, spec) = sensitivity::build(&scenario, t)
-                    .map_err(|e| anyhow::anyhow!("{}: [sensitivity]: {e}", path.display()))?;
+                let (f, p, spec) = sensitivity::build(&scenario, t, &text)
+                    .map_err(|e| usage(format!("{shown}: [sensitivity]: {e}")))?;
                 let method = spec.method_name();
                 (f, p, method, Some(spec))
             }
@@ -181,7 +231,7 @@ impl Experiment {
             None => None,
             Some(a) => Some(
                 check_adaptive(a, replications)
-                    .map_err(|e| anyhow::anyhow!("{}: [adaptive]: {e}", path.display()))?,
+                    .map_err(|e| usage(format!("{shown}: [adaptive]: {e}")))?,
             ),
         };
         let name = settings.name.unwrap_or_else(|| {
@@ -249,6 +299,13 @@ fn check_adaptive(a: AdaptiveTable, replications: u32) -> Result<Adaptive, Strin
         return Err(format!(
             "max_replications ({}) must be at least the first round's replications ({}) and at least 2",
             a.max_replications, replications
+        ));
+    }
+    if a.max_replications > limits::MAX_REPLICATIONS_PER_POINT {
+        return Err(format!(
+            "max_replications = {} is more than the {} a sweep point may run (see the README's limits)",
+            a.max_replications,
+            limits::MAX_REPLICATIONS_PER_POINT
         ));
     }
     let batch = a.batch.unwrap_or(replications.clamp(1, 10));

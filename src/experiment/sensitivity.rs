@@ -8,9 +8,10 @@
 //! keys for sensitivity analysis, or enough range that rounding is small.
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use super::design::{Factor, Point};
-use super::typed;
+use super::design::{Factor, Point, check_size, check_value, line_of};
+use super::limits;
 use crate::kpi::Kpi;
 use crate::scenario::Scenario;
 use crate::sensitivity::{
@@ -45,9 +46,9 @@ pub struct SensitivityTable {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FactorRange {
-    path: String,
-    min: f64,
-    max: f64,
+    path: Spanned<String>,
+    min: Spanned<f64>,
+    max: Spanned<f64>,
 }
 
 /// The analysis: its design (kept to compute indices from outputs) and what it reads.
@@ -135,10 +136,13 @@ impl Sensitivity {
     }
 }
 
-/// Builds the factors, the points to run and the analysis from `[sensitivity]`.
+/// Builds the factors, the points to run and the analysis from `[sensitivity]`,
+/// refusing keys the method would ignore and sizes above [`super::limits`] before
+/// anything is allocated. `text` is the experiment file (for line numbers).
 pub fn build(
     base: &Scenario,
     t: SensitivityTable,
+    text: &str,
 ) -> Result<(Vec<Factor>, Vec<Point>, Sensitivity), String> {
     if t.factor.is_empty() {
         return Err(
@@ -150,49 +154,103 @@ pub fn build(
     if kpis.is_empty() {
         return Err("`kpis` must name at least one KPI".into());
     }
-    let mut factors = Vec::new();
-    for f in &t.factor {
-        base.get_path(&f.path)
-            .map_err(|e| format!("factor `{}`: {e}", f.path))?;
-        if f.min.partial_cmp(&f.max) != Some(std::cmp::Ordering::Less) {
+    let ignored: Vec<&str> = match t.method {
+        Method::Morris => [("samples", t.samples.is_some())]
+            .iter()
+            .filter(|k| k.1)
+            .map(|k| k.0)
+            .collect(),
+        Method::Sobol => [
+            ("trajectories", t.trajectories.is_some()),
+            ("levels", t.levels.is_some()),
+        ]
+        .iter()
+        .filter(|k| k.1)
+        .map(|k| k.0)
+        .collect(),
+    };
+    if !ignored.is_empty() {
+        return Err(format!(
+            "{} not used by method = \"{}\" (Morris takes `trajectories` and `levels`, Sobol' takes `samples`); remove {}",
+            ignored
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            match t.method {
+                Method::Morris => "morris",
+                Method::Sobol => "sobol",
+            },
+            if ignored.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    let mut factors: Vec<Factor> = Vec::new();
+    for (i, f) in t.factor.iter().enumerate() {
+        let path = f.path.get_ref();
+        let at = format!(
+            "line {}: factor `{path}`",
+            line_of(text, f.path.span().start)
+        );
+        base.get_path(path).map_err(|e| format!("{at}: {e}"))?;
+        if let Some(first) = t.factor[..i].iter().find(|g| g.path.get_ref() == path) {
             return Err(format!(
-                "factor `{}`: min ({}) must be below max ({})",
-                f.path, f.min, f.max
+                "{at} is listed twice (first on line {}); give each factor once",
+                line_of(text, first.path.span().start)
             ));
         }
-        for x in [f.min, f.max] {
-            let n = typed(base, &f.path, x)?;
-            base.clone()
-                .set_path(&f.path, n)
-                .map_err(|e| format!("`{}` = {x}: {e}", f.path))?;
-        }
-        if factors.iter().any(|g: &Factor| g.path == f.path) {
-            return Err(format!("factor `{}` is listed twice", f.path));
+        let at_key = |span: std::ops::Range<usize>| {
+            format!("line {}: factor `{path}`", line_of(text, span.start))
+        };
+        let (min, max) = (*f.min.get_ref(), *f.max.get_ref());
+        check_value(base, path, min)
+            .map_err(|e| format!("{}: `min`: {e}", at_key(f.min.span())))?;
+        check_value(base, path, max)
+            .map_err(|e| format!("{}: `max`: {e}", at_key(f.max.span())))?;
+        if min >= max {
+            return Err(format!(
+                "{at}: `min` ({}) must be below `max` ({})",
+                min, max
+            ));
         }
         factors.push(Factor {
-            path: f.path.clone(),
-            min: f.min,
-            max: f.max,
+            path: path.clone(),
+            min,
+            max,
         });
     }
     let k = factors.len();
     let seed = t.seed.unwrap_or(1);
     let bootstrap = t.bootstrap.unwrap_or(1000);
-    let (design, unit) = match t.method {
+    if bootstrap > limits::MAX_BOOTSTRAP {
+        return Err(format!(
+            "`bootstrap` = {bootstrap} is more than the {} resamples allowed (see the README's limits)",
+            limits::MAX_BOOTSTRAP
+        ));
+    }
+    if bootstrap
+        .checked_mul(k)
+        .is_none_or(|v| v > limits::MAX_BOOTSTRAP_VALUES)
+    {
+        return Err(format!(
+            "`bootstrap` = {bootstrap} × {k} factors is more than the {} resampled indices allowed per KPI (see the README's limits); use fewer resamples",
+            limits::MAX_BOOTSTRAP_VALUES
+        ));
+    }
+    let points = match t.method {
         Method::Morris => {
+            let r = t.trajectories.unwrap_or(20);
             let levels = t.levels.unwrap_or(4);
-            if levels < 2 || !levels.is_multiple_of(2) {
+            if levels < 2 || !levels.is_multiple_of(2) || levels > 1_000_000 {
                 return Err(format!(
-                    "`levels` must be an even number ≥ 2 (Morris grid), found {levels}"
+                    "`levels` must be an even number from 2 to 1000000 (Morris grid), found {levels}"
                 ));
             }
-            let r = t.trajectories.unwrap_or(20);
             if r < 2 {
                 return Err(format!("`trajectories` must be at least 2, found {r}"));
             }
-            let d = morris_design(k, r, levels, seed);
-            let unit = d.points.clone();
-            (AnalysisDesign::Morris(d), unit)
+            let n = r.saturating_mul(k + 1);
+            check_size(n, k, &format!("`trajectories` = {r} × ({k} factors + 1)"))?;
+            n
         }
         Method::Sobol => {
             let n = t.samples.unwrap_or(256);
@@ -201,7 +259,25 @@ pub fn build(
                     "`samples` must be a power of two ≥ 2 (Sobol' base sample), found {n}"
                 ));
             }
-            let d = saltelli_design(k, n, seed, false);
+            let total = n.saturating_mul(k + 2);
+            check_size(total, k, &format!("`samples` = {n} × ({k} factors + 2)"))?;
+            total
+        }
+    };
+    if (bootstrap as u64).saturating_mul(points as u64) > limits::MAX_BOOTSTRAP_WORK {
+        return Err(format!(
+            "`bootstrap` = {bootstrap} resamples of {points} points is more than {} resampled outputs per KPI (see the README's limits); use fewer resamples",
+            limits::MAX_BOOTSTRAP_WORK
+        ));
+    }
+    let (design, unit) = match t.method {
+        Method::Morris => {
+            let d = morris_design(k, t.trajectories.unwrap_or(20), t.levels.unwrap_or(4), seed);
+            let unit = d.points.clone();
+            (AnalysisDesign::Morris(d), unit)
+        }
+        Method::Sobol => {
+            let d = saltelli_design(k, t.samples.unwrap_or(256), seed, false);
             let unit = d.points();
             (AnalysisDesign::Sobol(d), unit)
         }

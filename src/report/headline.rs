@@ -1,4 +1,4 @@
-//! Plain-language headlines: "supported: 57% fewer link worker exits per post-year
+//! Plain-language headlines: "57% fewer link worker exits per post-year
 //! than baseline (95% CI 50% to 64% fewer)" — only where the paired CI excludes zero;
 //! otherwise the sentence says there is no clear difference, with the interval.
 
@@ -51,8 +51,9 @@ fn times(x: f64) -> String {
 }
 
 /// One sentence about `scenario` against `baseline` on `kpi`. The claim rests on the
-/// relative change's own 95% CI, so the sentence never quotes an interval that
-/// contradicts it: a change is stated only when that interval excludes zero.
+/// paired difference's 95% CI — the same rule as the table's bold, the terminal's `*`
+/// and `diff_excludes_zero` — and the quoted relative interval is that CI divided by
+/// the baseline mean, so it excludes zero exactly when the claim is made.
 pub fn sentence(
     scenario: &str,
     baseline: &str,
@@ -70,7 +71,7 @@ pub fn sentence(
         );
     }
     match d.relative {
-        Ok((rel, lo, hi)) if d.n > 1 && (lo > 0.0 || hi < 0.0) => {
+        Ok((rel, lo, hi)) if d.significant() && (lo > 0.0 || hi < 0.0) => {
             if rel >= 1.0 {
                 // Large increases read better as multiples: "3.4 times baseline's".
                 format!(
@@ -206,6 +207,22 @@ mod tests {
             s,
             "B: no burnouts per post-year in any replication, against 0.118 in A."
         );
+    }
+
+    #[test]
+    fn statistics_that_contradict_themselves_headline_follows_the_paired_ci() {
+        // The issue's case: a relative interval excluding zero beside a paired CI of
+        // [−0.0685, +0.000049] that the table does not flag.
+        let d = Difference {
+            n: 100,
+            mean: -0.034,
+            ci_low: -0.0685,
+            ci_high: 0.000049,
+            relative: Ok((-0.12, -0.22, -0.007)),
+        };
+        assert!(!d.significant());
+        let s = sentence("B", "A", Kpi::BurnoutsPerPostYear, 0.3, 0.266, &d);
+        assert!(s.starts_with("B: no clear difference"), "{s}");
     }
 
     #[test]

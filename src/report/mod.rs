@@ -175,7 +175,7 @@ pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) 
             }
             h.push_str("</ul>\n");
         }
-        h.push_str("<p class=\"note\">A difference is reported only where its 95% confidence interval excludes zero. Scenarios are run on common random numbers (the same referrals, thresholds and delays in replication r of every scenario), so differences are paired replication by replication; relative changes use the delta method for a ratio of paired means.</p>\n");
+        h.push_str("<p class=\"note\">A difference is reported only where its 95% confidence interval excludes zero. Scenarios are run on common random numbers (the same referrals, thresholds and delays in replication r of every scenario), so differences are paired replication by replication; a relative change is the paired difference divided by the baseline mean, and its interval is the paired difference's 95% CI divided by the baseline mean, so it excludes zero exactly when the difference does.</p>\n");
     }
 
     // KPI table.
@@ -249,7 +249,7 @@ pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) 
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody>\n</table>\n<p class=\"note\">Means over replications with 95% Student-t confidence intervals in brackets; differences are scenario minus baseline, paired by replication, in bold where the interval excludes zero. KPIs cover the window after the warm-up and pool all sites.</p>\n");
+    h.push_str("</tbody>\n</table>\n<p class=\"note\">Means over replications with 95% Student-t confidence intervals in brackets; differences are scenario minus baseline, paired by replication, in bold where the interval excludes zero; the percentage beneath is the same difference and interval divided by the baseline mean. KPIs cover the window after the warm-up and pool all sites.</p>\n");
 
     // Figures.
     if !figures.is_empty() {
