@@ -95,19 +95,27 @@ impl Job {
     /// The sizes of `scenario` run `replications` times.
     pub fn of(scenario: &Scenario, per_site: bool) -> Job {
         let horizon = scenario.run.horizon_days;
-        let groups = scenario
-            .groups()
-            .iter()
-            .map(|(s, sites)| Group {
-                sites: *sites,
-                link_workers: s.workforce.link_workers,
-                referrals_per_site: peak_referrals(
-                    s.referrals.rate_per_week,
-                    s.referrals.seasonal_amplitude,
-                    horizon,
-                ),
-            })
-            .collect();
+        let group = |s: &Scenario, sites: u32| Group {
+            sites,
+            link_workers: s.workforce.link_workers,
+            referrals_per_site: peak_referrals(
+                s.referrals.rate_per_week,
+                s.referrals.seasonal_amplitude,
+                horizon,
+            ),
+        };
+        let groups = if scenario.site_groups.is_empty() {
+            vec![group(scenario, scenario.run.sites)]
+        } else {
+            // The loader has checked every group's `set`; one that cannot be applied
+            // would have been refused before the budget is asked.
+            let plain = scenario.without_groups();
+            scenario
+                .site_groups
+                .iter()
+                .filter_map(|g| plain.with_group(g).ok().map(|s| group(&s, g.count)))
+                .collect()
+        };
         Job {
             groups,
             horizon_days: horizon,

@@ -15,7 +15,7 @@ use crate::dist::{
 };
 use crate::scenario::{Broken, Problem, Scenario, ScenarioError, cross_key_problems};
 
-/// The floor of the burnout threshold's truncated normal (MODEL.md §4).
+/// The floor of the burnout threshold's truncated normal (docs/model.md § 7.9).
 const THRESHOLD_FLOOR: f64 = 0.2;
 
 /// One patient profile, ready to draw from.

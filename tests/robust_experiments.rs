@@ -436,9 +436,9 @@ fn promises_the_cli_does_not_keep_input_problems_exit_2() {
         (vec!["sweep", "missing.toml"], "missing.toml"),
         (
             vec!["sweep", "/dev/zero"],
-            "`/dev/zero` is not a regular file",
+            "`/dev/zero`: it is a character device, not a regular file",
         ),
-        (vec!["sensitivity", "."], "is not a regular file"),
+        (vec!["sensitivity", "."], "not a regular file"),
         (vec!["sweep", &grid, "--threads", "0"], "--threads"),
         (vec!["run", &scenario, "--threads", "0"], "--threads"),
         (

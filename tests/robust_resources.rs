@@ -182,7 +182,7 @@ fn allocation_aborts_streamed_tables_are_the_whole_tables_byte_for_byte() {
         ],
     )
     .unwrap();
-    let model = Model::new(&scenario);
+    let model = Model::try_new(&scenario).expect("valid scenario");
     let options = Options {
         per_site_series: true,
         audit: false,
@@ -250,7 +250,7 @@ fn allocation_aborts_a_single_replication_reports_every_site_day() {
         ],
     )
     .unwrap();
-    let model = Model::new(&scenario);
+    let model = Model::try_new(&scenario).expect("valid scenario");
     let told = AtomicU64::new(0);
     let calls = AtomicU64::new(0);
     let hook = |n: u64| {
