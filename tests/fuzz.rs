@@ -1156,7 +1156,6 @@ fn campaign(seed: u64, cases: u64, timeout: Duration, workers: usize) -> (String
 /// Every mutated input is answered with exit 0 or 2 (1 only for an I/O failure):
 /// never a panic, an abort, a signal or a hang.
 #[test]
-#[ignore = "enabled once issue-8 fixes are merged"]
 fn fuzz_mutated_inputs_never_panic_abort_or_hang() {
     let seed = env_u64("FUZZ_SEED", 20_261_202);
     let cases = env_u64("FUZZ_CASES", 150);
