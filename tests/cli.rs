@@ -107,7 +107,7 @@ fn an_existing_output_folder_is_kept_unless_forced() {
     assert!(run(&[]).status.success());
     fs::write(dir.path().join("out/note.txt"), "mine").unwrap();
     let refused = run(&[]);
-    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists; pass --force"));
     assert!(
         dir.path().join("out/note.txt").exists(),
@@ -405,7 +405,7 @@ fn compare_refuses_mismatched_windows_and_unknown_baselines() {
     let mut args = compare_args(&["-n", "2", "--quiet"]);
     args.push("short.toml".into());
     let out = holdsim(dir.path()).args(&args).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("horizon 1825 days") && err.contains("horizon 900 days"),

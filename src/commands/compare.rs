@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::bail;
 use serde_json::json;
 
 use super::{FinishedRun, RunWriter, load_scenario, run_overrides, stem, threads};
@@ -79,7 +78,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     for (s, p) in scenarios.iter().zip(&paths).skip(1) {
         let (a, b) = (&first.run, &s.run);
         if (a.horizon_days, a.warmup_days) != (b.horizon_days, b.warmup_days) {
-            bail!(
+            return Err(super::UsageError(format!(
                 "cannot compare {} (horizon {} days, warm-up {}) with {} (horizon {} days, warm-up {}): KPIs would cover different windows; make run.horizon_days and run.warmup_days equal (e.g. with --set)",
                 paths[0].display(),
                 a.horizon_days,
@@ -87,7 +86,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
                 p.display(),
                 b.horizon_days,
                 b.warmup_days
-            );
+            )).into());
         }
     }
 

@@ -70,7 +70,7 @@ fn run_overrides(replications: Option<u32>, seed: Option<u64>) -> Vec<String> {
 /// The thread count: as asked, or every core.
 fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
     match asked {
-        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(0) => Err(UsageError("--threads must be at least 1".into()).into()),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }

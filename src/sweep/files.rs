@@ -442,10 +442,10 @@ impl SweepFiles {
                     ))
                 })?;
                 if old.fingerprint != fingerprint {
-                    anyhow::bail!(
+                    return Err(damaged(format!(
                         "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
                         shown.display()
-                    );
+                    )));
                 }
                 let verified = verify(&progress, &old)?;
                 checkpoint = old;
@@ -463,16 +463,16 @@ impl SweepFiles {
                 if m["fingerprint"] == fingerprint {
                     start = Start::Complete;
                 } else {
-                    anyhow::bail!(
+                    return Err(damaged(format!(
                         "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
                         shown.display()
-                    );
+                    )));
                 }
             } else {
-                anyhow::bail!(
+                return Err(damaged(format!(
                     "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
                     shown.display()
-                );
+                )));
             }
         }
         if start == Start::Fresh {
