@@ -8,12 +8,14 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::sweep::{default_out, run_sweep, shard_of};
-use super::threads;
+use super::{UsageError, threads};
 use crate::cli::SweepArgs;
 use crate::experiment::Experiment;
 use crate::experiment::sensitivity::IndexRow;
+use crate::kpi::Kpi;
 use crate::output::atomic::write_file;
 use crate::output::field;
+use crate::output::folder::{self, FolderLock};
 
 /// `indices.csv`: one row per (KPI, factor).
 pub fn indices_csv(method: &str, rows: &[IndexRow]) -> String {
@@ -121,27 +123,17 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         None,
     )?;
 
-    // Each point's output: the KPI's mean over its replications (NaN when undefined or failed).
-    // summary.csv columns: point,kpi,n,mean,…
-    let summary = out.join("summary.csv");
-    let text = std::fs::read_to_string(&summary)
-        .with_context(|| format!("cannot read `{}`", summary.display()))?;
+    // The sweep has released its folder; hold it again while indices and charts are
+    // written, so a concurrent `--force` cannot replace it underneath.
+    let _lock = FolderLock::acquire(&folder::resolve(&out)?, &out)?;
+    let outputs = point_means(
+        &out.join("summary.csv"),
+        &analysis.kpis,
+        experiment.points.len(),
+    )?;
     let mut rows = Vec::new();
-    for &kpi in &analysis.kpis {
-        let mut outputs = vec![f64::NAN; experiment.points.len()];
-        for line in text.lines().skip(1) {
-            let cells: Vec<&str> = line.split(',').collect();
-            if cells.get(1) == Some(&kpi.name())
-                && let (Some(Ok(p)), Some(Ok(m))) = (
-                    cells.first().map(|c| c.parse::<usize>()),
-                    cells.get(3).map(|c| c.parse::<f64>()),
-                )
-                && p < outputs.len()
-            {
-                outputs[p] = m;
-            }
-        }
-        rows.extend(analysis.indices(kpi, &experiment.factors, &outputs));
+    for (&kpi, outputs) in analysis.kpis.iter().zip(&outputs) {
+        rows.extend(analysis.indices(kpi, &experiment.factors, outputs));
     }
     write_file(
         &out.join("indices.csv"),
@@ -209,4 +201,62 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         out.join("plots").display()
     );
     Ok(())
+}
+
+/// Each point's output for each of `kpis`: the KPI's mean over the point's
+/// replications, read from the sweep's `summary.csv` by column name (NaN where the
+/// KPI was undefined or the point failed). Every row is checked: a point outside the
+/// design or a cell that is not a number is refused with the file and line.
+fn point_means(summary: &Path, kpis: &[Kpi], points: usize) -> anyhow::Result<Vec<Vec<f64>>> {
+    let shown = summary.display();
+    let mut reader =
+        csv::Reader::from_path(summary).with_context(|| format!("cannot read `{shown}`"))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("cannot read `{shown}`"))?
+        .clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            anyhow::Error::new(UsageError(format!(
+                "`{shown}` has no `{name}` column; it is not a sweep's summary (rerun with --force)"
+            )))
+        })
+    };
+    let (point_col, kpi_col, mean_col) = (column("point")?, column("kpi")?, column("mean")?);
+    let mut outputs = vec![vec![f64::NAN; points]; kpis.len()];
+    for record in reader.records() {
+        let record = record.with_context(|| format!("cannot read `{shown}`"))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let Some(k) = kpis
+            .iter()
+            .position(|k| record.get(kpi_col) == Some(k.name()))
+        else {
+            continue;
+        };
+        let bad = |what: &str| {
+            anyhow::Error::new(UsageError(format!(
+                "`{shown}`, line {line}: {what}; the sweep's files are damaged (rerun with --force)"
+            )))
+        };
+        let point: usize = record
+            .get(point_col)
+            .and_then(|c| c.parse().ok())
+            .filter(|&p| p < points)
+            .ok_or_else(|| {
+                bad(&format!(
+                    "`point` is not a point of the design (0 to {})",
+                    points.saturating_sub(1)
+                ))
+            })?;
+        let mean = match record.get(mean_col) {
+            Some("") | None => f64::NAN,
+            Some(c) => c
+                .parse::<f64>()
+                .ok()
+                .filter(|m| m.is_finite())
+                .ok_or_else(|| bad(&format!("`mean` = `{c}` is not a finite number")))?,
+        };
+        outputs[k][point] = mean;
+    }
+    Ok(outputs)
 }
