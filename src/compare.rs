@@ -84,7 +84,14 @@ pub fn paired_difference(baseline: &[Option<f64>], other: &[Option<f64>]) -> Opt
         // a headline claiming a change the table does not flag.) The baseline mean is
         // treated as known, which is what makes the two intervals agree.
         let (a, b) = (ci_low / mean_a, ci_high / mean_a);
-        Ok((mean / mean_a, a.min(b), a.max(b)))
+        let (mut low, high) = (a.min(b), a.max(b));
+        // A KPI that is never negative cannot fall by more than 100%: the interval is
+        // cut at −100% (intersecting it with the possible values keeps its coverage and
+        // its sign, so the significance rule is unchanged). "−110%" would only confuse.
+        if mean_a > 0.0 && pairs.iter().all(|&(x, y)| x >= 0.0 && y >= 0.0) {
+            low = low.max(-1.0);
+        }
+        Ok((mean / mean_a, low, high))
     };
     Some(Difference {
         n,
@@ -156,6 +163,31 @@ mod tests {
         let (rel, lo, hi) = d.relative.unwrap();
         assert!((rel - 0.5).abs() < 1e-12, "mean 3 vs 2 is +50%");
         assert!(lo < rel && rel < hi);
+    }
+
+    #[test]
+    fn relative_ci_of_a_non_negative_kpi_stops_at_minus_100_percent() {
+        // Baseline 10 ± noise, scenario mostly 0: the paired CI divided by 10 reaches
+        // below −100%, which a non-negative KPI cannot do.
+        let base: Vec<Option<f64>> = [1.0, 30.0, 2.0, 25.0, 2.0].map(Some).to_vec();
+        let other: Vec<Option<f64>> = [0.0, 0.0, 0.0, 0.0, 1.0].map(Some).to_vec();
+        let d = paired_difference(&base, &other).unwrap();
+        let mean_a = 12.0;
+        assert!(
+            d.ci_low / mean_a < -1.0,
+            "the case needs a raw bound below −100%"
+        );
+        let (rel, lo, hi) = d.relative.unwrap();
+        assert_eq!(lo, -1.0);
+        assert!(lo <= rel && rel <= hi);
+        assert_eq!(hi < 0.0, d.significant(), "the cut keeps the sign rule");
+        // With negative values allowed, nothing is cut.
+        let shifted: Vec<Option<f64>> = other.iter().map(|v| v.map(|x| x - 1.0)).collect();
+        let (_, lo, _) = paired_difference(&base, &shifted)
+            .unwrap()
+            .relative
+            .unwrap();
+        assert!(lo < -1.0);
     }
 
     #[test]

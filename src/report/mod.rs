@@ -175,7 +175,7 @@ pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) 
             }
             h.push_str("</ul>\n");
         }
-        h.push_str("<p class=\"note\">A difference is reported only where its 95% confidence interval excludes zero. Scenarios are run on common random numbers (the same referrals, thresholds and delays in replication r of every scenario), so differences are paired replication by replication; a relative change is the paired difference divided by the baseline mean, and its interval is the paired difference's 95% CI divided by the baseline mean, so it excludes zero exactly when the difference does.</p>\n");
+        h.push_str("<p class=\"note\">A difference is reported only where its 95% confidence interval excludes zero. Scenarios are run on common random numbers (the same referrals, thresholds and delays in replication r of every scenario), so differences are paired replication by replication; a relative change is the paired difference divided by the baseline mean, and its interval is the paired difference's 95% CI divided by the baseline mean (cut at −100%, as no KPI can be negative), so it excludes zero exactly when the difference does.</p>\n");
     }
 
     // KPI table.
