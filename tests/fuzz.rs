@@ -552,7 +552,9 @@ fn generate(corpus: &Corpus, seed: u64, index: u64) -> Case {
             }
             20 => {
                 let path = rng.pick(&corpus.paths).clone();
-                let count = *rng.pick(&["1", "2", "0", "1000000", "4294967296", "-1"]);
+                // Not 1,000,000: a million valid sites is a real job of minutes, not a
+                // hang; the limit just above it must be refused at once.
+                let count = *rng.pick(&["1", "2", "0", "1000001", "4294967296", "-1"]);
                 let v = extreme_or_wrong(&mut rng);
                 let group = format!(
                     "\n[[site_group]]\nname = \"g{}\"\ncount = {count}\nset = {{ \"{path}\" = {v} }}\n",
@@ -609,7 +611,9 @@ fn generate(corpus: &Corpus, seed: u64, index: u64) -> Case {
             }
             _ => {
                 // The run's own flags: replications and threads.
-                let v = *rng.pick(&["0", "1", "10000000", "4294967296", "-1", "nan"]);
+                // Not 10,000,000: that many short replications is a valid job of many
+                // minutes; u32::MAX replications must be refused by the memory budget.
+                let v = *rng.pick(&["0", "1", "4294967295", "4294967296", "-1", "nan"]);
                 case.replications = v.to_string();
                 format!("-n {v}")
             }

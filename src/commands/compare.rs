@@ -7,14 +7,16 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::{FinishedRun, RunWriter, load_scenario, run_overrides, stem, threads};
+use super::{
+    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications, threads,
+};
 use crate::cli::{CompareArgs, ScenarioArgs};
-use crate::engine::{self, Options};
+use crate::engine::Options;
 use crate::model::Model;
 use crate::output::atomic::Staging;
 use crate::progress::RunBar;
 use crate::scenario::Scenario;
-use crate::{budget, rng, runner};
+use crate::{budget, rng};
 
 /// Unique display names from file stems (`baseline`, `baseline-2`, …).
 fn unique_names(paths: &[PathBuf]) -> Vec<String> {
@@ -110,7 +112,6 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         threads,
         args.quiet,
     );
-    let site_days = |n| bar.site_days(n);
     let started = Instant::now();
     for (i, ((s, p), name)) in scenarios.iter().zip(&paths).zip(&names).enumerate() {
         let mut model = Model::try_new(s)?;
@@ -120,23 +121,14 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         let t0 = Instant::now();
         let prefix = format!("scenarios/{name}/");
         let mut writer = RunWriter::begin(&staging, &prefix, false, replications)?;
-        runner::run_each(
+        stream_replications(
             &model,
-            (
-                replications,
-                threads,
-                usize::try_from(estimate.batch).unwrap_or(usize::MAX),
-            ),
+            replications,
+            threads,
+            &estimate,
             &Options::default(),
-            runner::Watch {
-                on_done: &|| bar.replication_done(),
-                progress: if bar.counts_site_days() {
-                    &site_days
-                } else {
-                    &engine::no_progress
-                },
-            },
-            &mut |o| writer.push(o),
+            &bar,
+            &mut writer,
         )?;
         let scenario_args = ScenarioArgs {
             scenario: p.clone(),

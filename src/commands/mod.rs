@@ -25,10 +25,15 @@ pub use sensitivity::sensitivity;
 pub use slurm::{merge, slurm};
 pub use sweep::sweep;
 
+use crate::budget;
 use crate::cli::ScenarioArgs;
+use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
+use crate::model::Model;
 use crate::output::atomic::Staging;
 use crate::output::tables::{self, RowTables};
+use crate::progress::RunBar;
+use crate::runner;
 use crate::runner::Outcome;
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
@@ -247,4 +252,37 @@ fn write_run(
             .as_bytes(),
     )?;
     Ok(files)
+}
+
+/// Runs `replications` of `model` in the budget's batches, streaming each finished
+/// replication (in order) into `writer` and telling `bar` — by replications, or by
+/// site-days when there are too few replications to show movement.
+fn stream_replications(
+    model: &Model,
+    replications: u32,
+    threads: usize,
+    estimate: &budget::Estimate,
+    options: &Options,
+    bar: &RunBar,
+    writer: &mut RunWriter,
+) -> anyhow::Result<()> {
+    let site_days = |n| bar.site_days(n);
+    runner::run_each(
+        model,
+        (
+            replications,
+            threads,
+            usize::try_from(estimate.batch).unwrap_or(usize::MAX),
+        ),
+        options,
+        runner::Watch {
+            on_done: &|| bar.replication_done(),
+            progress: if bar.counts_site_days() {
+                &site_days
+            } else {
+                &engine::no_progress
+            },
+        },
+        &mut |o| writer.push(o),
+    )
 }

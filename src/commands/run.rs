@@ -3,13 +3,15 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::{FinishedRun, RunWriter, load_scenario, run_overrides, stem, threads};
+use super::{
+    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications, threads,
+};
+use crate::budget;
 use crate::cli::RunArgs;
-use crate::engine::{self, Options};
+use crate::engine::Options;
 use crate::model::Model;
 use crate::output::{atomic::Staging, terminal};
 use crate::progress::RunBar;
-use crate::{budget, runner};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let path = &args.scenario.scenario;
@@ -44,24 +46,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let mut writer = RunWriter::begin(&staging, "", args.per_site, replications)?;
-    let site_days = |n| bar.site_days(n);
-    runner::run_each(
+    stream_replications(
         &model,
-        (
-            replications,
-            threads,
-            usize::try_from(estimate.batch).unwrap_or(usize::MAX),
-        ),
+        replications,
+        threads,
+        &estimate,
         &options,
-        runner::Watch {
-            on_done: &|| bar.replication_done(),
-            progress: if bar.counts_site_days() {
-                &site_days
-            } else {
-                &engine::no_progress
-            },
-        },
-        &mut |o| writer.push(o),
+        &bar,
+        &mut writer,
     )?;
     let wall_seconds = started.elapsed().as_secs_f64();
     bar.finish();
