@@ -463,3 +463,29 @@ fn promises_the_cli_does_not_keep_input_problems_exit_2() {
         assert!(!dir.path().join("never").exists(), "{args:?}");
     }
 }
+
+/// A sweep whose work or memory cannot fit is refused before anything runs: the base
+/// scenario is sized with each size factor at its largest level, and the work of all
+/// points is counted (not just one point's).
+#[test]
+fn allocation_aborts_sweeps_too_large_for_the_machine_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // 1,000 points × 100 replications × 3,000 posts × 36,500 days ≈ 1.1e13 post-days.
+        (
+            "[run]\nsites = 1000\nhorizon_days = 36500\n[experiment]\nreplications = 100\n[design]\nmethod = \"latin_hypercube\"\npoints = 1000\n[[design.factor]]\npath = \"strain.alpha\"\nmin = 0.03\nmax = 0.07\n",
+            "this sweep is too large",
+        ),
+        // One small base site, but a factor takes it to a million sites per point.
+        (
+            "[run]\nhorizon_days = 36500\n[experiment]\nreplications = 1000\n[design]\nmethod = \"grid\"\n[[design.factor]]\npath = \"run.sites\"\nvalues = [1, 1000000]\n",
+            "post-days",
+        ),
+    ];
+    for (i, (body, needle)) in cases.into_iter().enumerate() {
+        let exp = write_experiment(dir.path(), &format!("big{i}.toml"), body);
+        let o = run(dir.path(), &["sweep", "--quiet", &exp, "--out", "never"]);
+        refused(&o, &[needle]);
+        assert!(!dir.path().join("never").exists(), "case {i}: nothing written");
+    }
+}

@@ -5,10 +5,12 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::threads;
+use super::{UsageError, threads};
+use crate::budget;
 use crate::cli::SweepArgs;
 use crate::experiment::{Experiment, Point};
 use crate::progress;
+use crate::scenario::Number;
 use crate::sweep::{self, files::Start, files::SweepFiles};
 
 /// FNV-1a over the text: a stable fingerprint of what a sweep computes.
@@ -98,6 +100,7 @@ pub fn run_sweep(
         ),
     };
     let out = out.as_path();
+    admit(experiment, points.len(), threads)?;
     let (mut files, start) = SweepFiles::open(out, &print, force, &points_csv)?;
     let total = points.len();
     if start == Start::Complete {
@@ -302,4 +305,60 @@ impl Shard {
     pub fn folder(&self) -> String {
         format!("shard-{}-of-{}", self.index, self.count)
     }
+}
+
+/// The keys that size a replication's memory and work: a factor on one of them is
+/// sized at its largest level.
+const SIZE_KEYS: [&str; 4] = [
+    "run.sites",
+    "run.horizon_days",
+    "workforce.link_workers",
+    "referrals.rate_per_week",
+];
+
+/// Refuses (exit 2) a sweep whose points cannot fit: the memory of the points running
+/// at once (each sized as the base scenario with every size factor at its largest
+/// level and the most replications a point may take), and the work of all `points`
+/// against [`budget::MAX_POST_DAYS`].
+fn admit(experiment: &Experiment, points: usize, threads: usize) -> anyhow::Result<()> {
+    let mut largest = experiment.scenario.clone();
+    for f in experiment
+        .factors
+        .iter()
+        .filter(|f| SIZE_KEYS.contains(&f.path.as_str()))
+    {
+        let value = match largest.get_path(&f.path) {
+            Ok(Number::Int(_)) => Number::Int(f.max.round() as i64),
+            Ok(Number::Float(_)) => Number::Float(f.max),
+            Err(_) => continue,
+        };
+        // A level outside the key's range was refused when the design was read.
+        let _ = largest.set_path(&f.path, value);
+    }
+    let mut job = budget::Job::of(&largest, false);
+    job.replications = experiment
+        .adaptive
+        .as_ref()
+        .map_or(experiment.replications, |a| {
+            a.max_replications.max(experiment.replications)
+        });
+    // A chunk of points runs at once (see `run_sweep`), each holding its rows.
+    let in_flight = (2 * threads).max(4).min(points.max(1));
+    let estimate = budget::admit(
+        "a chunk of this sweep's points (run at once)",
+        &vec![job; in_flight],
+        threads,
+        false,
+    )?;
+    let per_point = estimate.post_days / in_flight as u128;
+    let total = per_point.saturating_mul(points as u128);
+    if total > budget::MAX_POST_DAYS {
+        return Err(UsageError(format!(
+            "this sweep is too large: {points} points would simulate up to {:.1e} post-days (points × replications × link worker posts × days), more than the ceiling of {:.0e} (months of computing); use fewer points or replications, a shorter horizon, or shard it over machines (--shard)",
+            total as f64,
+            budget::MAX_POST_DAYS as f64
+        ))
+        .into());
+    }
+    Ok(())
 }
