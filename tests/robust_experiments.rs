@@ -486,6 +486,9 @@ fn allocation_aborts_sweeps_too_large_for_the_machine_are_refused_up_front() {
         let exp = write_experiment(dir.path(), &format!("big{i}.toml"), body);
         let o = run(dir.path(), &["sweep", "--quiet", &exp, "--out", "never"]);
         refused(&o, &[needle]);
-        assert!(!dir.path().join("never").exists(), "case {i}: nothing written");
+        assert!(
+            !dir.path().join("never").exists(),
+            "case {i}: nothing written"
+        );
     }
 }
