@@ -15,6 +15,11 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Ctrl-C and `kill` remove what a command had half-written before exiting. Not for
+    // `slurm`, whose child `sbatch` would inherit the blocked signals.
+    if !matches!(cli.command, Command::Slurm(_)) {
+        holdsim::output::interrupt::install();
+    }
     let result = match &cli.command {
         Command::Run(args) => commands::run(args),
         Command::Compare(args) => commands::compare(args),

@@ -489,39 +489,8 @@ fn compare_baseline_flag_reorders_and_independent_streams_differ() {
 fn a_run_killed_part_way_leaves_no_results_and_its_leftovers_are_cleared() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = scenario_path("pressured.toml");
-    let mut child = holdsim(dir.path())
-        .args([
-            "run",
-            &scenario,
-            "-n",
-            "400",
-            "--set",
-            "run.sites=20",
-            "--quiet",
-            "--out",
-            "out",
-        ])
-        .spawn()
-        .unwrap();
     // Wait until the run has started writing (its staging folder exists), then kill -9.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let staging = || {
-        fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .any(|e| e.file_name().to_string_lossy().starts_with(".out.partial-"))
-    };
-    while !staging() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never started"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run finished before it could be killed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let mut child = crate::util::start_long_run(dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(

@@ -527,3 +527,25 @@ fn trusted_damage_report_and_plot_refuse_an_edited_results_folder() {
     let o = holdsim(dir).args(["report", "clean"]).output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// Ctrl-C (SIGINT) and `kill` (SIGTERM) part-way through a real run: the process ends
+/// with 128 + the signal and leaves neither a results folder, nor its staging folder,
+/// nor its lock file — nothing for the user to clean up.
+#[test]
+fn special_files_and_contention_an_interrupted_run_leaves_nothing_behind() {
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let child = crate::util::start_long_run(dir.path());
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        let status = { child }.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "signal {signal}");
+        let left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(left.is_empty(), "signal {signal} left {left:?}");
+    }
+}

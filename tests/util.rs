@@ -73,3 +73,43 @@ pub fn holdsim(dir: &Path) -> Command {
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Starts a long real run (`pressured`, 20 sites, 400 replications) writing `out` in
+/// `dir`, and returns it once it has begun writing (its hidden staging folder exists),
+/// for tests that interrupt or kill it part-way.
+pub fn start_long_run(dir: &Path) -> std::process::Child {
+    let scenario = root().join("scenarios/pressured.toml");
+    let mut child = holdsim(dir)
+        .arg("run")
+        .arg(&scenario)
+        .args([
+            "-n",
+            "400",
+            "--set",
+            "run.sites=20",
+            "--quiet",
+            "--out",
+            "out",
+        ])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let staging = || {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with(".out.partial-"))
+    };
+    while !staging() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child
+}

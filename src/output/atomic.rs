@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::folder::{self, FolderLock};
+use super::interrupt;
 
 /// A results folder being written. It holds the folder's lock from [`Staging::begin`]
 /// to [`Staging::commit`], so no other holdsim command writes or replaces it meanwhile.
@@ -46,6 +47,7 @@ impl Staging {
         if staging.exists() {
             fs::remove_dir_all(&staging).ok();
         }
+        interrupt::remove_on_interrupt(&staging);
         fs::create_dir(&staging)
             .with_context(|| format!("cannot create `{}`", staging.display()))?;
         let this = Staging {
@@ -76,6 +78,15 @@ impl Staging {
     /// Moves the finished folder into place, replacing an old one (checked again: it
     /// must still be a folder holdsim wrote).
     pub fn commit(mut self) -> anyhow::Result<PathBuf> {
+        let staging = self.staging.clone();
+        // An interrupt waits until the folder is in place (or the old one is back);
+        // afterwards the staging path no longer exists, so removing it is harmless.
+        interrupt::uninterrupted(|| self.move_into_place())?;
+        interrupt::keep(&staging);
+        Ok(self.shown.clone())
+    }
+
+    fn move_into_place(&mut self) -> anyhow::Result<()> {
         let destination = self.destination.clone();
         if fs::symlink_metadata(&destination).is_ok() {
             folder::check_replaceable(&destination, &self.shown)?;
@@ -97,9 +108,8 @@ impl Staging {
             fs::rename(&self.staging, &destination)
                 .with_context(|| format!("cannot move results into `{}`", destination.display()))?;
         }
-        // Nothing left to clean up: the staging folder is now the destination.
         self.staging = PathBuf::new();
-        Ok(self.shown.clone())
+        Ok(())
     }
 }
 
@@ -108,6 +118,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.staging.as_os_str().is_empty() {
             fs::remove_dir_all(&self.staging).ok();
+            interrupt::keep(&self.staging);
         }
     }
 }

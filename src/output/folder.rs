@@ -245,6 +245,7 @@ impl FolderLock {
             file.set_len(0)
                 .and_then(|()| write!(file, "{}", std::process::id()))
                 .with_context(|| format!("cannot write the lock file `{}`", path.display()))?;
+            super::interrupt::remove_on_interrupt(&path);
             return Ok(FolderLock { file, path });
         }
         anyhow::bail!(
@@ -260,6 +261,7 @@ impl Drop for FolderLock {
     /// opened it sees (by its inode check) that it must start again.
     fn drop(&mut self) {
         fs::remove_file(&self.path).ok();
+        super::interrupt::keep(&self.path);
         let _ = &self.file;
     }
 }

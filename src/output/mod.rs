@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod folder;
+pub mod interrupt;
 pub mod parquet;
 pub mod tables;
 pub mod terminal;

@@ -1,0 +1,81 @@
+//! Ctrl-C, `kill` and a closed terminal (SIGINT, SIGTERM, SIGHUP) end holdsim cleanly:
+//! the paths that exist only while a command runs — staging folders and lock files —
+//! are removed before the process exits, so an interrupted command leaves nothing
+//! behind. (`kill -9` cannot be caught: the next command to the same folder clears its
+//! leftovers, see [`super::atomic`].)
+//!
+//! The signals are blocked in every thread and taken by one thread with `sigwait`,
+//! so cleaning up runs as ordinary code, not in a signal handler. A resumable sweep's
+//! `progress/` files are never registered: they are what a rerun resumes from.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Paths to remove if the process is interrupted. Process-wide by nature: a signal
+/// concerns the whole process.
+static TEMPORARY: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temporary() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes `path` (a folder with its contents, or a file) if holdsim is interrupted.
+pub fn remove_on_interrupt(path: &Path) {
+    temporary().push(path.to_path_buf());
+}
+
+/// `path` is no longer temporary (it was removed, or renamed into place).
+pub fn keep(path: &Path) {
+    temporary().retain(|p| p != path);
+}
+
+/// Runs `f` (e.g. renaming a finished folder into place) with interruption held off,
+/// so an interrupt sees either the work before `f` or after it, never half of it.
+pub fn uninterrupted<T>(f: impl FnOnce() -> T) -> T {
+    let _held = temporary();
+    f()
+}
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread it starts later
+/// (call it first in `main`, before any thread exists), and starts the thread that
+/// waits for them: it removes the registered paths and exits with 128 + the signal
+/// number, as a shell reports a process ended by that signal.
+pub fn install() {
+    // SAFETY: plain libc calls on a signal set we own; no memory is shared with them.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, signal);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        set
+    };
+    let spawned = std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(move || {
+            let mut signal: libc::c_int = 0;
+            // SAFETY: waits on our own signal set; `signal` is a valid out-pointer.
+            while unsafe { libc::sigwait(&set, &mut signal) } != 0 {}
+            let paths = temporary();
+            for path in paths.iter().rev() {
+                match fs::symlink_metadata(path) {
+                    Ok(m) if m.is_dir() => fs::remove_dir_all(path).ok(),
+                    Ok(_) => fs::remove_file(path).ok(),
+                    Err(_) => None,
+                };
+            }
+            eprintln!("holdsim: interrupted; nothing half-written was left behind");
+            std::process::exit(128 + signal);
+        });
+    if spawned.is_err() {
+        // Without the waiting thread, let the signals end the process as usual.
+        // SAFETY: as above.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
