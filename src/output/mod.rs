@@ -48,6 +48,46 @@ pub fn utc_from_unix(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_numbers_are_pinned_to_rusts_shortest_round_trip_text() {
+        // Golden table, written by hand: every CSV number holdsim writes must keep
+        // this exact text (a faster formatter must reproduce it byte for byte).
+        let golden: [(f64, &str); 20] = [
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.0, "1"),
+            (-1.0, "-1"),
+            (0.1, "0.1"),
+            (0.30000000000000004, "0.30000000000000004"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (2.0 / 3.0, "0.6666666666666666"),
+            (1e-7, "0.0000001"),
+            (1.5e-10, "0.00000000015"),
+            (1e20, "100000000000000000000"),
+            (123456789.0, "123456789"),
+            (9007199254740993.0, "9007199254740992"),
+            (1e15 + 0.5, "1000000000000000.5"),
+            (2.5, "2.5"),
+            (0.0961499493414386, "0.0961499493414386"),
+            (175.25, "175.25"),
+            (f64::NAN, ""),
+            (f64::INFINITY, ""),
+            (f64::NEG_INFINITY, ""),
+        ];
+        for (x, text) in golden {
+            assert_eq!(field(Some(x)), text, "{x:e}");
+        }
+        assert_eq!(field(None), "");
+        // The extremes, spelt out digit by digit: 5e-324 is 323 zeros after the point
+        // then 5; f64::MAX is 1.7976931348623157e308, 309 digits before the point.
+        let tiny = format!("0.{}5", "0".repeat(323));
+        let huge = format!("17976931348623157{}", "0".repeat(292));
+        assert_eq!(field(Some(5e-324)), tiny);
+        assert_eq!(field(Some(f64::MAX)), huge);
+    }
+
     #[test]
     fn utc_dates() {
         assert_eq!(super::utc_from_unix(0), "1970-01-01T00:00:00Z");
