@@ -15,11 +15,7 @@ fn run_writes_every_result_file_and_prints_the_kpi_table() {
         .args(["run", &scenario_path("baseline.toml"), "-n", "8", "--quiet"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("Exits per post-year"), "{stdout}");
     assert!(stdout.contains("95% CI"));
@@ -77,11 +73,7 @@ fn thread_count_does_not_change_result_files() {
             ])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::util::assert_success(&out);
     }
     for f in [
         "summary.csv",
@@ -286,11 +278,7 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
         .args(compare_args(&["-n", "5", "--quiet", "--out", "cmp"]))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("supported vs baseline"), "{stdout}");
     assert!(stdout.contains("difference [95% CI]"));
@@ -445,11 +433,7 @@ fn compare_baseline_flag_reorders_and_independent_streams_differ() {
         ]))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let m: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("a/compare.json")).unwrap())
             .unwrap();

@@ -439,11 +439,7 @@ fn documents_that_do_not_exist_manifest_records_version_and_commit() {
         .args(["--set", "run.horizon_days=400"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     let text = fs::read_to_string(dir.path().join("r/manifest.json")).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(manifest["holdsim_version"], env!("CARGO_PKG_VERSION"));

@@ -68,11 +68,7 @@ fn make_report(dir: &Path) -> PathBuf {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     dir.join("cmp/report.html")
 }
 

@@ -218,11 +218,7 @@ fn allocation_aborts_streamed_tables_are_the_whole_tables_byte_for_byte() {
             .args(["--threads", threads, "--out", threads])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::util::assert_success(&out);
     }
     for (f, expected) in [
         "replications.csv",

@@ -92,11 +92,7 @@ fn a_sharded_sweep_on_a_real_slurm_merges_to_the_single_process_result() {
         .env("SLURM_CONF", &cluster.conf)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::util::assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Submitted array job"));
 
     // The merge job writes manifest.json last; wait for it with a deadline.

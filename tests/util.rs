@@ -113,3 +113,13 @@ pub fn start_long_run(dir: &Path) -> std::process::Child {
     }
     child
 }
+
+/// Asserts that a holdsim command succeeded, showing its error output if not.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -85,27 +85,7 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| default_out(&args.experiment));
     let shard = shard_of(args)?;
     let threads = threads(args.threads)?;
-    if let Some(sh) = shard {
-        let run = run_sweep(
-            &experiment,
-            &out,
-            threads,
-            args.force,
-            args.quiet,
-            &args.overrides,
-            Some(sh),
-        )?;
-        println!("{}", run.summary);
-        println!(
-            "Indices need every point: when all {} shards are done, run `holdsim merge {}`, then `holdsim sensitivity {} --out {}` to compute them.",
-            sh.count,
-            out.display(),
-            args.experiment.display(),
-            out.display()
-        );
-        return Ok(());
-    }
-    if !args.force && unmerged_shards(&out) {
+    if shard.is_none() && !args.force && unmerged_shards(&out) {
         return Err(super::UsageError(format!(
             "`{}` holds the shards of a sharded analysis but no merged results: when every shard is done, run `holdsim merge {}`, then rerun this command to compute the indices",
             out.display(),
@@ -120,8 +100,19 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         args.force,
         args.quiet,
         &args.overrides,
-        None,
+        shard,
     )?;
+    if let Some(sh) = shard {
+        println!("{}", run.summary);
+        println!(
+            "Indices need every point: when all {} shards are done, run `holdsim merge {}`, then `holdsim sensitivity {} --out {}` to compute them.",
+            sh.count,
+            out.display(),
+            args.experiment.display(),
+            out.display()
+        );
+        return Ok(());
+    }
 
     // The sweep has released its folder; hold it again while indices and charts are
     // written, so a concurrent `--force` cannot replace it underneath.
