@@ -27,16 +27,7 @@ min = 2
 max = 5
 "#;
 
-const FINAL: [&str; 8] = [
-    "points.csv",
-    "replications.csv",
-    "summary.csv",
-    "status.csv",
-    "points.parquet",
-    "replications.parquet",
-    "summary.parquet",
-    "status.parquet",
-];
+use holdsim::sweep::files::FINAL;
 
 fn experiment(dir: &Path) -> String {
     let base = root().join("scenarios/baseline.toml");

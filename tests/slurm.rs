@@ -134,16 +134,7 @@ fn a_sharded_sweep_on_a_real_slurm_merges_to_the_single_process_result() {
         .output()
         .unwrap();
     assert!(single.status.success());
-    for f in [
-        "points.csv",
-        "replications.csv",
-        "summary.csv",
-        "status.csv",
-        "points.parquet",
-        "replications.parquet",
-        "summary.parquet",
-        "status.parquet",
-    ] {
+    for f in holdsim::sweep::files::FINAL {
         assert!(
             fs::read(dir.path().join("cluster").join(f)).unwrap()
                 == fs::read(dir.path().join("single").join(f)).unwrap(),

@@ -7,16 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{holdsim, root};
 
-const FILES: [&str; 8] = [
-    "points.csv",
-    "replications.csv",
-    "summary.csv",
-    "status.csv",
-    "points.parquet",
-    "replications.parquet",
-    "summary.parquet",
-    "status.parquet",
-];
+use holdsim::sweep::files::FINAL as FILES;
 
 fn write_experiment(dir: &Path, name: &str, body: &str) -> String {
     let scenarios = root().join("scenarios").display().to_string();

@@ -157,16 +157,7 @@ pub fn run_sweep(
     manifest["threads"] = json!(threads);
     manifest["wall_time_seconds_this_session"] = json!(wall);
     manifest["created_utc"] = json!(crate::output::utc_now());
-    manifest["files"] = json!([
-        "points.csv",
-        "replications.csv",
-        "summary.csv",
-        "status.csv",
-        "points.parquet",
-        "replications.parquet",
-        "summary.parquet",
-        "status.parquet"
-    ]);
+    manifest["files"] = json!(sweep::files::FINAL);
     let dir = files.finish(&manifest)?;
     let summary = format!(
         "Swept {total} points of {} ({} design): {ok} ran this session{}, {replications} replications, in {wall:.1} s on {threads} thread{}.\nWrote {} (points, replications, summary, status as CSV and Parquet; manifest.json).",

@@ -27,6 +27,19 @@ use crate::stats::Summary;
 /// The streamed tables, in the order their byte counts are checkpointed.
 pub const STREAMED: [&str; 3] = ["replications.csv", "summary.csv", "status.csv"];
 
+/// The data files of a finished sweep (beside `manifest.json`), as the manifest lists
+/// them and `merge` reproduces them.
+pub const FINAL: [&str; 8] = [
+    "points.csv",
+    "replications.csv",
+    "summary.csv",
+    "status.csv",
+    "points.parquet",
+    "replications.parquet",
+    "summary.parquet",
+    "status.parquet",
+];
+
 /// How far the streamed files are valid. `bytes`, `rows` and `fnv1a` let a resume
 /// verify the files before trusting them: each file's first `bytes[i]` bytes must
 /// hash to `fnv1a[i]` and hold `rows[i]` data rows.
