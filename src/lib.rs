@@ -1,28 +1,24 @@
 //! holdsim: an agent-based simulation of social prescribing link workers, the
 //! "holding" work they do, and the strain that builds until some burn out and leave.
 //!
-//! See `ARCHITECTURE.md` for the map of modules and `docs/model.md` for the model.
+//! This library is the I/O layer every front end shares — file loading, result files,
+//! results reading, plots, the report, the commands — over the pure simulation core
+//! [`holdsim_core`], whose modules are re-exported here under their own names. See
+//! `ARCHITECTURE.md` for the crate and module map and `docs/model.md` for the model.
+
+pub use holdsim_core::{compare, dist, engine, kpi, model, rng, runner, sensitivity, source, stats};
 
 pub mod budget;
 pub mod build_info;
-mod catalogue;
 pub mod cli;
 pub mod commands;
-pub mod compare;
-pub mod dist;
 pub mod docs;
-pub mod engine;
 pub mod experiment;
-pub mod kpi;
-pub mod model;
+pub mod input;
 pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod results;
-pub mod rng;
-pub mod runner;
 pub mod scenario;
-pub mod sensitivity;
-pub mod stats;
 pub mod sweep;

@@ -149,6 +149,17 @@ pub struct RunResults {
     pub timeseries: Table,
 }
 
+/// A results folder as one arm of a comparison: its name and `replications.csv`'s
+/// KPI columns (a KPI the folder lacks compares as no replications).
+impl crate::compare::Arm for RunResults {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn kpi_values(&self, kpi: crate::kpi::Kpi) -> Vec<Option<f64>> {
+        self.replications.column(kpi.name()).unwrap_or_default()
+    }
+}
+
 /// The largest horizon a results folder may claim (a bound on what readers allocate;
 /// far beyond any scenario: 10,000 years).
 const MAX_HORIZON_DAYS: u64 = 3_650_000;

@@ -4,12 +4,12 @@ use holdsim::compare::paired_difference;
 use holdsim::engine::Options;
 use holdsim::kpi::{Kpi, Kpis};
 use holdsim::model::Model;
-use holdsim::runner;
+use holdsim::runner::{self, Watch};
 
 use crate::util::scenario;
 
 fn run(model: &Model, n: u32) -> Vec<Kpis> {
-    runner::run(model, n, 2, &Options::default(), &|| {})
+    runner::run(model, n, 2, &Options::default(), Watch::UNWATCHED)
         .unwrap()
         .into_iter()
         .map(|o| o.kpis)

@@ -10,7 +10,7 @@ use holdsim::kpi::Kpi;
 use holdsim::model::Model;
 use holdsim::output::tables;
 use holdsim::rng::SiteKey;
-use holdsim::runner;
+use holdsim::runner::{self, Watch};
 
 use crate::util::{mean, paired, scenario, values};
 
@@ -375,7 +375,7 @@ fn results_are_identical_for_any_thread_count() {
         audit: false,
     };
     let files = |threads: usize| {
-        let outcomes = runner::run(&model, 12, threads, &options, &|| {}).unwrap();
+        let outcomes = runner::run(&model, 12, threads, &options, Watch::UNWATCHED).unwrap();
         (
             tables::replications_csv(&outcomes),
             tables::timeseries_csv(&outcomes),
@@ -473,7 +473,7 @@ fn site_groups_give_each_group_its_parameters_and_many_sites_stay_thread_indepen
     );
     // 40 sites run in 3 parallel chunks: the same bytes on any thread count.
     let files = |threads: usize| {
-        let outcomes = runner::run(&model, 3, threads, &Options::default(), &|| {}).unwrap();
+        let outcomes = runner::run(&model, 3, threads, &Options::default(), Watch::UNWATCHED).unwrap();
         (
             tables::replications_csv(&outcomes),
             tables::timeseries_csv(&outcomes),

@@ -6,9 +6,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use holdsim::engine::{self, Options, Workspace};
+use holdsim::engine::{self, Control, Options, Workspace};
 use holdsim::model::Model;
 use holdsim::output::tables::{self, RowTables};
 use holdsim::runner::{self, Watch};
@@ -152,10 +152,7 @@ fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] 
         model,
         (n, threads, batch),
         &options,
-        Watch {
-            on_done: &|| {},
-            progress: &engine::no_progress,
-        },
+        Watch::UNWATCHED,
         &mut |o| {
             RowTables::replication_row(&mut files[0], &o);
             RowTables::timeseries_rows(&mut files[1], &o);
@@ -163,7 +160,7 @@ fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] 
                 RowTables::site_rows(&mut files[2], o.replication.replication, site, weeks);
             }
             kept.push(tables::kept_values(&o));
-            Ok(())
+            Ok::<(), runner::Stopped>(())
         },
     )
     .unwrap();
@@ -187,7 +184,7 @@ fn allocation_aborts_streamed_tables_are_the_whole_tables_byte_for_byte() {
         per_site_series: true,
         audit: false,
     };
-    let all = runner::run(&model, 7, 2, &options, &|| {}).unwrap();
+    let all = runner::run(&model, 7, 2, &options, Watch::UNWATCHED).unwrap();
     let reference = [
         tables::replications_csv(&all),
         tables::timeseries_csv(&all),
@@ -258,8 +255,12 @@ fn allocation_aborts_a_single_replication_reports_every_site_day() {
         &model,
         0,
         &Options::default(),
-        &hook,
-    );
+        Control {
+            progress: &hook,
+            cancel: None,
+        },
+    )
+    .expect("nothing cancels it");
     assert_eq!(told.load(Ordering::Relaxed), 40 * 30);
     // Once per simulated week of each site (30 days: four weeks and two days).
     assert_eq!(calls.load(Ordering::Relaxed), 40 * 5);
@@ -267,4 +268,64 @@ fn allocation_aborts_a_single_replication_reports_every_site_day() {
     let without = engine::run_replication(&model, 0, &Options::default());
     assert_eq!(with.weeks, without.weeks);
     assert_eq!(with.patient_days, without.patient_days);
+}
+
+/// The core's one stop mechanism: a flag set from any thread ends a long replication
+/// within a simulated week and a run between replications, and nothing from after
+/// the flag reaches the sink.
+#[test]
+fn cancellation_stops_a_replication_between_days_and_a_run_between_replications() {
+    let scenario = holdsim::scenario::load(
+        &root().join("scenarios/baseline.toml"),
+        &["run.sites=40".into(), "run.horizon_days=700".into()],
+    )
+    .unwrap();
+    let model = Model::try_new(&scenario).expect("valid scenario");
+    let cancel = AtomicBool::new(false);
+    let told = AtomicU64::new(0);
+    // Stop after ten simulated weeks of one site, in a replication of 40 × 100 weeks.
+    let hook = |n: u64| {
+        if told.fetch_add(n, Ordering::Relaxed) + n >= 70 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let control = Control {
+        progress: &hook,
+        cancel: Some(&cancel),
+    };
+    let stopped =
+        engine::run_replication_with(&mut Workspace::default(), &model, 0, &Options::default(), control);
+    assert!(stopped.is_none(), "a cancelled replication is not reported");
+    assert!(
+        told.load(Ordering::Relaxed) < 40 * 700 / 4,
+        "it stopped early: {} of {} site-days",
+        told.load(Ordering::Relaxed),
+        40 * 700
+    );
+
+    // A run of 50 small replications, cancelled by its sink after the fifth outcome.
+    let small = holdsim::scenario::load(&root().join("scenarios/baseline.toml"), &[]).unwrap();
+    let small = Model::try_new(&small).unwrap();
+    let cancel = AtomicBool::new(false);
+    let mut seen = Vec::new();
+    let result = runner::run_each(
+        &small,
+        (50, 2, 4),
+        &Options::default(),
+        Watch {
+            cancel: Some(&cancel),
+            ..Watch::UNWATCHED
+        },
+        &mut |o| {
+            seen.push(o.replication.replication);
+            if seen.len() == 5 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            Ok::<(), runner::Stopped>(())
+        },
+    );
+    assert_eq!(result, Err(runner::Stopped::Cancelled));
+    // Outcomes arrive in order; the batch in hand when the flag was set is dropped.
+    assert_eq!(seen, (0..seen.len() as u64).collect::<Vec<_>>());
+    assert_eq!(seen.len(), 5, "nothing after the flag reaches the sink: {seen:?}");
 }

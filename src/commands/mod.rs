@@ -282,6 +282,9 @@ fn stream_replications(
             } else {
                 &engine::no_progress
             },
+            // Ctrl-C ends the CLI's process (output::interrupt removes what it was
+            // writing), so nothing here needs to stop the run from inside.
+            cancel: None,
         },
         &mut |o| writer.push(o),
     )

@@ -10,7 +10,6 @@ use anyhow::Context;
 use super::sweep::{default_out, run_sweep, shard_of};
 use super::{UsageError, threads};
 use crate::cli::SweepArgs;
-use crate::experiment::Experiment;
 use crate::experiment::sensitivity::IndexRow;
 use crate::kpi::Kpi;
 use crate::output::atomic::write_file;
@@ -70,7 +69,7 @@ fn unmerged_shards(dir: &Path) -> bool {
 /// `holdsim merge DIR` and a final `holdsim sensitivity EXP --out DIR`, which finds
 /// the merged sweep complete and reads it — the same indices as a single run.
 pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
-    let experiment = Experiment::load(&args.experiment, &args.overrides)?;
+    let experiment = crate::experiment::load(&args.experiment, &args.overrides)?;
     let Some(analysis) = &experiment.sensitivity else {
         return Err(super::UsageError(format!(
             "{} has no [sensitivity] table; a [design] experiment runs with `holdsim sweep {}`",

@@ -8,7 +8,6 @@ use anyhow::{Context, bail};
 
 use super::sweep::default_out;
 use crate::cli::{MergeArgs, SlurmArgs};
-use crate::experiment::Experiment;
 use crate::output::atomic::write_file;
 
 pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
@@ -102,7 +101,7 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
     if args.shards == 0 {
         return Err(super::UsageError("--shards must be at least 1".into()).into());
     }
-    let experiment = Experiment::load(&args.experiment, &[])?;
+    let experiment = crate::experiment::load(&args.experiment, &[])?;
     if experiment.sensitivity.is_some() {
         return Err(super::UsageError(format!(
             "{} is a sensitivity analysis; `holdsim slurm` writes jobs for [design] sweeps. Shard it in your own array job with `holdsim sensitivity {} --out DIR` (it reads the SLURM_ARRAY_* variables, or give --shard K/N), then `holdsim merge DIR` and `holdsim sensitivity {} --out DIR` for the indices",

@@ -199,7 +199,7 @@ pub fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
 }
 
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
-    let experiment = Experiment::load(&args.experiment, &args.overrides)?;
+    let experiment = crate::experiment::load(&args.experiment, &args.overrides)?;
     if experiment.sensitivity.is_some() {
         return Err(super::UsageError(format!(
             "{} is a sensitivity analysis ([sensitivity]); run it with `holdsim sensitivity {}`",

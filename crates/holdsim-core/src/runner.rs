@@ -2,12 +2,17 @@
 //! requested size in ordered batches; each batch's outcomes are handed on in
 //! replication order before the next batch starts, so every output is bit-identical
 //! whatever the thread count or scheduling, and memory holds one batch, not the run.
+//!
+//! This is the core's one run API: every front end follows a run through [`Watch`]
+//! (a callback per finished replication and per simulated week) and stops it with
+//! its cancellation flag, checked between replications and between days.
 
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use rayon::prelude::*;
 
-use crate::engine::{Options, Progress, Replication, Workspace, run_replication_with};
+use crate::engine::{Control, Options, Progress, Replication, Workspace, run_replication_with};
 use crate::kpi::{self, Kpis};
 use crate::model::Model;
 
@@ -18,29 +23,59 @@ pub struct Outcome {
     pub kpis: Kpis,
 }
 
-/// Who is told how a run is going (from worker threads, in any order).
+/// Who is told how a run is going (from worker threads, in any order), and the flag
+/// that stops it.
 #[derive(Clone, Copy)]
 pub struct Watch<'a> {
     /// After each finished replication.
     pub on_done: &'a (dyn Fn() + Sync),
-    /// After each simulated site-day (see [`Progress`]).
+    /// After each simulated site-week (see [`Progress`]).
     pub progress: Progress<'a>,
+    /// Set by anyone to stop the run: no further outcome reaches the sink, and the run
+    /// returns [`Stopped::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Watch<'_> {
+    /// Nobody watching, nothing to stop.
+    pub const UNWATCHED: Watch<'static> = Watch {
+        on_done: &|| {},
+        progress: &crate::engine::no_progress,
+        cancel: None,
+    };
+}
+
+/// Why a run ended before its last replication (besides an error from the sink).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Stopped {
+    #[error("the run was cancelled")]
+    Cancelled,
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
 }
 
 /// Runs replications `0..replications` of `model` on `threads` threads (0 = all
 /// cores) in ordered batches of `batch`, calling `sink` with each outcome in
 /// replication order (on the calling thread) and telling `watch` how it goes.
-/// Stops at the first error from `sink`.
-pub fn run_each(
+/// Stops at the first error from `sink`, or when `watch.cancel` is set.
+pub fn run_each<E: From<Stopped>>(
     model: &Model,
     (replications, threads, batch): (u32, usize, usize),
     options: &Options,
     watch: Watch,
-    sink: &mut dyn FnMut(Outcome) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    sink: &mut dyn FnMut(Outcome) -> Result<(), E>,
+) -> Result<(), E> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .build()?;
+        .build()
+        .map_err(|e| Stopped::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
+    let control = Control {
+        progress: watch.progress,
+        cancel: watch.cancel,
+    };
     // Workspaces outlive batches, so buffers grown once are reused by later batches;
     // which workspace a replication gets does not change its result.
     let spare: Mutex<Vec<Workspace>> = Mutex::new(Vec::new());
@@ -49,10 +84,13 @@ pub fn run_each(
     let mut start = 0;
     while start < total {
         let end = start.saturating_add(batch).min(total);
-        let outcomes: Vec<Outcome> = pool.install(|| {
+        let outcomes: Vec<Option<Outcome>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
                 .map(|r| {
+                    if control.cancelled() {
+                        return None;
+                    }
                     let mut workspace = spare
                         .lock()
                         .map(|mut s| s.pop())
@@ -60,18 +98,22 @@ pub fn run_each(
                         .flatten()
                         .unwrap_or_default();
                     let replication =
-                        run_replication_with(&mut workspace, model, r, options, watch.progress);
+                        run_replication_with(&mut workspace, model, r, options, control);
                     if let Ok(mut s) = spare.lock() {
                         s.push(workspace);
                     }
+                    let replication = replication?;
                     let kpis = kpi::compute(model, &replication);
                     (watch.on_done)();
-                    Outcome { replication, kpis }
+                    Some(Outcome { replication, kpis })
                 })
                 .collect()
         });
         for outcome in outcomes {
-            sink(outcome)?;
+            match outcome {
+                Some(outcome) if !control.cancelled() => sink(outcome)?,
+                _ => return Err(Stopped::Cancelled.into()),
+            }
         }
         start = end;
     }
@@ -85,20 +127,17 @@ pub fn run(
     replications: u32,
     threads: usize,
     options: &Options,
-    on_done: &(dyn Fn() + Sync),
-) -> anyhow::Result<Vec<Outcome>> {
+    watch: Watch,
+) -> Result<Vec<Outcome>, Stopped> {
     let mut outcomes = Vec::new();
     run_each(
         model,
         (replications, threads, usize::MAX),
         options,
-        Watch {
-            on_done,
-            progress: &crate::engine::no_progress,
-        },
+        watch,
         &mut |o| {
             outcomes.push(o);
-            Ok(())
+            Ok::<(), Stopped>(())
         },
     )?;
     Ok(outcomes)

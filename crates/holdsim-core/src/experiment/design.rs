@@ -20,6 +20,7 @@ use toml::Spanned;
 use super::limits;
 use super::typed;
 use crate::scenario::{Number, Scenario};
+use crate::source::FileSource;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -345,7 +346,7 @@ pub fn build(
     base: &Scenario,
     keys: DesignKeys,
     factors: Vec<FactorTable>,
-    dir: &Path,
+    (files, dir): (&dyn FileSource, &Path),
     text: &str,
 ) -> Result<(Vec<Factor>, Vec<Point>, &'static str), String> {
     let method = keys.method;
@@ -514,7 +515,7 @@ pub fn build(
                 ));
             }
             let file = keys.file.ok_or("`file` (a CSV of points, header = dotted paths) is required for method = \"table\"")?;
-            let (fs, pts) = read_table(base, &dir.join(file))?;
+            let (fs, pts) = read_table(files, base, &dir.join(file))?;
             Ok((fs, pts, "table"))
         }
     }
@@ -534,33 +535,19 @@ fn factor_names(factors: &[FactorTable]) -> String {
 
 /// Reads a table design: a header of dotted paths, then one row of numbers per point.
 /// Messages name the CSV file, its line and the column.
-fn read_table(base: &Scenario, path: &Path) -> Result<(Vec<Factor>, Vec<Point>), String> {
+fn read_table(
+    files: &dyn FileSource,
+    base: &Scenario,
+    path: &Path,
+) -> Result<(Vec<Factor>, Vec<Point>), String> {
     let shown = path.display();
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read the table `{shown}`: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!("the table `{shown}` is not a regular file"));
-    }
-    if meta.len() > limits::MAX_TABLE_BYTES {
-        return Err(format!(
-            "the table `{shown}` is {} bytes; a table design may be at most {} bytes",
-            meta.len(),
-            limits::MAX_TABLE_BYTES
-        ));
-    }
-    let text = std::fs::read_to_string(path)
+    let records = files
+        .read_table(path, limits::MAX_TABLE_BYTES)
         .map_err(|e| format!("cannot read the table `{shown}`: {e}"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    // (line number, line) of the lines that are not blank.
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = records.into_iter();
     let (header_line, header) = lines
         .next()
         .ok_or_else(|| format!("the table `{shown}` is empty"))?;
-    let header: Vec<String> = header.split(',').map(|s| s.trim().to_string()).collect();
     for (j, h) in header.iter().enumerate() {
         let col = j + 1;
         if h.is_empty() {
@@ -585,7 +572,7 @@ fn read_table(base: &Scenario, path: &Path) -> Result<(Vec<Factor>, Vec<Point>),
                 limits::MAX_POINTS
             ));
         }
-        let cells: Vec<&str> = row.split(',').map(str::trim).collect();
+        let cells = row;
         if cells.len() != header.len() {
             return Err(format!(
                 "`{shown}` line {line}: {} values for {} columns",

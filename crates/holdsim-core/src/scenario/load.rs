@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
+
+use crate::source::FileSource;
 use toml::de::{DeTable, DeValue};
 
 use super::registry::{Number, Record, SetError};
@@ -41,99 +43,34 @@ pub const EXPERIMENT_TABLES: [&str; 4] = ["experiment", "design", "adaptive", "s
 /// How deep `base` chains may go before we call it a mistake.
 const MAX_BASE_DEPTH: usize = 16;
 
-/// The largest scenario or experiment file read: far beyond any hand-written file
-/// (the bundled ones are a few KB; 20,000 site groups are ~2 MB), small enough that
-/// reading one can never exhaust memory.
+/// The largest scenario or experiment file a [`FileSource`] should hand over: far
+/// beyond any hand-written file (the bundled ones are a few KB; 20,000 site groups are
+/// ~2 MB), small enough that reading one can never exhaust memory.
 pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Reads a scenario or experiment file (or a `base` it names) as UTF-8 text, after
-/// checking that it is a regular file of at most [`MAX_INPUT_BYTES`]: a FIFO would
-/// block for ever, a device such as `/dev/zero` would be read until memory runs out,
-/// and a directory cannot be read. The size is checked from the metadata before
-/// opening and again while reading (the file may grow in between), so no more than
-/// the limit is ever held. Errors say what the path is and what was expected.
-pub fn read_input_file(path: &Path) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let meta = std::fs::metadata(path)?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory".to_string()
-        } else {
-            special_file_kind(&kind)
-        };
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!("it is {what}, not a regular file; give the path of a .toml file"),
-        ));
-    }
-    let too_large = |size: u64| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "it is {size} bytes, larger than the {MAX_INPUT_BYTES} bytes (16 MiB) a scenario or experiment file may have"
-            ),
-        )
-    };
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidData,
-            format!(
-                "it is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
-}
-
-/// "a FIFO (named pipe)", "a character device", …: what a non-regular file is.
-fn special_file_kind(kind: &std::fs::FileType) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO (named pipe)".into();
-        }
-        if kind.is_char_device() {
-            return "a character device".into();
-        }
-        if kind.is_block_device() {
-            return "a block device".into();
-        }
-        if kind.is_socket() {
-            return "a socket".into();
-        }
-    }
-    let _ = kind;
-    "a special file".into()
-}
 
 /// Loads a scenario file, its `base` chain and `overrides` (`path=value` strings, as
 /// given to `--set`), then validates the result.
-pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-    load_chain(path, overrides, false)
+pub fn load(
+    files: &dyn FileSource,
+    path: &Path,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    load_chain(files, path, overrides, false)
 }
 
 /// Loads the scenario an experiment file describes: its `base` chain and any scenario
 /// keys it sets, ignoring its experiment tables (`[experiment]`, `[design]`, …), which
 /// [`crate::experiment`] reads.
 pub fn load_experiment_scenario(
+    files: &dyn FileSource,
     path: &Path,
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
-    load_chain(path, overrides, true)
+    load_chain(files, path, overrides, true)
 }
 
 fn load_chain(
+    files: &dyn FileSource,
     path: &Path,
     overrides: &[String],
     experiment: bool,
@@ -145,7 +82,7 @@ fn load_chain(
         experiment_tables_allowed: false,
     };
     let mut chain = Vec::new();
-    loader.read_chain(path, &mut chain);
+    loader.read_chain(files, path, &mut chain);
     let mut scenario = Scenario::default();
     if loader.problems.is_empty() {
         let top = chain.len().saturating_sub(1);
@@ -355,7 +292,12 @@ impl Loader {
     }
 
     /// Reads `path` and the files it names as `base`, nearest first.
-    fn read_chain(&mut self, path: &Path, chain: &mut Vec<(String, String)>) {
+    fn read_chain(
+        &mut self,
+        files: &dyn FileSource,
+        path: &Path,
+        chain: &mut Vec<(String, String)>,
+    ) {
         let mut seen: Vec<PathBuf> = Vec::new();
         let mut next = Some(path.to_path_buf());
         // The line of `base` in the last file read, which names `next`.
@@ -364,7 +306,7 @@ impl Loader {
             let label = path.display().to_string();
             // Problems with a base file are reported at the `base` key that names it.
             let parent = chain.last().map(|(l, _): &(String, String)| l.clone());
-            let text = match read_input_file(&path) {
+            let text = match files.read_text(&path) {
                 Ok(t) => t,
                 Err(e) => {
                     match &parent {
@@ -384,7 +326,7 @@ impl Loader {
                     return;
                 }
             };
-            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let canonical = files.identity(&path);
             if seen.contains(&canonical) {
                 let files: Vec<&str> = chain
                     .iter()

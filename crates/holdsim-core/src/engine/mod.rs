@@ -10,6 +10,8 @@ pub mod record;
 pub mod site;
 pub mod worker;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 use record::{Record, WeekTotal};
 use site::Site;
@@ -68,13 +70,38 @@ pub fn run_replication(model: &Model, replication: u64, options: &Options) -> Re
 }
 
 /// Told how many site-days have just been simulated: after each simulated week of
-/// each site and after its last day (from the thread simulating it), so a caller can show progress through one
-/// huge replication. The engine only calls it; the caller decides what to do (count,
-/// redraw a bar), so the engine stays free of clocks and I/O.
+/// each site and after its last day (from the thread simulating it), so a caller can
+/// show progress through one huge replication. The engine only calls it; the caller
+/// decides what to do (count, redraw a bar, send an event), so the engine stays free
+/// of clocks and I/O.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// A progress hook that ignores what it is told.
 pub fn no_progress(_site_days: u64) {}
+
+/// How a caller follows and stops a replication: one mechanism for the CLI's progress
+/// bars and Ctrl-C, the web app's live jobs and Python's KeyboardInterrupt.
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    /// Told of simulated site-days (see [`Progress`]).
+    pub progress: Progress<'a>,
+    /// Set (by any thread) to stop: checked with the progress calls, so a replication
+    /// stops within a simulated week of each site it is running.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl Control<'_> {
+    /// Nobody watching, nothing to stop.
+    pub const UNWATCHED: Control<'static> = Control {
+        progress: &no_progress,
+        cancel: None,
+    };
+
+    /// Whether the caller has asked to stop.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
 
 /// Sites are simulated in fixed chunks of this many, in parallel when there are
 /// several chunks; chunk totals are added in chunk order. The chunk size is a
@@ -115,7 +142,7 @@ fn run_sites(
     model: &Model,
     replication: u64,
     options: &Options,
-    progress: Progress,
+    control: Control,
 ) -> Partial {
     let horizon = model.horizon_days;
     let mut p = Partial {
@@ -155,7 +182,10 @@ fn run_sites(
             // Told weekly (and at the site's last day): often enough for a bar, rare
             // enough to cost nothing beside a week's work.
             if t % 7 == 6 || t + 1 == horizon {
-                progress(u64::from(t % 7 + 1));
+                (control.progress)(u64::from(t % 7 + 1));
+                if control.cancelled() {
+                    return p;
+                }
             }
         }
         if let Some(own) = own_weeks {
@@ -172,17 +202,20 @@ pub fn run_replication_in(
     replication: u64,
     options: &Options,
 ) -> Replication {
-    run_replication_with(workspace, model, replication, options, &no_progress)
+    run_replication_with(workspace, model, replication, options, Control::UNWATCHED)
+        .expect("a replication nobody can cancel finishes")
 }
 
-/// [`run_replication_in`], telling `progress` of every simulated site-day.
+/// [`run_replication_in`], telling `control` of every simulated site-day; `None` when
+/// `control` asked to stop before the replication finished (its partial totals are
+/// dropped, never reported).
 pub fn run_replication_with(
     workspace: &mut Workspace,
     model: &Model,
     replication: u64,
     options: &Options,
-    progress: Progress,
-) -> Replication {
+    control: Control,
+) -> Option<Replication> {
     let sites = model.sites_in_order();
     let chunks: Vec<&[&Model]> = sites.chunks(SITES_PER_CHUNK).collect();
     let mut total = Partial {
@@ -213,10 +246,13 @@ pub fn run_replication_with(
             model,
             replication,
             options,
-            progress,
+            control,
         ));
     } else {
         for (b, batch) in chunks.chunks(CHUNKS_PER_BATCH).enumerate() {
+            if control.cancelled() {
+                return None;
+            }
             let partials: Vec<Partial> = batch
                 .par_iter()
                 .enumerate()
@@ -228,15 +264,18 @@ pub fn run_replication_with(
                         model,
                         replication,
                         options,
-                        progress,
+                        control,
                     )
                 })
                 .collect();
             partials.into_iter().for_each(&mut add);
         }
     }
+    if control.cancelled() {
+        return None;
+    }
     total.audit_problems.truncate(10);
-    Replication {
+    Some(Replication {
         replication,
         weeks: total.weeks,
         site_weeks: total.site_weeks,
@@ -244,7 +283,7 @@ pub fn run_replication_with(
         waits: summarise_waits(&total.histogram),
         patient_days: total.patient_days,
         audit_problems: total.audit_problems,
-    }
+    })
 }
 
 /// Mean and nearest-rank p90 from a histogram of waits in days.

@@ -39,13 +39,27 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::commands::UsageError;
 use crate::kpi::Kpi;
-use crate::scenario::{self, Number, Scenario};
+use crate::scenario::{self, Number, Scenario, ScenarioError};
+use crate::source::FileSource;
 
-/// An experiment file the user must fix: exit code 2.
-fn usage(message: String) -> anyhow::Error {
-    anyhow::Error::new(UsageError(message))
+/// Why an experiment file cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// Something in the file (or the path given) the user must fix.
+    #[error("{0}")]
+    Usage(String),
+    /// The base scenario or the file's scenario keys.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The file could not be read for a reason outside the user's input (permissions,
+    /// a failing disk).
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+fn usage(message: String) -> ExperimentError {
+    ExperimentError::Usage(message)
 }
 
 pub use design::{Factor, Point};
@@ -139,30 +153,20 @@ pub struct Experiment {
 impl Experiment {
     /// Reads and checks an experiment file; `overrides` are `--set` strings applied to
     /// the base scenario.
-    pub fn load(path: &Path, overrides: &[String]) -> anyhow::Result<Experiment> {
+    pub fn load(
+        files: &dyn FileSource,
+        path: &Path,
+        overrides: &[String],
+    ) -> Result<Experiment, ExperimentError> {
         let shown = path.display();
-        // One reader for every input file: only a regular file of sane size is read (a
-        // FIFO would block, a device could read for ever).
-        let text = match crate::scenario::read_input_file(path) {
-            Ok(text) => text,
-            // A path the user typed that is not a readable text file is a command-line problem.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::IsADirectory
-                        | std::io::ErrorKind::InvalidData
-                        | std::io::ErrorKind::InvalidInput
-                ) =>
-            {
-                return Err(usage(format!("cannot read experiment file `{shown}`: {e}")));
+        let text = files.read_text(path).map_err(|e| {
+            let message = format!("cannot read experiment file `{shown}`: {e}");
+            if e.user_can_fix {
+                usage(message)
+            } else {
+                ExperimentError::Unreadable(message)
             }
-            Err(e) => {
-                return Err(anyhow::anyhow!(
-                    "cannot read experiment file `{shown}`: {e}"
-                ));
-            }
-        };
+        })?;
         let file: ExperimentFile = toml::from_str(&text)
             .map_err(|e| usage(format!("{shown}: {}", e.to_string().trim_end())))?;
         if file.design.is_none() && file.sensitivity.is_none() {
@@ -191,7 +195,7 @@ impl Experiment {
             &file.profile,
             &file.service,
         );
-        let scenario = scenario::load_experiment_scenario(path, overrides)?;
+        let scenario = scenario::load_experiment_scenario(files, path, overrides)?;
         let settings = file.experiment.unwrap_or_default();
         let replications = settings.replications.unwrap_or(scenario.run.replications);
         if replications == 0 {
@@ -215,7 +219,7 @@ impl Experiment {
                     seed: d.seed,
                     file: d.file.as_deref(),
                 };
-                let (f, p, m) = design::build(&scenario, keys, d.factor, dir, &text)
+                let (f, p, m) = design::build(&scenario, keys, d.factor, (files, dir), &text)
                     .map_err(|e| usage(format!("{shown}: [design]: {e}")))?;
                 (f, p, m, None)
             }

@@ -8,7 +8,6 @@
 //! honest interval for "what does the policy change do".
 
 use crate::kpi::{ALL_KPIS, Kpi};
-use crate::results::RunResults;
 use crate::stats::{Summary, t_quantile};
 
 /// The difference of a scenario from the baseline on one KPI, over replications where
@@ -112,23 +111,31 @@ pub struct Row {
     pub difference: Option<Difference>,
 }
 
+/// One scenario's replications as comparisons read them: a name and, per KPI, its value
+/// in each replication (in replication order, `None` where undefined). The CLI reads
+/// results folders into this; the web app and Python hand over runs in memory.
+pub trait Arm {
+    fn name(&self) -> &str;
+    fn kpi_values(&self, kpi: Kpi) -> Vec<Option<f64>>;
+}
+
 /// Every (scenario, KPI) row; the first run is the baseline.
-pub fn compare(runs: &[RunResults]) -> Vec<Row> {
+pub fn compare<A: Arm>(runs: &[A]) -> Vec<Row> {
     let Some(baseline) = runs.first() else {
         return Vec::new();
     };
     let mut rows = Vec::new();
     for run in runs {
         for kpi in ALL_KPIS {
-            let values = run.replications.column(kpi.name()).unwrap_or_default();
+            let values = run.kpi_values(kpi);
             let difference = if std::ptr::eq(run, baseline) {
                 None
             } else {
-                let base = baseline.replications.column(kpi.name()).unwrap_or_default();
+                let base = baseline.kpi_values(kpi);
                 paired_difference(&base, &values)
             };
             rows.push(Row {
-                scenario: run.name.clone(),
+                scenario: run.name().to_string(),
                 kpi,
                 summary: Summary::of(values),
                 difference,
