@@ -2,7 +2,7 @@
 //!
 //! Why generated: `docs/parameters.md` lists every scenario key with its type,
 //! default, unit, range and source. Typed by hand it would drift from the registry
-//! (`src/scenario/params.rs`) the first time a default or range changed; generated
+//! (`crates/holdsim-core/src/scenario/params.rs`) the first time a default or range changed; generated
 //! from the registry, and checked by a test that the committed file equals the
 //! generated text, it cannot.
 
@@ -147,7 +147,7 @@ pub fn parameters_markdown() -> String {
     out.push_str(
         "# Scenario parameters\n\
          \n\
-         <!-- Generated from the parameter registry (src/scenario/params.rs) by\n     \
+         <!-- Generated from the parameter registry (crates/holdsim-core/src/scenario/params.rs) by\n     \
          holdsim::docs::parameters_markdown; do not edit by hand. Regenerate with\n     \
          HOLDSIM_BLESS=1 cargo test --test tests project_documents -->\n\
          \n\

@@ -139,14 +139,27 @@ fn read_table(path: &Path, max_bytes: u64) -> Result<Vec<TableRecord>, ReadError
     let mut records = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| line_at(bytes, p.byte()));
             fault(format!("line {line}: {e}"))
         })?;
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        // The csv crate's own line count skips blank lines; count from the byte offset.
+        let line = record.position().map_or(0, |p| line_at(bytes, p.byte()));
         records.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(records)
+}
+
+/// The 1-based line of the first text at or after byte `offset` in `bytes` (a record's
+/// position can be the blank lines the reader skipped before it).
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let mut end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+        end += 1;
+    }
+    1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64
 }

@@ -6,7 +6,9 @@
 //! [`holdsim_core`], whose modules are re-exported here under their own names. See
 //! `ARCHITECTURE.md` for the crate and module map and `docs/model.md` for the model.
 
-pub use holdsim_core::{compare, dist, engine, kpi, model, rng, runner, sensitivity, source, stats};
+pub use holdsim_core::{
+    compare, dist, engine, kpi, model, rng, runner, sensitivity, source, stats,
+};
 
 pub mod budget;
 pub mod build_info;

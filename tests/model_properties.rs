@@ -473,7 +473,8 @@ fn site_groups_give_each_group_its_parameters_and_many_sites_stay_thread_indepen
     );
     // 40 sites run in 3 parallel chunks: the same bytes on any thread count.
     let files = |threads: usize| {
-        let outcomes = runner::run(&model, 3, threads, &Options::default(), Watch::UNWATCHED).unwrap();
+        let outcomes =
+            runner::run(&model, 3, threads, &Options::default(), Watch::UNWATCHED).unwrap();
         (
             tables::replications_csv(&outcomes),
             tables::timeseries_csv(&outcomes),

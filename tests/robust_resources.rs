@@ -293,8 +293,13 @@ fn cancellation_stops_a_replication_between_days_and_a_run_between_replications(
         progress: &hook,
         cancel: Some(&cancel),
     };
-    let stopped =
-        engine::run_replication_with(&mut Workspace::default(), &model, 0, &Options::default(), control);
+    let stopped = engine::run_replication_with(
+        &mut Workspace::default(),
+        &model,
+        0,
+        &Options::default(),
+        control,
+    );
     assert!(stopped.is_none(), "a cancelled replication is not reported");
     assert!(
         told.load(Ordering::Relaxed) < 40 * 700 / 4,
@@ -327,5 +332,9 @@ fn cancellation_stops_a_replication_between_days_and_a_run_between_replications(
     assert_eq!(result, Err(runner::Stopped::Cancelled));
     // Outcomes arrive in order; the batch in hand when the flag was set is dropped.
     assert_eq!(seen, (0..seen.len() as u64).collect::<Vec<_>>());
-    assert_eq!(seen.len(), 5, "nothing after the flag reaches the sink: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        5,
+        "nothing after the flag reaches the sink: {seen:?}"
+    );
 }

@@ -15,9 +15,7 @@ mod validate;
 
 use std::fmt;
 
-pub use load::{
-    EXPERIMENT_TABLES, MAX_INPUT_BYTES, load, load_experiment_scenario, load_str,
-};
+pub use load::{EXPERIMENT_TABLES, MAX_INPUT_BYTES, load, load_experiment_scenario, load_str};
 pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
 pub use registry::{Number, Record, SetError, Spec};
 pub(crate) use validate::{Broken, cross_key_problems};
