@@ -93,11 +93,7 @@ fn no_strain_means_no_burnout_and_only_base_turnover() {
     for r in 0..10 {
         let rep = engine::run_replication(&model, r, &Options::default());
         assert_eq!(rep.window[Series::Burnouts], 0.0);
-        assert_eq!(
-            rep.window[Series::StrainMean],
-            0.0,
-            "strain stays exactly 0"
-        );
+        assert_eq!(rep.window[Series::Strain], 0.0, "strain stays exactly 0");
         exits += rep.window[Series::Exits];
         active_years += rep.window[Series::LwActive] / 365.0;
     }
@@ -318,8 +314,8 @@ fn scenarios_differing_only_in_policy_see_the_same_referrals() {
             "replication {r}: same arrivals week by week"
         );
         assert_ne!(
-            ra.window[Series::StrainMean],
-            rb.window[Series::StrainMean],
+            ra.window[Series::Strain],
+            rb.window[Series::Strain],
             "but different outcomes"
         );
     }

@@ -13,8 +13,8 @@
 use std::mem::size_of;
 
 use crate::engine::patient::{Patient, Ref};
+use crate::engine::post::Post;
 use crate::engine::record::WeekTotal;
-use crate::engine::worker::Worker;
 use crate::engine::{CHUNKS_PER_BATCH, SITES_PER_CHUNK};
 use crate::kpi::KPI_COUNT;
 use crate::scenario::Scenario;
@@ -42,7 +42,7 @@ pub const MAX_BATCH: u128 = 4096;
 const BASE_BYTES: u128 = 64 << 20;
 /// One link worker post: its state, today's capacity and cap, and slack for its
 /// caseload and completion heap headers.
-const POST_BYTES: u128 = size_of::<Worker>() as u128 + 12 + 64;
+const POST_BYTES: u128 = size_of::<Post>() as u128 + 12 + 64;
 /// One patient in the system: its record and the handles to it (queue, caseload,
 /// calendar, deferred lists) plus a completion-heap entry.
 const PATIENT_BYTES: u128 = size_of::<Patient>() as u128 + 4 * size_of::<Ref>() as u128 + 24;

@@ -117,10 +117,7 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
     set(BurnoutsPerPostYear, ratio(w[Series::Burnouts], post_years));
     set(ExitsPerPostYear, ratio(w[Series::Exits], post_years));
     set(VacancyFraction, ratio(w[Series::LwVacant], post_days));
-    set(
-        MeanStrain,
-        ratio(w[Series::StrainMean], w[Series::LwActive]),
-    );
+    set(MeanStrain, ratio(w[Series::Strain], w[Series::LwActive]));
     set(Referrals, Some(w[Series::Arrivals]));
     set(
         WaitMeanDays,

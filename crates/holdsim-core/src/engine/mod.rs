@@ -6,14 +6,14 @@
 //! so they run one after another and their records are summed day by day.
 
 pub mod patient;
+pub mod post;
 pub mod record;
 pub mod site;
-pub mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
-use record::{Record, WeekTotal};
+use record::{SeriesValues, WeekTotal};
 use site::Site;
 
 use crate::model::Model;
@@ -48,7 +48,7 @@ pub struct Replication {
     /// Weekly totals per site, when [`Options::per_site_series`] is set.
     pub site_weeks: Vec<Vec<WeekTotal>>,
     /// Daily records summed over the KPI window `[warmup, horizon)` and all sites.
-    pub window: Record,
+    pub window: SeriesValues,
     pub waits: Waits,
     /// Patients in the system (Queued, Connecting, Holding at step 8) summed over days
     /// and sites: the unit of simulation speed (docs/model.md § 7.10).
@@ -119,7 +119,7 @@ pub const CHUNKS_PER_BATCH: usize = 256;
 struct Partial {
     weeks: Vec<WeekTotal>,
     site_weeks: Vec<Vec<WeekTotal>>,
-    window: Record,
+    window: SeriesValues,
     histogram: Vec<u64>,
     patient_days: f64,
     audit_problems: Vec<String>,
@@ -148,7 +148,7 @@ fn run_sites(
     let mut p = Partial {
         weeks: empty_weeks(horizon),
         site_weeks: Vec::new(),
-        window: Record::default(),
+        window: SeriesValues::default(),
         histogram: vec![0; horizon as usize + 1],
         patient_days: 0.0,
         audit_problems: Vec::new(),
@@ -221,7 +221,7 @@ pub fn run_replication_with(
     let mut total = Partial {
         weeks: empty_weeks(model.horizon_days),
         site_weeks: Vec::new(),
-        window: Record::default(),
+        window: SeriesValues::default(),
         histogram: vec![0; model.horizon_days as usize + 1],
         patient_days: 0.0,
         audit_problems: Vec::new(),

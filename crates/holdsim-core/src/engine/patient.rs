@@ -47,7 +47,7 @@ pub struct Patient {
     pub assigned_day: u32,
     /// Sessions needed `n`.
     pub sessions_needed: f64,
-    /// Sessions done `s`, as of `progress_base` when Connecting (see `Worker::progress`).
+    /// Sessions done `s`, as of `progress_base` when Connecting (see `Post::progress`).
     pub sessions_done: f64,
     pub progress_base: f64,
     /// Weekly holding hours `h`.

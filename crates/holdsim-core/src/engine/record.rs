@@ -13,7 +13,9 @@ catalogue!(
         LwActive => "lw_active",
         LwSickLeave => "lw_sick_leave",
         LwVacant => "lw_vacant",
-        StrainMean => "strain_mean",
+        // Strain and open caseload of Active LWs: a day holds the total over them,
+        // a week's value (and the file column) the mean per Active LW-day.
+        Strain => "strain_mean",
         StrainMax => "strain_max",
         Queued => "queued",
         Connecting => "connecting",
@@ -21,7 +23,7 @@ catalogue!(
         HoldingWaiting => "holding_waiting",
         HoldingPreparing => "holding_preparing",
         HoldingWitnessing => "holding_witnessing",
-        CaseloadMean => "caseload_mean",
+        Caseload => "caseload_mean",
         DeliveredHours => "delivered_hours",
         OvertimeHours => "overtime_hours",
         UnmetHours => "unmet_hours",
@@ -61,7 +63,7 @@ impl Series {
         match self {
             LwActive | LwSickLeave | LwVacant | Queued | Connecting | Holding | HoldingWaiting
             | HoldingPreparing | HoldingWitnessing => Aggregate::Stock,
-            StrainMean | CaseloadMean => Aggregate::PerActiveLwDay,
+            Strain | Caseload => Aggregate::PerActiveLwDay,
             StrainMax => Aggregate::Max,
             _ => Aggregate::Flow,
         }
@@ -79,7 +81,7 @@ impl Series {
                 _ => "count in the week",
             },
             Aggregate::PerActiveLwDay => match self {
-                StrainMean => "mean strain over Active LW-days",
+                Strain => "mean strain over Active LW-days",
                 _ => "mean open caseload over Active LW-days",
             },
             Aggregate::Max => {
@@ -92,15 +94,15 @@ impl Series {
 
 /// One day's (or a sum of days') values, indexed by [`Series`].
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Record(pub [f64; SERIES_COUNT]);
+pub struct SeriesValues(pub [f64; SERIES_COUNT]);
 
-impl Default for Record {
+impl Default for SeriesValues {
     fn default() -> Self {
-        Record([0.0; SERIES_COUNT])
+        SeriesValues([0.0; SERIES_COUNT])
     }
 }
 
-impl std::ops::Index<Series> for Record {
+impl std::ops::Index<Series> for SeriesValues {
     type Output = f64;
     #[inline]
     fn index(&self, s: Series) -> &f64 {
@@ -108,17 +110,17 @@ impl std::ops::Index<Series> for Record {
     }
 }
 
-impl std::ops::IndexMut<Series> for Record {
+impl std::ops::IndexMut<Series> for SeriesValues {
     #[inline]
     fn index_mut(&mut self, s: Series) -> &mut f64 {
         &mut self.0[s as usize]
     }
 }
 
-impl Record {
+impl SeriesValues {
     /// Adds `day` into this total (sums, and max for `strain_max`).
     #[inline]
-    pub fn accumulate(&mut self, day: &Record) {
+    pub fn accumulate(&mut self, day: &SeriesValues) {
         let m = Series::StrainMax as usize;
         let max = self.0[m].max(day.0[m]);
         for (total, value) in self.0.iter_mut().zip(day.0.iter()) {
@@ -132,13 +134,13 @@ impl Record {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct WeekTotal {
     pub days: u32,
-    pub sum: Record,
+    pub sum: SeriesValues,
 }
 
 impl WeekTotal {
     /// The weekly series values as docs/model.md § 9 item 6 defines them. A mean over no Active
     /// LW-days is NaN (written as an empty field).
-    pub fn values(&self) -> Record {
+    pub fn values(&self) -> SeriesValues {
         let mut out = self.sum;
         let days = f64::from(self.days.max(1));
         let active_days = self.sum[Series::LwActive];
@@ -181,9 +183,9 @@ mod tests {
         for (active, strain_sum, strain_max, queued, arrivals) in
             [(3.0, 1.5, 0.7, 10.0, 2.0), (2.0, 0.5, 0.3, 20.0, 3.0)]
         {
-            let mut day = Record::default();
+            let mut day = SeriesValues::default();
             day[Series::LwActive] = active;
-            day[Series::StrainMean] = strain_sum;
+            day[Series::Strain] = strain_sum;
             day[Series::StrainMax] = strain_max;
             day[Series::Queued] = queued;
             day[Series::Arrivals] = arrivals;
@@ -194,7 +196,7 @@ mod tests {
         assert_eq!(v[Series::LwActive], 2.5);
         assert_eq!(v[Series::Queued], 15.0);
         assert_eq!(v[Series::Arrivals], 5.0);
-        assert_eq!(v[Series::StrainMean], 2.0 / 5.0);
+        assert_eq!(v[Series::Strain], 2.0 / 5.0);
         assert_eq!(v[Series::StrainMax], 0.7);
     }
 }

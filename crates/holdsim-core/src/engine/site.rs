@@ -13,8 +13,8 @@ use std::cmp::Reverse;
 use std::collections::VecDeque;
 
 use super::patient::{NEVER, Patient, PatientState, Ref};
-use super::record::{Record, Series};
-use super::worker::{PostState, Worker};
+use super::post::{Post, PostState};
+use super::record::{Series, SeriesValues};
 use crate::dist::geometric_failures;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
@@ -39,7 +39,7 @@ pub struct Site {
     deferred: Vec<Ref>,
     deferred_next: Vec<Ref>,
     released: Vec<Ref>,
-    pub workers: Vec<Worker>,
+    pub posts: Vec<Post>,
     /// Per-day changes of the held-by-reason counts (waiting, preparing, witnessing).
     reason_delta: [Vec<i32>; 3],
     pub reason_count: [i64; 3],
@@ -51,7 +51,7 @@ pub struct Site {
     capacity: Vec<f64>,
     cap: Vec<u32>,
     /// Flows counted as they happen today.
-    pub today: Record,
+    pub today: SeriesValues,
     /// Waits (days) of patients first assigned today.
     pub waits_today: Vec<u32>,
     lw_cost_per_day: f64,
@@ -74,8 +74,8 @@ impl Site {
         self.deferred.clear();
         self.deferred_next.clear();
         let posts = model.link_workers as usize;
-        self.workers.resize_with(posts, || Worker::new(0));
-        for (i, w) in self.workers.iter_mut().enumerate() {
+        self.posts.resize_with(posts, || Post::new(0));
+        for (i, w) in self.posts.iter_mut().enumerate() {
             w.post = i as u64;
             w.reset(model, key);
         }
@@ -91,7 +91,7 @@ impl Site {
         self.referrals = 0;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
-        self.today = Record::default();
+        self.today = SeriesValues::default();
         self.waits_today.clear();
     }
 
@@ -102,7 +102,7 @@ impl Site {
     /// Simulates day `t`, steps 1–7, leaving the day's flows in `today`. Step 8
     /// (recording stocks) is [`Site::record`].
     pub fn step(&mut self, model: &Model, t: u32) {
-        self.today = Record::default();
+        self.today = SeriesValues::default();
         self.waits_today.clear();
         let working = t % 7 < 5;
         if working {
@@ -180,7 +180,7 @@ impl Site {
     /// Step 2: vacancies filled, sick leaves ended.
     fn workforce_events(&mut self, model: &Model, t: u32) {
         let key = self.key();
-        for w in &mut self.workers {
+        for w in &mut self.posts {
             if w.until != t {
                 continue;
             }
@@ -205,7 +205,7 @@ impl Site {
 
     /// Step 3: the queue head goes to the open LW with the most room.
     fn assign(&mut self, model: &Model, t: u32) {
-        for (i, w) in self.workers.iter().enumerate() {
+        for (i, w) in self.posts.iter().enumerate() {
             let ramp = w.ramp(model, t);
             self.capacity[i] = model.c0 * ramp;
             self.cap[i] = match model.caseload_cap {
@@ -219,7 +219,7 @@ impl Site {
                 continue;
             }
             let mut best: Option<(usize, f64)> = None;
-            for (i, w) in self.workers.iter().enumerate() {
+            for (i, w) in self.posts.iter().enumerate() {
                 if w.state != PostState::Active {
                     continue;
                 }
@@ -258,7 +258,7 @@ impl Site {
             p.ever_assigned = true;
             self.waits_today.push(t - p.referral_day);
         }
-        let w = &mut self.workers[lw];
+        let w = &mut self.posts[lw];
         w.caseload.push(r);
         w.caseload_size += 1;
         if p.sessions_done < p.sessions_needed - SESSION_EPS {
@@ -281,12 +281,12 @@ impl Site {
     /// Drops stale handles from a caseload once they outnumber live ones, keeping
     /// assignment order (docs/model.md § 7.8), so the Vec stays O(caseload).
     fn compact_caseload(&mut self, lw: usize) {
-        let w = &self.workers[lw];
+        let w = &self.posts[lw];
         if w.stale as usize <= w.caseload.len() / 2 + 16 {
             return;
         }
         let patients = &self.patients;
-        let w = &mut self.workers[lw];
+        let w = &mut self.posts[lw];
         w.caseload.retain(|r| {
             let p = &patients[r.slot as usize];
             p.ticket == r.ticket
@@ -339,7 +339,7 @@ impl Site {
 
     /// Steps 4 and 5 for every Active LW.
     fn work_and_strain(&mut self, model: &Model, working: bool) {
-        for (i, w) in self.workers.iter_mut().enumerate() {
+        for (i, w) in self.posts.iter_mut().enumerate() {
             if w.state != PostState::Active {
                 continue;
             }
@@ -382,16 +382,16 @@ impl Site {
         self.deferred.clear();
         std::mem::swap(&mut self.deferred, &mut self.deferred_next);
 
-        for lw in 0..self.workers.len() {
+        for lw in 0..self.posts.len() {
             loop {
-                let w = &self.workers[lw];
+                let w = &self.posts[lw];
                 let Some(&Reverse((target, r))) = w.completions.peek() else {
                     break;
                 };
                 if f64::from_bits(target) > w.progress + SESSION_EPS {
                     break;
                 }
-                self.workers[lw].completions.pop();
+                self.posts[lw].completions.pop();
                 if !self.is_current(r, PatientState::Connecting) {
                     continue;
                 }
@@ -445,7 +445,7 @@ impl Site {
     fn finish_connecting(&mut self, model: &Model, r: Ref, t: u32) {
         let p = self.patients[r.slot as usize];
         self.connecting -= 1;
-        let w = &mut self.workers[p.lw as usize];
+        let w = &mut self.posts[p.lw as usize];
         if p.any_reason_active(t, p.days_in_holding) {
             w.demand += p.holding_hours - model.session_hours;
             w.emotional_weight +=
@@ -469,7 +469,7 @@ impl Site {
                 p.holding_hours * p.distress * model.holding_multiplier,
             ),
         };
-        self.workers[p.lw as usize].remove_patient(w, e);
+        self.posts[p.lw as usize].remove_patient(w, e);
     }
 
     fn release_slot(&mut self, slot: u32) {
@@ -482,8 +482,8 @@ impl Site {
     /// Step 7: burnout, else voluntary exit, for each LW Active since step 2.
     fn lw_transitions(&mut self, model: &Model, t: u32) {
         let key = self.key();
-        for lw in 0..self.workers.len() {
-            let w = &mut self.workers[lw];
+        for lw in 0..self.posts.len() {
+            let w = &mut self.posts[lw];
             if w.state != PostState::Active {
                 continue;
             }
@@ -507,8 +507,8 @@ impl Site {
     /// the front of the queue in caseload order, keeping their progress.
     fn release_caseload(&mut self, model: &Model, lw: usize, t: u32) {
         let key = self.key();
-        let mut caseload = std::mem::take(&mut self.workers[lw].caseload);
-        let progress = self.workers[lw].progress;
+        let mut caseload = std::mem::take(&mut self.posts[lw].caseload);
+        let progress = self.posts[lw].progress;
         self.released.clear();
         for &r in &caseload {
             let p = &mut self.patients[r.slot as usize];
@@ -556,13 +556,13 @@ impl Site {
             self.queue.push_front(r);
         }
         caseload.clear();
-        let w = &mut self.workers[lw];
+        let w = &mut self.posts[lw];
         w.caseload = caseload;
         w.clear_caseload();
     }
 
     /// Step 8: the day's stocks, added to the flows already in `today`.
-    pub fn record(&mut self, t: u32) -> &Record {
+    pub fn record(&mut self, t: u32) -> &SeriesValues {
         for reason in 0..3 {
             self.reason_count[reason] += i64::from(self.reason_delta[reason][t as usize]);
         }
@@ -570,7 +570,7 @@ impl Site {
         let mut strain_sum = 0.0;
         let mut strain_max: f64 = 0.0;
         let mut caseload_sum = 0.0;
-        for w in &self.workers {
+        for w in &self.posts {
             match w.state {
                 PostState::Active => {
                     active += 1.0;
@@ -586,9 +586,9 @@ impl Site {
         d[Series::Cost] = (active + d[Series::LwSickLeave]) * self.lw_cost_per_day
             + d[Series::Hires] * self.recruitment_cost;
         d[Series::LwActive] = active;
-        d[Series::StrainMean] = strain_sum;
+        d[Series::Strain] = strain_sum;
         d[Series::StrainMax] = strain_max;
-        d[Series::CaseloadMean] = caseload_sum;
+        d[Series::Caseload] = caseload_sum;
         d[Series::Queued] = f64::from(self.queued);
         d[Series::Connecting] = f64::from(self.connecting);
         d[Series::Holding] = f64::from(self.holding);
@@ -604,8 +604,8 @@ impl Site {
         let mut problems = Vec::new();
         let mut counts = [0u32; 3];
         let mut reasons = [0i64; 3];
-        let mut demand = vec![0.0; self.workers.len()];
-        let mut size = vec![0u32; self.workers.len()];
+        let mut demand = vec![0.0; self.posts.len()];
+        let mut size = vec![0u32; self.posts.len()];
         for p in &self.patients {
             match p.state {
                 PatientState::Queued => counts[0] += 1,
@@ -648,7 +648,7 @@ impl Site {
                 counts[0]
             ));
         }
-        for (i, w) in self.workers.iter().enumerate() {
+        for (i, w) in self.posts.iter().enumerate() {
             if w.caseload_size != size[i] || (w.demand - demand[i]).abs() > 1e-6 {
                 problems.push(format!(
                     "day {t}: LW {i} caseload {} / demand {} but patients say {} / {}",

@@ -1,4 +1,5 @@
-//! Link workers: post state, strain, and the incremental caseload aggregates that let
+//! Link worker posts: each post's state, its holder's strain, and the incremental caseload
+//! aggregates that let
 //! a working day cost O(1) per LW instead of O(caseload).
 
 use std::cmp::Reverse;
@@ -13,9 +14,9 @@ use crate::rng::{Process, SiteKey};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PostState {
     Active,
-    /// On burnout sick leave until `Worker::until` (step 2 of that day).
+    /// On burnout sick leave until `Post::until` (step 2 of that day).
     SickLeave,
-    /// Empty until `Worker::until` (step 2 of that day), when a new hire fills it.
+    /// Empty until `Post::until` (step 2 of that day), when a new hire fills it.
     Vacant,
 }
 
@@ -25,7 +26,8 @@ pub type Completion = Reverse<(u64, Ref)>;
 
 /// One post of a site and whoever holds it.
 #[derive(Clone, Debug)]
-pub struct Worker {
+pub struct Post {
+    /// The post's number within its site (its random streams are keyed by it).
     pub post: u64,
     pub state: PostState,
     pub until: u32,
@@ -60,9 +62,9 @@ pub struct Worker {
     pub completions: BinaryHeap<Completion>,
 }
 
-impl Worker {
-    pub fn new(post: u64) -> Worker {
-        Worker {
+impl Post {
+    pub fn new(post: u64) -> Post {
+        Post {
             post,
             state: PostState::Vacant,
             until: 0,
@@ -89,10 +91,10 @@ impl Worker {
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
         let caseload = std::mem::take(&mut self.caseload);
         let completions = std::mem::take(&mut self.completions);
-        *self = Worker {
+        *self = Post {
             caseload,
             completions,
-            ..Worker::new(self.post)
+            ..Post::new(self.post)
         };
         self.caseload.clear();
         self.completions.clear();
