@@ -1,6 +1,5 @@
-//! Link worker posts: each post's state, its holder's strain, and the incremental caseload
-//! aggregates that let
-//! a working day cost O(1) per LW instead of O(caseload).
+//! Link worker posts: each post's state, its holder's strain, and the incremental
+//! caseload aggregates that let a working day cost O(1) per LW instead of O(caseload).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
