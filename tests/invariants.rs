@@ -109,7 +109,7 @@ proptest! {
         let total = |series: Series| rep.weeks.iter().map(|w| w.sum[series]).sum::<f64>();
         let exits = total(Series::DischargedConnected) + total(Series::DischargedResolved)
             + total(Series::ReturnedQueueDropout) + total(Series::ReturnedBoundary) + total(Series::ReturnedRupture);
-        prop_assert!(exits <= total(Series::Arrivals));
+        prop_assert!(exits <= total(Series::Referrals));
         let posts = f64::from(s.run.sites * s.workforce.link_workers);
         for w in &rep.weeks {
             let post_days = w.sum[Series::LwActive] + w.sum[Series::LwSickLeave] + w.sum[Series::LwVacant];

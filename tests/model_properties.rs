@@ -26,7 +26,7 @@ fn assert_conserved(overrides: &[(&str, f64)], replication: u64) {
     for t in 0..model.horizon_days {
         site.step(&model, t);
         let day = *site.record(t);
-        arrived += day[Series::Arrivals];
+        arrived += day[Series::Referrals];
         left += day[Series::DischargedConnected]
             + day[Series::DischargedResolved]
             + day[Series::ReturnedQueueDropout]
@@ -305,7 +305,7 @@ fn scenarios_differing_only_in_policy_see_the_same_referrals() {
         let arrivals = |rep: &engine::Replication| {
             rep.weeks
                 .iter()
-                .map(|w| w.sum[Series::Arrivals])
+                .map(|w| w.sum[Series::Referrals])
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -406,14 +406,14 @@ fn sites_are_independent_and_sum_into_the_total() {
         let sum: f64 = rep
             .site_weeks
             .iter()
-            .map(|s| s[w].sum[Series::Arrivals])
+            .map(|s| s[w].sum[Series::Referrals])
             .sum();
-        assert_eq!(sum, week.sum[Series::Arrivals]);
+        assert_eq!(sum, week.sum[Series::Referrals]);
     }
     let totals: Vec<f64> = rep
         .site_weeks
         .iter()
-        .map(|s| s.iter().map(|w| w.sum[Series::Arrivals]).sum())
+        .map(|s| s.iter().map(|w| w.sum[Series::Referrals]).sum())
         .collect();
     assert!(
         totals[0] != totals[1] || totals[1] != totals[2],

@@ -118,7 +118,7 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
     set(ExitsPerPostYear, ratio(w[Series::Exits], post_years));
     set(VacancyFraction, ratio(w[Series::LwVacant], post_days));
     set(MeanStrain, ratio(w[Series::Strain], w[Series::LwActive]));
-    set(Referrals, Some(w[Series::Arrivals]));
+    set(Referrals, Some(w[Series::Referrals]));
     set(
         WaitMeanDays,
         ratio(rep.waits.total_days as f64, rep.waits.count as f64),
@@ -132,7 +132,7 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
     set(ShareReturnedToGp, ratio(returns, discharges + returns));
     set(
         RupturesPer100Referrals,
-        ratio(100.0 * w[Series::Ruptures], w[Series::Arrivals]),
+        ratio(100.0 * w[Series::Ruptures], w[Series::Referrals]),
     );
     set(HeldPatientWeeks, Some(w[Series::Holding] / 7.0));
     set(

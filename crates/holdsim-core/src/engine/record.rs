@@ -28,7 +28,8 @@ catalogue!(
         OvertimeHours => "overtime_hours",
         UnmetHours => "unmet_hours",
         EmotionalLoad => "emotional_load",
-        Arrivals => "arrivals",
+        // New referrals that day (the file column keeps its first name).
+        Referrals => "arrivals",
         DischargedConnected => "discharged_connected",
         DischargedResolved => "discharged_resolved",
         ReturnedQueueDropout => "returned_queue_dropout",
@@ -188,14 +189,14 @@ mod tests {
             day[Series::Strain] = strain_sum;
             day[Series::StrainMax] = strain_max;
             day[Series::Queued] = queued;
-            day[Series::Arrivals] = arrivals;
+            day[Series::Referrals] = arrivals;
             week.sum.accumulate(&day);
             week.days += 1;
         }
         let v = week.values();
         assert_eq!(v[Series::LwActive], 2.5);
         assert_eq!(v[Series::Queued], 15.0);
-        assert_eq!(v[Series::Arrivals], 5.0);
+        assert_eq!(v[Series::Referrals], 5.0);
         assert_eq!(v[Series::Strain], 2.0 / 5.0);
         assert_eq!(v[Series::StrainMax], 0.7);
     }

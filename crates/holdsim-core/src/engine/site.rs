@@ -132,7 +132,7 @@ impl Site {
             let patient = Patient::referral(model, key, self.referrals, t);
             self.referrals += 1;
             let r = self.admit(patient);
-            self.today[Series::Arrivals] += 1.0;
+            self.today[Series::Referrals] += 1.0;
             self.enter_queue(model, r, t);
             self.queue.push_back(r);
         }
