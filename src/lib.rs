@@ -15,6 +15,7 @@ pub mod engine;
 pub mod experiment;
 pub mod kpi;
 pub mod model;
+pub mod numbers;
 pub mod output;
 pub mod plot;
 pub mod progress;

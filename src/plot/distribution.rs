@@ -7,12 +7,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::kpis::{kpi_values, unit};
-use super::style::{
-    self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_label, tick_step,
-};
+use super::kpis::{axis_title, kpi_values};
+use super::style::{self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_step};
 use super::{Chart, Plot};
 use crate::kpi::Kpi;
+use crate::numbers::{Shown, tick};
 use crate::results::RunResults;
 use crate::stats::{Summary, percentile_sorted};
 
@@ -102,7 +101,7 @@ impl Distribution {
         area: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<DB> {
-        let u = unit(self.kpi);
+        let shown = Shown::of(self.kpi);
         let n = self.rows.len().max(1);
         let area = area.margin(s.px(4.0), s.px(8.0), s.px(8.0), s.px(24.0));
         let (lo, hi) = self
@@ -155,14 +154,14 @@ impl Distribution {
             .x_label_area_size(s.px(54.0))
             .y_label_area_size(y_area)
             .build_cartesian_2d(x0..x1, 0.0..n as f64)?;
-        let x_fmt = |v: &f64| tick_label(*v, x_step, u.factor, u.suffix);
+        let x_fmt = |v: &f64| tick(*v, x_step, shown);
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(0)
             .x_labels(if defined { x_ticks } else { 0 })
             .x_label_formatter(&x_fmt)
-            .x_desc(u.desc)
+            .x_desc(axis_title(self.kpi))
             .label_style(s.font(style::TICK))
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))

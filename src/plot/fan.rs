@@ -9,9 +9,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{
     self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour,
-    tick_label, tick_step,
+    tick_step,
 };
 use super::{Chart, Plot};
+use crate::numbers::{Shown, tick};
 use crate::results::RunResults;
 use crate::stats::{Summary, percentile_sorted};
 
@@ -483,7 +484,7 @@ impl Fan {
         let x_ticks = (self.x_max.ceil() as usize + 1).clamp(4, 12);
         let x_step = tick_step(0.0, self.x_max, x_ticks);
         let widest = y_tick_values(y0, y1, y_step)
-            .map(|v| style::text_width(area, &tick_label(v, y_step, 1.0, ""), &tick_style))
+            .map(|v| style::text_width(area, &tick(v, y_step, Shown::Plain), &tick_style))
             .max()
             .unwrap_or(0);
         let y_area = widest + s.px(style::LABEL * 1.2 + 18.0);
@@ -501,8 +502,8 @@ impl Fan {
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
             .build_cartesian_2d(0.0..self.x_max, y0..y1)?;
-        let x_fmt = |v: &f64| tick_label(*v, x_step, 1.0, "");
-        let y_fmt = |v: &f64| tick_label(*v, y_step, 1.0, "");
+        let x_fmt = |v: &f64| tick(*v, x_step, Shown::Plain);
+        let y_fmt = |v: &f64| tick(*v, y_step, Shown::Plain);
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(x_ticks)
             .y_labels(y_ticks)

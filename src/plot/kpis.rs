@@ -7,69 +7,20 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_label, tick_step, value_label,
-};
+use super::style::{self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_step};
 use super::{Chart, Plot};
 use crate::kpi::Kpi;
+use crate::numbers::{Shown, kpi_value, tick};
 use crate::results::RunResults;
 use crate::stats::Summary;
 
-/// The KPIs of the comparison chart, in panel order.
-pub const HEADLINE: [Kpi; 5] = [
-    Kpi::ExitsPerPostYear,
-    Kpi::BurnoutsPerPostYear,
-    Kpi::WaitP90Days,
-    Kpi::ShareReturnedToGp,
-    Kpi::CostPerPatientDischarged,
-];
-
-/// How a KPI is shown on an axis: its unit and a display factor (shares as %).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Unit {
-    /// Axis title.
-    pub desc: &'static str,
-    /// Values are multiplied by this for display.
-    pub factor: f64,
-    /// Appended to tick and value labels.
-    pub suffix: &'static str,
-}
-
-/// The axis unit of a KPI.
-pub fn unit(kpi: Kpi) -> Unit {
-    use Kpi::*;
-    let plain = |desc| Unit {
-        desc,
-        factor: 1.0,
-        suffix: "",
-    };
-    match kpi {
-        BurnoutsPerPostYear => plain("burnouts per post-year"),
-        ExitsPerPostYear => plain("exits per post-year"),
-        VacancyFraction => Unit {
-            desc: "% of post-days vacant",
-            factor: 100.0,
-            suffix: "%",
-        },
-        MeanStrain => plain("strain"),
-        Referrals => plain("patients referred"),
-        WaitMeanDays | WaitP90Days => plain("days"),
-        DischargedConnected | DischargedResolved | ReturnedQueueDropout | ReturnedBoundary
-        | ReturnedRupture => plain("patients"),
-        ShareReturnedToGp => Unit {
-            desc: "% of patients leaving",
-            factor: 100.0,
-            suffix: "%",
-        },
-        RupturesPer100Referrals => plain("per 100 referrals"),
-        HeldPatientWeeks
-        | HeldPatientWeeksWaiting
-        | HeldPatientWeeksPreparing
-        | HeldPatientWeeksWitnessing => plain("patient-weeks"),
-        EmotionalLoad => plain("distress-weighted hours"),
-        PatientsPerLwYear => plain("patients per post-year"),
-        Cost => plain("£"),
-        CostPerPatientDischarged => plain("£ per discharge"),
+/// A KPI's axis title: its unit from the catalogue, marked `(%)` for shares, which
+/// every figure shows as percentages.
+pub fn axis_title(kpi: Kpi) -> String {
+    let unit = kpi.info().unit;
+    match Shown::of(kpi) {
+        Shown::Percent => format!("{unit} (%)"),
+        Shown::Plain => unit.to_string(),
     }
 }
 
@@ -193,7 +144,7 @@ impl KpiChart {
         s: Scale,
         panel: &KpiPanel,
     ) -> DrawResult<DB> {
-        let u = unit(panel.kpi);
+        let shown = Shown::of(panel.kpi);
         let (w, _) = cell.dim_in_pixel();
         let title_style = anchored(s.bold(style::PANEL_TITLE - 1.5), HPos::Center, VPos::Top);
         let title = style::fit_text(cell, panel.kpi.label(), &title_style, w as i32 - s.px(8.0));
@@ -223,7 +174,7 @@ impl KpiChart {
             .map(|v| {
                 style::text_width(
                     cell,
-                    &tick_label(v, y_step, u.factor, u.suffix),
+                    &tick(v, y_step, shown),
                     &tick_style,
                 )
             })
@@ -237,13 +188,13 @@ impl KpiChart {
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
             .build_cartesian_2d(-0.5..(n as f64 - 0.5), y0..y1)?;
-        let y_fmt = |v: &f64| tick_label(*v, y_step, u.factor, u.suffix);
+        let y_fmt = |v: &f64| tick(*v, y_step, shown);
         let mut mesh = chart.configure_mesh();
         mesh.disable_x_mesh()
             .x_labels(0)
             .y_labels(if defined { y_ticks } else { 0 })
             .y_label_formatter(&y_fmt)
-            .y_desc(u.desc)
+            .y_desc(axis_title(panel.kpi))
             .label_style(tick_style.clone())
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))
@@ -309,7 +260,7 @@ impl KpiChart {
             )))?;
             // Value label beside the point (clear of the caps, on a white ground so
             // the baseline line does not cross it), when there is room.
-            let text = value_label(m.mean, u.factor, u.suffix);
+            let text = kpi_value(panel.kpi, m.mean);
             let tw = style::text_width(cell, &text, &label_style);
             let tx = px + cap.max(s.px(5.5)) + s.px(5.0);
             if tx + tw + cap + s.px(10.0) <= px + slot {
