@@ -356,8 +356,8 @@ mod tests {
             let i = k.info();
             assert!(!i.label.is_empty() && !i.unit.is_empty(), "{k:?}");
             assert!(
-                i.phrase.chars().next().is_some_and(char::is_lowercase),
-                "{k:?}: `{}` should start lower-case",
+                i.phrase.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{k:?}: `{}` should not start with a capital: it is read mid-sentence",
                 i.phrase
             );
         }

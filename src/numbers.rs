@@ -211,7 +211,12 @@ mod tests {
 
     #[test]
     fn signs_percentages_and_multiples() {
-        for (x, expected) in [(1.5, "+1.50"), (-1.5, "-1.50"), (0.0, "0"), (2500.0, "+2,500")] {
+        for (x, expected) in [
+            (1.5, "+1.50"),
+            (-1.5, "-1.50"),
+            (0.0, "0"),
+            (2500.0, "+2,500"),
+        ] {
             assert_eq!(signed(x), expected, "{x}");
         }
         for (x, expected) in [

@@ -20,7 +20,11 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
         match s {
             Some(s) => {
                 let ci = if s.n > 1 {
-                    format!("[{}, {}]", kpi_value(*k, s.ci_low), kpi_value(*k, s.ci_high))
+                    format!(
+                        "[{}, {}]",
+                        kpi_value(*k, s.ci_low),
+                        kpi_value(*k, s.ci_high)
+                    )
                 } else {
                     "(one replication)".into()
                 };
@@ -76,7 +80,8 @@ pub fn comparison_table(rows: &[Row], names: &[String]) -> String {
                 .iter()
                 .find(|r| &r.scenario == baseline && r.kpi == row.kpi)
                 .and_then(|r| r.summary);
-            let mean = |s: Option<Summary>| s.map_or(MISSING.into(), |s| kpi_value(row.kpi, s.mean));
+            let mean =
+                |s: Option<Summary>| s.map_or(MISSING.into(), |s| kpi_value(row.kpi, s.mean));
             let (diff, rel) = match row.difference {
                 Some(d) if d.n > 1 => (difference_text(row.kpi, &d), relative_text(&d)),
                 _ => (MISSING.into(), MISSING.into()),
@@ -150,6 +155,9 @@ mod tests {
         let table = kpi_table(&[(Kpi::ShareReturnedToGp, Some(s))], 10);
         assert!(table.contains("3.12%  [3.01%, 3.23%]"), "{table}");
         let undefined = kpi_table(&[(Kpi::WaitP90Days, None)], 10);
-        assert!(undefined.contains("(undefined in every replication)"), "{undefined}");
+        assert!(
+            undefined.contains("(undefined in every replication)"),
+            "{undefined}"
+        );
     }
 }

@@ -8,8 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{
-    self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour,
-    tick_step,
+    self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour, tick_step,
 };
 use super::{Chart, Plot};
 use crate::numbers::{Shown, tick};
@@ -522,67 +521,12 @@ impl Fan {
         mesh.draw()?;
 
         if let Some(w) = self.warmup_years {
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(0.0, y0), (w, y1)],
-                style::WARMUP.mix(0.16).filled(),
-            )))?;
-            let label = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
-            let (px0, py1) = chart.backend_coord(&(0.0, y1));
-            let (px1, _) = chart.backend_coord(&(w, y1));
-            // Inside the shading when it fits, else just after it.
-            let x = if style::text_width(&area, "warm-up", &label) + s.px(8.0) <= px1 - px0 {
-                px0 + s.px(5.0)
-            } else {
-                px1 + s.px(4.0)
-            };
-            style::text_abs(&area, "warm-up", &label, (x, py1 + s.px(4.0)))?;
+            draw_warmup(&mut chart, &area, s, w, (y0, y1))?;
         }
-
-        for (alpha, lo, hi) in [(BAND_90, Q::P5, Q::P95), (BAND_50, Q::P25, Q::P75)] {
-            for (i, b) in &panel.bands {
-                let fill = colour(*i).mix(alpha).filled();
-                for seg in b.segments() {
-                    if seg.len() < 2 {
-                        continue;
-                    }
-                    let mut pts: Vec<(f64, f64)> =
-                        seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
-                    pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
-                    chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
-                }
-            }
-        }
-        // Medians, the first scenario widest, so lines that coincide (every post
-        // Active, say) still show each colour.
-        let count = panel.bands.len();
-        for (k, (i, b)) in panel.bands.iter().enumerate() {
-            let width = 1.8 + 0.8 * (count - 1 - k).min(3) as f64;
-            let line = s.line(colour(*i), width);
-            for seg in b.segments() {
-                if seg.len() == 1 {
-                    let w = seg.start;
-                    chart.draw_series(std::iter::once(Circle::new(
-                        (b.years[w], b.p50[w]),
-                        s.upx(width + 1.0),
-                        colour(*i).filled(),
-                    )))?;
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(seg.map(|w| (b.years[w], b.p50[w])), line))?;
-                }
-            }
-        }
+        draw_bands(&mut chart, panel)?;
+        draw_medians(&mut chart, s, panel)?;
         if panel.mean {
-            for (i, b) in &panel.bands {
-                for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
-                    chart.draw_series(DashedLineSeries::new(
-                        seg.map(|w| (b.years[w], b.mean[w])),
-                        s.upx(7.0),
-                        s.upx(4.0),
-                        s.line(colour(*i), 1.6),
-                    ))?;
-                }
-            }
+            draw_means(&mut chart, s, panel)?;
         }
         if panel.bands.iter().all(|(_, b)| b.segments().is_empty()) {
             let (px, py) = chart.backend_coord(&(self.x_max / 2.0, (y0 + y1) / 2.0));
@@ -591,6 +535,95 @@ impl Fan {
         }
         Ok(())
     }
+}
+
+/// The warm-up shaded from 0 to `w` years, labelled inside the shading when it fits,
+/// else just after it.
+fn draw_warmup<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    w: f64,
+    (y0, y1): (f64, f64),
+) -> DrawResult<DB> {
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, y0), (w, y1)],
+        style::WARMUP.mix(0.16).filled(),
+    )))?;
+    let label = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
+    let (px0, py1) = chart.backend_coord(&(0.0, y1));
+    let (px1, _) = chart.backend_coord(&(w, y1));
+    let x = if style::text_width(area, "warm-up", &label) + s.px(8.0) <= px1 - px0 {
+        px0 + s.px(5.0)
+    } else {
+        px1 + s.px(4.0)
+    };
+    style::text_abs(area, "warm-up", &label, (x, py1 + s.px(4.0)))
+}
+
+/// Every scenario's 90% band, then every 50% band over them.
+fn draw_bands<DB: DrawingBackend>(chart: &mut style::Chart2d<DB>, panel: &Panel) -> DrawResult<DB> {
+    for (alpha, lo, hi) in [(BAND_90, Q::P5, Q::P95), (BAND_50, Q::P25, Q::P75)] {
+        for (i, b) in &panel.bands {
+            let fill = colour(*i).mix(alpha).filled();
+            for seg in b.segments() {
+                if seg.len() < 2 {
+                    continue;
+                }
+                let mut pts: Vec<(f64, f64)> =
+                    seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
+                pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
+                chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Medians, the first scenario widest, so lines that coincide (every post Active,
+/// say) still show each colour; a lone defined week is a dot.
+fn draw_medians<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    panel: &Panel,
+) -> DrawResult<DB> {
+    let count = panel.bands.len();
+    for (k, (i, b)) in panel.bands.iter().enumerate() {
+        let width = 1.8 + 0.8 * (count - 1 - k).min(3) as f64;
+        let line = s.line(colour(*i), width);
+        for seg in b.segments() {
+            if seg.len() == 1 {
+                let w = seg.start;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (b.years[w], b.p50[w]),
+                    s.upx(width + 1.0),
+                    colour(*i).filled(),
+                )))?;
+            } else {
+                chart.draw_series(LineSeries::new(seg.map(|w| (b.years[w], b.p50[w])), line))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Means as dashed lines, for the panels that show them.
+fn draw_means<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    panel: &Panel,
+) -> DrawResult<DB> {
+    for (i, b) in &panel.bands {
+        for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
+            chart.draw_series(DashedLineSeries::new(
+                seg.map(|w| (b.years[w], b.mean[w])),
+                s.upx(7.0),
+                s.upx(4.0),
+                s.line(colour(*i), 1.6),
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// Tick values plotters will draw (approximately) for the range and step.

@@ -12,6 +12,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
+use crate::numbers::{self, Shown};
+
 /// The font family every text element uses (and the one the HTML report embeds).
 pub const FAMILY: &str = "DejaVu Sans";
 
@@ -375,6 +377,23 @@ pub fn axis_range(lo: f64, hi: f64, pad: f64, floor_zero: bool) -> (f64, f64) {
         }
     }
     (lo, hi)
+}
+
+/// The width in backend pixels of the widest tick label on an axis over `(lo, hi)`
+/// stepping by `step`, so the label area can be sized to fit it.
+pub fn widest_tick<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: &TextStyle,
+    (lo, hi): (f64, f64),
+    step: f64,
+    shown: Shown,
+) -> i32 {
+    (0..=((hi - lo) / step).floor() as i64 + 1)
+        .map(|k| ((lo / step).ceil() + k as f64) * step)
+        .filter(|v| *v <= hi)
+        .map(|v| text_width(area, &numbers::tick(v, step, shown), style))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Extends a range downwards by `frac` of its span, so marks at its lower end (zeros,

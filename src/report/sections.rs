@@ -45,8 +45,7 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
                 this.and_then(|r| r.summary),
                 this.and_then(|r| r.difference),
             ) {
-                let text =
-                    headline::sentence(&run.name, &baseline.name, kpi, bs.mean, ts.mean, &d);
+                let text = headline::sentence(&run.name, &baseline.name, kpi, bs.mean, ts.mean, &d);
                 let _ = writeln!(h, "<li>{}</li>", escape(&text));
             }
         }
@@ -59,7 +58,8 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
 /// Every KPI's mean (with CI) per scenario and, beside each non-baseline scenario,
 /// the paired difference from the baseline.
 pub fn kpi_table(names: &[&str], rows: &[Row]) -> String {
-    let mut h = String::from("<h2>Key performance indicators</h2>\n<table>\n<thead><tr><th>KPI</th>");
+    let mut h =
+        String::from("<h2>Key performance indicators</h2>\n<table>\n<thead><tr><th>KPI</th>");
     for (i, n) in names.iter().enumerate() {
         let baseline = if i == 0 && names.len() > 1 {
             " (baseline)"
@@ -354,7 +354,10 @@ mod tests {
         let unclear = difference(-0.03, (-0.05, 0.01));
         assert_eq!(verdict(Kpi::ExitsPerPostYear, &unclear), None);
         let cell = difference_cell(Kpi::ExitsPerPostYear, Some(fewer_exits));
-        assert!(cell.starts_with("<td class=\"sig\">-0.0300 [-0.0500, -0.0200]"), "{cell}");
+        assert!(
+            cell.starts_with("<td class=\"sig\">-0.0300 [-0.0500, -0.0200]"),
+            "{cell}"
+        );
         assert!(cell.contains("-30% [-50%, -20%] · better"), "{cell}");
     }
 
