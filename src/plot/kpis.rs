@@ -14,12 +14,15 @@ use crate::numbers::{Shown, kpi_value, tick};
 use crate::results::RunResults;
 use crate::stats::Summary;
 
-/// A KPI's axis title: its unit from the catalogue, marked `(%)` for shares, which
-/// every figure shows as percentages.
+/// A KPI's axis title: its unit from the catalogue; shares, which every figure shows
+/// as percentages, read "% of …" (short enough to fit beside a small panel).
 pub fn axis_title(kpi: Kpi) -> String {
     let unit = kpi.info().unit;
     match Shown::of(kpi) {
-        Shown::Percent => format!("{unit} (%)"),
+        Shown::Percent => match unit.strip_prefix("share of ") {
+            Some(whole) => format!("% of {whole}"),
+            None => format!("{unit} (%)"),
+        },
         Shown::Plain => unit.to_string(),
     }
 }
