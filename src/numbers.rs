@@ -152,6 +152,26 @@ pub fn signed_percent(fraction: f64) -> String {
     }
 }
 
+/// A relative change with its 95% CI: "-38% [-45%, -30%]".
+pub fn relative_change(r: f64, low: f64, high: f64) -> String {
+    format!(
+        "{} [{}, {}]",
+        signed_percent(r),
+        signed_percent(low),
+        signed_percent(high)
+    )
+}
+
+/// A difference of a KPI with its 95% CI: "-0.116 [-0.160, -0.0719]".
+pub fn kpi_difference_with_ci(kpi: Kpi, mean: f64, low: f64, high: f64) -> String {
+    format!(
+        "{} [{}, {}]",
+        kpi_difference(kpi, mean),
+        kpi_difference(kpi, low),
+        kpi_difference(kpi, high)
+    )
+}
+
 /// A multiple ("4.5 times"): the same figures as [`percent`], without the `%`.
 pub fn multiple(x: f64) -> String {
     two_figures(x)
@@ -243,6 +263,11 @@ mod tests {
         assert_eq!(kpi_value(Kpi::WaitP90Days, f64::NAN), "–");
         assert_eq!(kpi_difference(Kpi::VacancyFraction, 0.012), "+1.20 pp");
         assert_eq!(kpi_difference(Kpi::ExitsPerPostYear, -0.0345), "-0.0345");
+        assert_eq!(
+            kpi_difference_with_ci(Kpi::ExitsPerPostYear, -0.116, -0.16, -0.0719),
+            "-0.116 [-0.160, -0.0719]"
+        );
+        assert_eq!(relative_change(-0.38, -0.45, 0.05), "-38% [-45%, +5.0%]");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use crate::compare::{Difference, RelativeUndefined, Row};
 use crate::kpi::Kpi;
-use crate::numbers::{MISSING, kpi_difference, kpi_value, signed_percent};
+use crate::numbers::{MISSING, kpi_difference_with_ci, kpi_value, relative_change};
 use crate::stats::Summary;
 
 /// The table: one row per KPI with its mean, 95% CI and the replications used.
@@ -101,27 +101,17 @@ pub fn comparison_table(rows: &[Row], names: &[String]) -> String {
     out
 }
 
-/// "+0.0345 [0.0123, 0.0567] *": the paired difference, its 95% CI, and `*` when the
+/// "-0.116 [-0.160, -0.0719] *": the paired difference, its 95% CI, and `*` when the
 /// CI excludes zero.
 fn difference_text(kpi: Kpi, d: &Difference) -> String {
-    format!(
-        "{} [{}, {}]{}",
-        kpi_difference(kpi, d.mean),
-        kpi_difference(kpi, d.ci_low),
-        kpi_difference(kpi, d.ci_high),
-        if d.significant() { " *" } else { "" }
-    )
+    let flag = if d.significant() { " *" } else { "" };
+    kpi_difference_with_ci(kpi, d.mean, d.ci_low, d.ci_high) + flag
 }
 
 /// "-38% [-45%, -30%]": the difference relative to the baseline mean, with its CI.
 fn relative_text(d: &Difference) -> String {
     match d.relative {
-        Ok((r, lo, hi)) => format!(
-            "{} [{}, {}]",
-            signed_percent(r),
-            signed_percent(lo),
-            signed_percent(hi)
-        ),
+        Ok((r, lo, hi)) => relative_change(r, lo, hi),
         Err(RelativeUndefined::BaselineZero) => "baseline 0".into(),
         Err(_) => MISSING.into(),
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{Meta, escape, headline, inline_svg};
 use crate::compare::{Difference, Row};
 use crate::kpi::{ALL_KPIS, Better, Kpi};
-use crate::numbers::{MISSING, kpi_difference, kpi_value, signed_percent};
+use crate::numbers::{MISSING, kpi_difference_with_ci, kpi_value, relative_change};
 use crate::plot::Figure;
 use crate::results::RunResults;
 use crate::scenario::{SECTIONS, Scenario, section_specs};
@@ -120,12 +120,7 @@ fn difference_cell(kpi: Kpi, difference: Option<Difference>) -> String {
         return format!("<td>{MISSING}</td>");
     };
     let relative = match d.relative {
-        Ok((r, lo, hi)) => format!(
-            "{} [{}, {}]",
-            signed_percent(r),
-            signed_percent(lo),
-            signed_percent(hi)
-        ),
+        Ok((r, lo, hi)) => relative_change(r, lo, hi),
         Err(_) => "baseline 0: no % change".into(),
     };
     let relative = match verdict(kpi, &d) {
@@ -138,10 +133,8 @@ fn difference_cell(kpi: Kpi, difference: Option<Difference>) -> String {
         ""
     };
     format!(
-        "<td{class}>{} [{}, {}]<br><span class=\"note\">{relative}</span></td>",
-        kpi_difference(kpi, d.mean),
-        kpi_difference(kpi, d.ci_low),
-        kpi_difference(kpi, d.ci_high)
+        "<td{class}>{}<br><span class=\"note\">{relative}</span></td>",
+        kpi_difference_with_ci(kpi, d.mean, d.ci_low, d.ci_high)
     )
 }
 
