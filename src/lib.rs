@@ -17,6 +17,7 @@ pub mod commands;
 pub mod docs;
 pub mod experiment;
 pub mod input;
+pub mod numbers;
 pub mod output;
 pub mod plot;
 pub mod progress;

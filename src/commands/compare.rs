@@ -169,7 +169,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;
 
-    let built = super::report::build(staging.path())?;
+    let built = crate::report::build(staging.path())?;
     let dir = staging.commit()?;
 
     println!(

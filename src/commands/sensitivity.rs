@@ -163,10 +163,10 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
                 println!(
                     "  {:<44} μ* {:>10} [{}, {}]  σ {:>10}",
                     r.factor,
-                    crate::output::terminal::readable(r.mu_star),
-                    crate::output::terminal::readable(r.mu_star_ci.0),
-                    crate::output::terminal::readable(r.mu_star_ci.1),
-                    crate::output::terminal::readable(r.sigma)
+                    crate::numbers::significant(r.mu_star),
+                    crate::numbers::significant(r.mu_star_ci.0),
+                    crate::numbers::significant(r.mu_star_ci.1),
+                    crate::numbers::significant(r.sigma)
                 );
             } else {
                 println!(

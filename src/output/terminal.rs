@@ -2,36 +2,10 @@
 
 use std::fmt::Write;
 
+use crate::compare::{Difference, RelativeUndefined, Row};
 use crate::kpi::Kpi;
+use crate::numbers::{MISSING, kpi_difference_with_ci, kpi_value, relative_change};
 use crate::stats::Summary;
-
-/// A number with about three significant figures; thousands separated for large values.
-pub fn readable(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let a = x.abs();
-    if a >= 1000.0 {
-        let digits = format!("{:.0}", a);
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        return if x < 0.0 {
-            format!("-{grouped}")
-        } else {
-            grouped
-        };
-    }
-    if a == 0.0 {
-        return "0".into();
-    }
-    let decimals = (2 - a.log10().floor() as i32).clamp(0, 6) as usize;
-    format!("{x:.decimals$}")
-}
 
 /// The table: one row per KPI with its mean, 95% CI and the replications used.
 pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> String {
@@ -46,7 +20,11 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
         match s {
             Some(s) => {
                 let ci = if s.n > 1 {
-                    format!("[{}, {}]", readable(s.ci_low), readable(s.ci_high))
+                    format!(
+                        "[{}, {}]",
+                        kpi_value(*k, s.ci_low),
+                        kpi_value(*k, s.ci_high)
+                    )
                 } else {
                     "(one replication)".into()
                 };
@@ -59,7 +37,7 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
                     out,
                     "{:<42} {:>12}  {ci}{used}",
                     k.label(),
-                    readable(s.mean)
+                    kpi_value(*k, s.mean)
                 );
             }
             None => {
@@ -67,7 +45,7 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
                     out,
                     "{:<42} {:>12}  (undefined in every replication)",
                     k.label(),
-                    "–"
+                    MISSING
                 );
             }
         }
@@ -77,7 +55,7 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
 
 /// One table per compared scenario: baseline mean, scenario mean, paired difference
 /// with its 95% CI and relative change; `*` marks a CI that excludes zero.
-pub fn comparison_table(rows: &[crate::compare::Row], names: &[String]) -> String {
+pub fn comparison_table(rows: &[Row], names: &[String]) -> String {
     let mut out = String::new();
     let Some(baseline) = names.first() else {
         return out;
@@ -103,29 +81,10 @@ pub fn comparison_table(rows: &[crate::compare::Row], names: &[String]) -> Strin
                 .find(|r| &r.scenario == baseline && r.kpi == row.kpi)
                 .and_then(|r| r.summary);
             let mean =
-                |s: Option<crate::stats::Summary>| s.map_or("–".into(), |s| readable(s.mean));
+                |s: Option<Summary>| s.map_or(MISSING.into(), |s| kpi_value(row.kpi, s.mean));
             let (diff, rel) = match row.difference {
-                Some(d) if d.n > 1 => (
-                    format!(
-                        "{}{} [{}, {}]{}",
-                        if d.mean > 0.0 { "+" } else { "" },
-                        readable(d.mean),
-                        readable(d.ci_low),
-                        readable(d.ci_high),
-                        if d.significant() { " *" } else { "" }
-                    ),
-                    match d.relative {
-                        Ok((r, lo, hi)) => format!(
-                            "{:+.1}% [{:+.1}, {:+.1}]",
-                            100.0 * r,
-                            100.0 * lo,
-                            100.0 * hi
-                        ),
-                        Err(crate::compare::RelativeUndefined::BaselineZero) => "baseline 0".into(),
-                        Err(_) => "–".into(),
-                    },
-                ),
-                _ => ("–".into(), "–".into()),
+                Some(d) if d.n > 1 => (difference_text(row.kpi, &d), relative_text(&d)),
+                _ => (MISSING.into(), MISSING.into()),
             };
             let _ = writeln!(
                 out,
@@ -142,6 +101,22 @@ pub fn comparison_table(rows: &[crate::compare::Row], names: &[String]) -> Strin
     out
 }
 
+/// "-0.116 [-0.160, -0.0719] *": the paired difference, its 95% CI, and `*` when the
+/// CI excludes zero.
+fn difference_text(kpi: Kpi, d: &Difference) -> String {
+    let flag = if d.significant() { " *" } else { "" };
+    kpi_difference_with_ci(kpi, d.mean, d.ci_low, d.ci_high) + flag
+}
+
+/// "-38% [-45%, -30%]": the difference relative to the baseline mean, with its CI.
+fn relative_text(d: &Difference) -> String {
+    match d.relative {
+        Ok((r, lo, hi)) => relative_change(r, lo, hi),
+        Err(RelativeUndefined::BaselineZero) => "baseline 0".into(),
+        Err(_) => MISSING.into(),
+    }
+}
+
 /// A column header no wider than its column.
 fn baseline_short(name: &str) -> String {
     if name.chars().count() <= 11 {
@@ -153,16 +128,26 @@ fn baseline_short(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::readable;
+    use super::*;
 
     #[test]
-    fn readable_numbers() {
-        assert_eq!(readable(0.23456), "0.235");
-        assert_eq!(readable(5.0), "5.00");
-        assert_eq!(readable(204.6), "205");
-        assert_eq!(readable(472214.9), "472,215");
-        assert_eq!(readable(-1234.0), "-1,234");
-        assert_eq!(readable(0.0), "0");
-        assert_eq!(readable(f64::NAN), "–");
+    fn a_kpi_row_shows_mean_and_interval_as_the_formatter_writes_them() {
+        let s = Summary {
+            n: 10,
+            mean: 0.0312,
+            sd: 0.0015,
+            ci_low: 0.0301,
+            ci_high: 0.0323,
+            p5: 0.029,
+            p50: 0.031,
+            p95: 0.034,
+        };
+        let table = kpi_table(&[(Kpi::ShareReturnedToGp, Some(s))], 10);
+        assert!(table.contains("3.12%  [3.01%, 3.23%]"), "{table}");
+        let undefined = kpi_table(&[(Kpi::WaitP90Days, None)], 10);
+        assert!(
+            undefined.contains("(undefined in every replication)"),
+            "{undefined}"
+        );
     }
 }

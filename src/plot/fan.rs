@@ -8,10 +8,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{
-    self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour,
-    tick_label, tick_step,
+    self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour, tick_step,
 };
 use super::{Chart, Plot};
+use crate::numbers::{Shown, tick};
 use crate::results::RunResults;
 use crate::stats::{Summary, percentile_sorted};
 
@@ -483,7 +483,7 @@ impl Fan {
         let x_ticks = (self.x_max.ceil() as usize + 1).clamp(4, 12);
         let x_step = tick_step(0.0, self.x_max, x_ticks);
         let widest = y_tick_values(y0, y1, y_step)
-            .map(|v| style::text_width(area, &tick_label(v, y_step, 1.0, ""), &tick_style))
+            .map(|v| style::text_width(area, &tick(v, y_step, Shown::Plain), &tick_style))
             .max()
             .unwrap_or(0);
         let y_area = widest + s.px(style::LABEL * 1.2 + 18.0);
@@ -501,8 +501,8 @@ impl Fan {
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
             .build_cartesian_2d(0.0..self.x_max, y0..y1)?;
-        let x_fmt = |v: &f64| tick_label(*v, x_step, 1.0, "");
-        let y_fmt = |v: &f64| tick_label(*v, y_step, 1.0, "");
+        let x_fmt = |v: &f64| tick(*v, x_step, Shown::Plain);
+        let y_fmt = |v: &f64| tick(*v, y_step, Shown::Plain);
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(x_ticks)
             .y_labels(y_ticks)
@@ -521,67 +521,12 @@ impl Fan {
         mesh.draw()?;
 
         if let Some(w) = self.warmup_years {
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(0.0, y0), (w, y1)],
-                style::WARMUP.mix(0.16).filled(),
-            )))?;
-            let label = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
-            let (px0, py1) = chart.backend_coord(&(0.0, y1));
-            let (px1, _) = chart.backend_coord(&(w, y1));
-            // Inside the shading when it fits, else just after it.
-            let x = if style::text_width(&area, "warm-up", &label) + s.px(8.0) <= px1 - px0 {
-                px0 + s.px(5.0)
-            } else {
-                px1 + s.px(4.0)
-            };
-            style::text_abs(&area, "warm-up", &label, (x, py1 + s.px(4.0)))?;
+            draw_warmup(&mut chart, &area, s, w, (y0, y1))?;
         }
-
-        for (alpha, lo, hi) in [(BAND_90, Q::P5, Q::P95), (BAND_50, Q::P25, Q::P75)] {
-            for (i, b) in &panel.bands {
-                let fill = colour(*i).mix(alpha).filled();
-                for seg in b.segments() {
-                    if seg.len() < 2 {
-                        continue;
-                    }
-                    let mut pts: Vec<(f64, f64)> =
-                        seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
-                    pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
-                    chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
-                }
-            }
-        }
-        // Medians, the first scenario widest, so lines that coincide (every post
-        // Active, say) still show each colour.
-        let count = panel.bands.len();
-        for (k, (i, b)) in panel.bands.iter().enumerate() {
-            let width = 1.8 + 0.8 * (count - 1 - k).min(3) as f64;
-            let line = s.line(colour(*i), width);
-            for seg in b.segments() {
-                if seg.len() == 1 {
-                    let w = seg.start;
-                    chart.draw_series(std::iter::once(Circle::new(
-                        (b.years[w], b.p50[w]),
-                        s.upx(width + 1.0),
-                        colour(*i).filled(),
-                    )))?;
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(seg.map(|w| (b.years[w], b.p50[w])), line))?;
-                }
-            }
-        }
+        draw_bands(&mut chart, panel)?;
+        draw_medians(&mut chart, s, panel)?;
         if panel.mean {
-            for (i, b) in &panel.bands {
-                for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
-                    chart.draw_series(DashedLineSeries::new(
-                        seg.map(|w| (b.years[w], b.mean[w])),
-                        s.upx(7.0),
-                        s.upx(4.0),
-                        s.line(colour(*i), 1.6),
-                    ))?;
-                }
-            }
+            draw_means(&mut chart, s, panel)?;
         }
         if panel.bands.iter().all(|(_, b)| b.segments().is_empty()) {
             let (px, py) = chart.backend_coord(&(self.x_max / 2.0, (y0 + y1) / 2.0));
@@ -590,6 +535,95 @@ impl Fan {
         }
         Ok(())
     }
+}
+
+/// The warm-up shaded from 0 to `w` years, labelled inside the shading when it fits,
+/// else just after it.
+fn draw_warmup<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    w: f64,
+    (y0, y1): (f64, f64),
+) -> DrawResult<DB> {
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, y0), (w, y1)],
+        style::WARMUP.mix(0.16).filled(),
+    )))?;
+    let label = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
+    let (px0, py1) = chart.backend_coord(&(0.0, y1));
+    let (px1, _) = chart.backend_coord(&(w, y1));
+    let x = if style::text_width(area, "warm-up", &label) + s.px(8.0) <= px1 - px0 {
+        px0 + s.px(5.0)
+    } else {
+        px1 + s.px(4.0)
+    };
+    style::text_abs(area, "warm-up", &label, (x, py1 + s.px(4.0)))
+}
+
+/// Every scenario's 90% band, then every 50% band over them.
+fn draw_bands<DB: DrawingBackend>(chart: &mut style::Chart2d<DB>, panel: &Panel) -> DrawResult<DB> {
+    for (alpha, lo, hi) in [(BAND_90, Q::P5, Q::P95), (BAND_50, Q::P25, Q::P75)] {
+        for (i, b) in &panel.bands {
+            let fill = colour(*i).mix(alpha).filled();
+            for seg in b.segments() {
+                if seg.len() < 2 {
+                    continue;
+                }
+                let mut pts: Vec<(f64, f64)> =
+                    seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
+                pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
+                chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Medians, the first scenario widest, so lines that coincide (every post Active,
+/// say) still show each colour; a lone defined week is a dot.
+fn draw_medians<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    panel: &Panel,
+) -> DrawResult<DB> {
+    let count = panel.bands.len();
+    for (k, (i, b)) in panel.bands.iter().enumerate() {
+        let width = 1.8 + 0.8 * (count - 1 - k).min(3) as f64;
+        let line = s.line(colour(*i), width);
+        for seg in b.segments() {
+            if seg.len() == 1 {
+                let w = seg.start;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (b.years[w], b.p50[w]),
+                    s.upx(width + 1.0),
+                    colour(*i).filled(),
+                )))?;
+            } else {
+                chart.draw_series(LineSeries::new(seg.map(|w| (b.years[w], b.p50[w])), line))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Means as dashed lines, for the panels that show them.
+fn draw_means<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    panel: &Panel,
+) -> DrawResult<DB> {
+    for (i, b) in &panel.bands {
+        for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
+            chart.draw_series(DashedLineSeries::new(
+                seg.map(|w| (b.years[w], b.mean[w])),
+                s.upx(7.0),
+                s.upx(4.0),
+                s.line(colour(*i), 1.6),
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// Tick values plotters will draw (approximately) for the range and step.

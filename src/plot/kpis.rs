@@ -7,69 +7,23 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_label, tick_step, value_label,
-};
+use super::style::{self, DrawResult, Key, Scale, anchored, axis_range, colour, tick_step};
 use super::{Chart, Plot};
 use crate::kpi::Kpi;
+use crate::numbers::{Shown, kpi_value, tick};
 use crate::results::RunResults;
 use crate::stats::Summary;
 
-/// The KPIs of the comparison chart, in panel order.
-pub const HEADLINE: [Kpi; 5] = [
-    Kpi::ExitsPerPostYear,
-    Kpi::BurnoutsPerPostYear,
-    Kpi::WaitP90Days,
-    Kpi::ShareReturnedToGp,
-    Kpi::CostPerPatientDischarged,
-];
-
-/// How a KPI is shown on an axis: its unit and a display factor (shares as %).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Unit {
-    /// Axis title.
-    pub desc: &'static str,
-    /// Values are multiplied by this for display.
-    pub factor: f64,
-    /// Appended to tick and value labels.
-    pub suffix: &'static str,
-}
-
-/// The axis unit of a KPI.
-pub fn unit(kpi: Kpi) -> Unit {
-    use Kpi::*;
-    let plain = |desc| Unit {
-        desc,
-        factor: 1.0,
-        suffix: "",
-    };
-    match kpi {
-        BurnoutsPerPostYear => plain("burnouts per post-year"),
-        ExitsPerPostYear => plain("exits per post-year"),
-        VacancyFraction => Unit {
-            desc: "% of post-days vacant",
-            factor: 100.0,
-            suffix: "%",
+/// A KPI's axis title: its unit from the catalogue; shares, which every figure shows
+/// as percentages, read "% of …" (short enough to fit beside a small panel).
+pub fn axis_title(kpi: Kpi) -> String {
+    let unit = kpi.info().unit;
+    match Shown::of(kpi) {
+        Shown::Percent => match unit.strip_prefix("share of ") {
+            Some(whole) => format!("% of {whole}"),
+            None => format!("{unit} (%)"),
         },
-        MeanStrain => plain("strain"),
-        Referrals => plain("patients referred"),
-        WaitMeanDays | WaitP90Days => plain("days"),
-        DischargedConnected | DischargedResolved | ReturnedQueueDropout | ReturnedBoundary
-        | ReturnedRupture => plain("patients"),
-        ShareReturnedToGp => Unit {
-            desc: "% of patients leaving",
-            factor: 100.0,
-            suffix: "%",
-        },
-        RupturesPer100Referrals => plain("per 100 referrals"),
-        HeldPatientWeeks
-        | HeldPatientWeeksWaiting
-        | HeldPatientWeeksPreparing
-        | HeldPatientWeeksWitnessing => plain("patient-weeks"),
-        EmotionalLoad => plain("distress-weighted hours"),
-        PatientsPerLwYear => plain("patients per post-year"),
-        Cost => plain("£"),
-        CostPerPatientDischarged => plain("£ per discharge"),
+        Shown::Plain => unit.to_string(),
     }
 }
 
@@ -89,6 +43,20 @@ pub struct KpiPanel {
     pub kpi: Kpi,
     /// Per scenario, `None` when the KPI is undefined in all its replications.
     pub summaries: Vec<Option<Summary>>,
+}
+
+impl KpiPanel {
+    /// The lowest and highest mean or CI end over the scenarios (±∞ if none).
+    fn value_range(&self) -> (f64, f64) {
+        self.summaries
+            .iter()
+            .flatten()
+            .flat_map(|m| [m.mean, m.ci_low, m.ci_high])
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            })
+    }
 }
 
 /// The comparison chart's data.
@@ -193,42 +161,16 @@ impl KpiChart {
         s: Scale,
         panel: &KpiPanel,
     ) -> DrawResult<DB> {
-        let u = unit(panel.kpi);
-        let (w, _) = cell.dim_in_pixel();
-        let title_style = anchored(s.bold(style::PANEL_TITLE - 1.5), HPos::Center, VPos::Top);
-        let title = style::fit_text(cell, panel.kpi.label(), &title_style, w as i32 - s.px(8.0));
-        cell.draw_text(&title, &title_style, (w as i32 / 2, s.px(6.0)))?;
-        let area = cell
-            .split_vertically(s.px(style::PANEL_TITLE * 1.2 + 10.0))
-            .1;
-
+        let shown = Shown::of(panel.kpi);
+        let area = draw_panel_title(cell, s, panel.kpi.label())?;
         let n = self.names.len();
-        let (lo, hi) = panel
-            .summaries
-            .iter()
-            .flatten()
-            .flat_map(|m| [m.mean, m.ci_low, m.ci_high])
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(v), b.max(v))
-            });
+        let (lo, hi) = panel.value_range();
         let defined = lo.is_finite();
         let (y0, y1) = style::pad_below(axis_range(lo, hi, 0.1, true), 0.03);
         let y_ticks = 6;
         let y_step = tick_step(y0, y1, y_ticks);
         let tick_style = s.font(style::TICK);
-        let widest = (0..=((y1 - y0) / y_step).floor() as i64 + 1)
-            .map(|k| ((y0 / y_step).ceil() + k as f64) * y_step)
-            .filter(|v| *v <= y1)
-            .map(|v| {
-                style::text_width(
-                    cell,
-                    &tick_label(v, y_step, u.factor, u.suffix),
-                    &tick_style,
-                )
-            })
-            .max()
-            .unwrap_or(0);
+        let widest = style::widest_tick(cell, &tick_style, (y0, y1), y_step, shown);
         let x_area = s.px(32.0);
         let y_area = widest + s.px(style::LABEL * 1.2 + 16.0);
         let mut chart = ChartBuilder::on(&area)
@@ -237,13 +179,13 @@ impl KpiChart {
             .x_label_area_size(x_area)
             .y_label_area_size(y_area)
             .build_cartesian_2d(-0.5..(n as f64 - 0.5), y0..y1)?;
-        let y_fmt = |v: &f64| tick_label(*v, y_step, u.factor, u.suffix);
+        let y_fmt = |v: &f64| tick(*v, y_step, shown);
         let mut mesh = chart.configure_mesh();
         mesh.disable_x_mesh()
             .x_labels(0)
             .y_labels(if defined { y_ticks } else { 0 })
             .y_label_formatter(&y_fmt)
-            .y_desc(u.desc)
+            .y_desc(axis_title(panel.kpi))
             .label_style(tick_style.clone())
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))
@@ -258,24 +200,17 @@ impl KpiChart {
             return style::text_abs(cell, "undefined in every replication", &st, (px, py));
         }
 
-        // Baseline reference.
+        // Baseline reference, when there is something to compare with it.
         if n > 1
             && let Some(Some(b)) = panel.summaries.first()
         {
-            chart.draw_series(DashedLineSeries::new(
-                [(-0.5, b.mean), (n as f64 - 0.5, b.mean)],
-                s.upx(6.0),
-                s.upx(4.0),
-                s.line(style::MUTED.mix(0.8), 1.2),
-            ))?;
+            draw_reference(&mut chart, s, b.mean, n)?;
         }
 
         let slot = chart.backend_coord(&(1.0, y0)).0 - chart.backend_coord(&(0.0, y0)).0;
         let cap = s.px(9.0).min(slot / 3).max(2);
-        let label_style = anchored(s.font(style::NOTE), HPos::Left, VPos::Center);
         let name_style = anchored(s.font(style::TICK), HPos::Center, VPos::Top);
         for (i, m) in panel.summaries.iter().enumerate() {
-            let c = colour(i);
             let x = i as f64;
             let (px, py_bottom) = chart.backend_coord(&(x, y0));
             // Scenario name under the axis, shortened to its slot.
@@ -289,39 +224,10 @@ impl KpiChart {
                 style::text_abs(cell, "undefined", &st, (px, py))?;
                 continue;
             };
+            draw_mean(&mut chart, cell, s, colour(i), x, m, cap)?;
             let (_, pm) = chart.backend_coord(&(x, m.mean));
-            if m.ci_low.is_finite() && m.ci_high.is_finite() {
-                let (_, pl) = chart.backend_coord(&(x, m.ci_low));
-                let (_, ph) = chart.backend_coord(&(x, m.ci_high));
-                let st = s.line(c, 2.4);
-                for seg in [
-                    [(px, pl), (px, ph)],
-                    [(px - cap, pl), (px + cap, pl)],
-                    [(px - cap, ph), (px + cap, ph)],
-                ] {
-                    style::path_abs(cell, &seg, st)?;
-                }
-            }
-            chart.draw_series(std::iter::once(Circle::new(
-                (x, m.mean),
-                s.upx(5.5),
-                c.filled(),
-            )))?;
-            // Value label beside the point (clear of the caps, on a white ground so
-            // the baseline line does not cross it), when there is room.
-            let text = value_label(m.mean, u.factor, u.suffix);
-            let tw = style::text_width(cell, &text, &label_style);
-            let tx = px + cap.max(s.px(5.5)) + s.px(5.0);
-            if tx + tw + cap + s.px(10.0) <= px + slot {
-                let th = s.px(style::NOTE * 0.5);
-                let rect = [(tx - s.px(2.0), pm - th), (tx + tw + s.px(2.0), pm + th)];
-                let rect = [
-                    style::relative(cell, rect[0]),
-                    style::relative(cell, rect[1]),
-                ];
-                cell.draw(&Rectangle::new(rect, WHITE.mix(0.85).filled()))?;
-                style::text_abs(cell, &text, &label_style, (tx, pm))?;
-            }
+            let text = kpi_value(panel.kpi, m.mean);
+            draw_value_label(cell, s, &text, (px, pm), cap, slot)?;
         }
         Ok(())
     }
@@ -359,4 +265,90 @@ impl KpiChart {
         }
         Ok(())
     }
+}
+
+/// A scenario's mean as a dot at `x`, with its 95% CI as a capped whisker.
+fn draw_mean<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    cell: &DrawingArea<DB, Shift>,
+    s: Scale,
+    c: RGBColor,
+    x: f64,
+    m: &Summary,
+    cap: i32,
+) -> DrawResult<DB> {
+    if m.ci_low.is_finite() && m.ci_high.is_finite() {
+        let (px, pl) = chart.backend_coord(&(x, m.ci_low));
+        let (_, ph) = chart.backend_coord(&(x, m.ci_high));
+        let st = s.line(c, 2.4);
+        for seg in [
+            [(px, pl), (px, ph)],
+            [(px - cap, pl), (px + cap, pl)],
+            [(px - cap, ph), (px + cap, ph)],
+        ] {
+            style::path_abs(cell, &seg, st)?;
+        }
+    }
+    chart.draw_series(std::iter::once(Circle::new(
+        (x, m.mean),
+        s.upx(5.5),
+        c.filled(),
+    )))?;
+    Ok(())
+}
+
+/// The value beside the point at `(px, pm)`, clear of the caps and on a white ground
+/// so the baseline line does not cross it — only when it fits in the slot.
+fn draw_value_label<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
+    s: Scale,
+    text: &str,
+    (px, pm): (i32, i32),
+    cap: i32,
+    slot: i32,
+) -> DrawResult<DB> {
+    let label_style = anchored(s.font(style::NOTE), HPos::Left, VPos::Center);
+    let tw = style::text_width(cell, text, &label_style);
+    let tx = px + cap.max(s.px(5.5)) + s.px(5.0);
+    if tx + tw + cap + s.px(10.0) > px + slot {
+        return Ok(());
+    }
+    let th = s.px(style::NOTE * 0.5);
+    let rect = [
+        style::relative(cell, (tx - s.px(2.0), pm - th)),
+        style::relative(cell, (tx + tw + s.px(2.0), pm + th)),
+    ];
+    cell.draw(&Rectangle::new(rect, WHITE.mix(0.85).filled()))?;
+    style::text_abs(cell, text, &label_style, (tx, pm))
+}
+
+/// The panel's title (the KPI's label, bold, centred); returns the area below it.
+fn draw_panel_title<DB: DrawingBackend>(
+    cell: &DrawingArea<DB, Shift>,
+    s: Scale,
+    label: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (w, _) = cell.dim_in_pixel();
+    let title_style = anchored(s.bold(style::PANEL_TITLE - 1.5), HPos::Center, VPos::Top);
+    let title = style::fit_text(cell, label, &title_style, w as i32 - s.px(8.0));
+    cell.draw_text(&title, &title_style, (w as i32 / 2, s.px(6.0)))?;
+    Ok(cell
+        .split_vertically(s.px(style::PANEL_TITLE * 1.2 + 10.0))
+        .1)
+}
+
+/// A dashed line at `y` across all `n` scenario slots (the baseline's mean).
+fn draw_reference<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    y: f64,
+    n: usize,
+) -> DrawResult<DB> {
+    chart.draw_series(DashedLineSeries::new(
+        [(-0.5, y), (n as f64 - 0.5, y)],
+        s.upx(6.0),
+        s.upx(4.0),
+        s.line(style::MUTED.mix(0.8), 1.2),
+    ))?;
+    Ok(())
 }

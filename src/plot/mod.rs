@@ -144,7 +144,7 @@ pub const DISTRIBUTION_KPIS: [Kpi; 2] = [Kpi::ExitsPerPostYear, Kpi::WaitMeanDay
 /// order: headline KPIs, the workforce and patients over time, then distributions.
 /// Fan charts of series the results do not contain are left out.
 pub fn standard_plots(runs: &[RunResults]) -> Vec<Plot> {
-    let mut plots = vec![kpi_comparison(runs, &kpis::HEADLINE)];
+    let mut plots = vec![kpi_comparison(runs, &Kpi::headlines())];
     plots.extend(fan::MEASURES.iter().filter_map(|m| fan_chart(runs, m)));
     plots.extend(held_by_reason(runs));
     plots.extend(DISTRIBUTION_KPIS.iter().map(|&k| distribution(runs, k)));

@@ -2,14 +2,17 @@
 //! plotters, so PNGs need no system fonts and SVGs name "DejaVu Sans"), the Okabe–Ito
 //! colour-blind-safe palette, text sizes, a pixel scale (SVG at 1×, PNG at 2×), and the
 //! small layout helpers every figure shares: header, legend, notes, axis ranges and
-//! tick labels.
+//! tick steps (the labels themselves are written by [`crate::numbers`]).
 
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
+
+use crate::numbers::{self, Shown};
 
 /// The font family every text element uses (and the one the HTML report embeds).
 pub const FAMILY: &str = "DejaVu Sans";
@@ -103,6 +106,9 @@ impl Scale {
         colour.stroke_width(self.upx(width).max(1))
     }
 }
+
+/// A chart with plain numeric axes, as every figure draws on.
+pub type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -373,6 +379,23 @@ pub fn axis_range(lo: f64, hi: f64, pad: f64, floor_zero: bool) -> (f64, f64) {
     (lo, hi)
 }
 
+/// The width in backend pixels of the widest tick label on an axis over `(lo, hi)`
+/// stepping by `step`, so the label area can be sized to fit it.
+pub fn widest_tick<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: &TextStyle,
+    (lo, hi): (f64, f64),
+    step: f64,
+    shown: Shown,
+) -> i32 {
+    (0..=((hi - lo) / step).floor() as i64 + 1)
+        .map(|k| ((lo / step).ceil() + k as f64) * step)
+        .filter(|v| *v <= hi)
+        .map(|v| text_width(area, &numbers::tick(v, step, shown), style))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Extends a range downwards by `frac` of its span, so marks at its lower end (zeros,
 /// mostly) sit clear of the axis line; no tick appears below the old start as long as
 /// `frac` is well under a tick step.
@@ -399,69 +422,6 @@ pub fn tick_step(lo: f64, hi: f64, max_ticks: usize) -> f64 {
     }
 }
 
-/// Formats a tick value with as many decimals as the step needs (times `factor`, for
-/// shares shown as percentages, with `suffix`), with thousands separators.
-pub fn tick_label(v: f64, step: f64, factor: f64, suffix: &str) -> String {
-    let step = step * factor;
-    let decimals = if step >= 1.0 || step <= 0.0 || !step.is_finite() {
-        0
-    } else {
-        (-step.log10().floor()) as usize + usize::from(step_first_digit_is_not_one_two_five(step))
-    };
-    let v = v * factor;
-    let v = if v.abs() < step.abs() * 1e-9 { 0.0 } else { v };
-    let text = format!("{v:.decimals$}");
-    format!("{}{suffix}", group_thousands(&text))
-}
-
-/// Steps are 1, 2 or 5 × 10^k, so this is false for every step plotters uses; a
-/// guard for hand-picked steps such as 0.25.
-fn step_first_digit_is_not_one_two_five(step: f64) -> bool {
-    let m = step / 10f64.powf(step.log10().floor());
-    ![1.0, 2.0, 5.0].iter().any(|d| (m - d).abs() < 1e-6)
-}
-
-/// "12345.6" → "12,345.6" (only for values of five or more integer digits).
-fn group_thousands(text: &str) -> String {
-    let (sign, rest) = match text.strip_prefix('-') {
-        Some(r) => ("-", r),
-        None => ("", text),
-    };
-    let (int, frac) = match rest.find('.') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if int.len() < 5 {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}{frac}")
-}
-
-/// A value for a data label: three significant figures, thousands separated.
-pub fn value_label(v: f64, factor: f64, suffix: &str) -> String {
-    let v = v * factor;
-    if !v.is_finite() {
-        return "–".into();
-    }
-    if v == 0.0 {
-        return format!("0{suffix}");
-    }
-    let mag = if v == 0.0 {
-        0
-    } else {
-        v.abs().log10().floor() as i32
-    };
-    let decimals = (2 - mag).max(0) as usize;
-    format!("{}{suffix}", group_thousands(&format!("{v:.decimals$}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,16 +437,11 @@ mod tests {
         assert_eq!(axis_range(0.2, 0.4, 0.05, true).0, 0.0);
     }
 
+    /// Tick labels themselves are `numbers::tick`'s (tested there); this is the step.
     #[test]
-    fn ticks_have_matching_decimals() {
-        let step = tick_step(0.0, 1.0, 6);
-        assert_eq!(step, 0.2);
-        assert_eq!(tick_label(0.4, step, 1.0, ""), "0.4");
-        assert_eq!(tick_label(0.4, step, 100.0, "%"), "40%");
-        assert_eq!(tick_label(20000.0, 5000.0, 1.0, ""), "20,000");
-        assert_eq!(tick_label(-1e-17, 0.5, 1.0, ""), "0.0");
-        assert_eq!(value_label(0.2417, 1.0, ""), "0.242");
-        assert_eq!(value_label(175.4, 1.0, ""), "175");
-        assert_eq!(value_label(0.05, 100.0, "%"), "5.00%");
+    fn tick_steps_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(tick_step(0.0, 1.0, 6), 0.2);
+        assert_eq!(tick_step(0.0, 20000.0, 6), 5000.0);
+        assert_eq!(tick_step(0.0, 0.0, 6), 1.0);
     }
 }

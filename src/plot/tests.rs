@@ -166,8 +166,8 @@ fn three_scenarios_share_axes_and_name_each_scenario() {
     assert!(figures[1].caption.contains("warm-up"));
     assert!(svg("fan_holding_by_reason").contains("Distress witnessed"));
     let k = svg("kpi_comparison");
-    for kpi in kpis::HEADLINE {
-        assert!(k.contains(kpis::unit(kpi).desc), "{kpi:?}");
+    for kpi in Kpi::headlines() {
+        assert!(k.contains(&kpis::axis_title(kpi)), "{kpi:?}");
     }
     assert!(svg("distribution_wait_mean_days").contains("days"));
 }
@@ -262,6 +262,6 @@ fn an_undefined_kpi_says_so() {
         .svg()
         .unwrap();
     assert!(svg.contains("undefined in every replication"));
-    let svg = kpi_comparison(&[run], &kpis::HEADLINE).svg().unwrap();
+    let svg = kpi_comparison(&[run], &Kpi::headlines()).svg().unwrap();
     assert!(svg.contains("undefined in every replication"));
 }

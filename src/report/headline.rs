@@ -3,50 +3,15 @@
 //! otherwise the sentence says there is no clear difference, with the interval.
 
 use crate::compare::{Difference, RelativeUndefined};
-use crate::kpi::Kpi;
+use crate::kpi::{Kpi, Quantity};
+use crate::numbers::{kpi_value, multiple, percent, signed_percent};
 
-/// The KPIs a commissioner reads first, in order.
-pub const HEADLINE_KPIS: [Kpi; 6] = [
-    Kpi::ExitsPerPostYear,
-    Kpi::BurnoutsPerPostYear,
-    Kpi::WaitP90Days,
-    Kpi::ShareReturnedToGp,
-    Kpi::HeldPatientWeeks,
-    Kpi::CostPerPatientDischarged,
-];
-
-/// (what it is, word for an increase, word for a decrease).
-fn wording(kpi: Kpi) -> (&'static str, &'static str, &'static str) {
-    match kpi {
-        Kpi::ExitsPerPostYear => ("link worker exits per post-year", "more", "fewer"),
-        Kpi::BurnoutsPerPostYear => ("burnouts per post-year", "more", "fewer"),
-        Kpi::WaitP90Days => (
-            "90th-percentile wait for a first contact",
-            "longer",
-            "shorter",
-        ),
-        Kpi::WaitMeanDays => ("mean wait for a first contact", "longer", "shorter"),
-        Kpi::ShareReturnedToGp => ("share of patients returned to the GP", "higher", "lower"),
-        Kpi::HeldPatientWeeks => ("patient-weeks of holding", "more", "fewer"),
-        Kpi::CostPerPatientDischarged => ("cost per patient discharged", "higher", "lower"),
-        _ => (kpi.label(), "higher", "lower"),
-    }
-}
-
-fn pct(x: f64) -> String {
-    let p = (x * 100.0).abs();
-    if p >= 10.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
-fn times(x: f64) -> String {
-    if x >= 10.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
+/// The words for an increase and a decrease of this kind of quantity.
+fn change_words(quantity: Quantity) -> (&'static str, &'static str) {
+    match quantity {
+        Quantity::Count => ("more", "fewer"),
+        Quantity::Duration => ("longer", "shorter"),
+        Quantity::Share | Quantity::Amount => ("higher", "lower"),
     }
 }
 
@@ -62,12 +27,13 @@ pub fn sentence(
     scenario_mean: f64,
     d: &Difference,
 ) -> String {
-    let (what, up, down) = wording(kpi);
+    let what = kpi.info().phrase;
+    let (up, down) = change_words(kpi.info().quantity);
     if scenario_mean == 0.0 && baseline_mean > 0.0 {
         // "100% fewer (95% CI 100% to 100%)" says less than this.
         return format!(
             "{scenario}: no {what} in any replication, against {} in {baseline}.",
-            crate::output::terminal::readable(baseline_mean)
+            kpi_value(kpi, baseline_mean)
         );
     }
     match d.relative {
@@ -76,9 +42,9 @@ pub fn sentence(
                 // Large increases read better as multiples: "3.4 times baseline's".
                 format!(
                     "{scenario}: {what} {} times {baseline}'s (95% CI {} to {} times).",
-                    times(1.0 + rel),
-                    times(1.0 + lo),
-                    times(1.0 + hi)
+                    multiple(1.0 + rel),
+                    multiple(1.0 + lo),
+                    multiple(1.0 + hi)
                 )
             } else {
                 let word = if rel > 0.0 { up } else { down };
@@ -86,24 +52,22 @@ pub fn sentence(
                 let (a, b) = if rel > 0.0 { (lo, hi) } else { (-hi, -lo) };
                 format!(
                     "{scenario}: {} {word} {what} than {baseline} (95% CI {} to {} {word}).",
-                    pct(rel),
-                    pct(a),
-                    pct(b)
+                    percent(rel.abs()),
+                    percent(a),
+                    percent(b)
                 )
             }
         }
         Ok((_, lo, hi)) => format!(
-            "{scenario}: no clear difference from {baseline} in {what} (95% CI from {}{} to {}{}).",
-            if lo < 0.0 { "−" } else { "+" },
-            pct(lo),
-            if hi < 0.0 { "−" } else { "+" },
-            pct(hi)
+            "{scenario}: no clear difference from {baseline} in {what} (95% CI from {} to {}).",
+            signed_percent(lo),
+            signed_percent(hi)
         ),
         Err(RelativeUndefined::BaselineZero) => {
             if d.significant() {
                 format!(
                     "{scenario}: {what} {} (baseline {baseline} had none, so no relative change is given).",
-                    crate::output::terminal::readable(scenario_mean)
+                    kpi_value(kpi, scenario_mean)
                 )
             } else {
                 format!(
@@ -114,8 +78,8 @@ pub fn sentence(
         Err(RelativeUndefined::TooFewReplications) => {
             format!(
                 "{scenario}: {what} {} vs {} in {baseline} (too few replications for a confidence interval).",
-                crate::output::terminal::readable(scenario_mean),
-                crate::output::terminal::readable(baseline_mean)
+                kpi_value(kpi, scenario_mean),
+                kpi_value(kpi, baseline_mean)
             )
         }
     }
@@ -163,7 +127,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "B: no clear difference from A in 90th-percentile wait for a first contact (95% CI from −5.0% to +9.0%)."
+            "B: no clear difference from A in 90th-percentile wait for a first contact (95% CI from -5.0% to +9.0%)."
         );
     }
 
