@@ -38,7 +38,72 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
+/// `holdsim compare`: load and check every scenario, refuse what cannot fit, run
+/// each into its own folder of one staging folder, then the report.
 pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
+    let paths = ordered_paths(args)?;
+    let names = unique_names(&paths);
+    let scenarios = load_comparable(&paths, args)?;
+    let first = &scenarios[0];
+
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!("compare-{}", names.join("-vs-")))
+    });
+    let threads = threads(args.threads)?;
+    // Refuse what cannot fit before any folder is made or anything allocated; the
+    // report reads every scenario's time series back, so that counts too.
+    let jobs: Vec<budget::Job> = scenarios
+        .iter()
+        .map(|s| budget::Job::of(s, false))
+        .collect();
+    let estimate = budget::admit("this comparison", &jobs, threads, true)?;
+    let staging = Staging::begin(&out, args.force)?;
+    let started = Instant::now();
+    let arms = Arms {
+        scenarios: &scenarios,
+        paths: &paths,
+        names: &names,
+    };
+    run_arms(args, &arms, (threads, &estimate), &staging)?;
+    let wall = started.elapsed().as_secs_f64();
+
+    let manifest = manifest(args, &arms, threads, wall);
+    staging.write(
+        "compare.json",
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    let built = crate::report::build(staging.path())?;
+    let dir = staging.commit()?;
+
+    println!(
+        "Compared {} scenarios, {} replications each on {}, seed {}; KPIs over days {}–{}; baseline: {}\n",
+        names.len(),
+        first.run.replications,
+        streams(args),
+        first.run.seed,
+        first.run.warmup_days,
+        first.run.horizon_days,
+        names[0]
+    );
+    print!("{}", built.terminal);
+    println!(
+        "\nWrote {} (compare.csv, report.html, plots/, scenarios/) in {:.2} s.",
+        dir.display(),
+        wall
+    );
+    Ok(())
+}
+
+/// The scenarios of a comparison, in order (the baseline first), with their files
+/// and unique names.
+struct Arms<'a> {
+    scenarios: &'a [Scenario],
+    paths: &'a [PathBuf],
+    names: &'a [String],
+}
+
+/// The scenario files, baseline first; the others keep the order given.
+fn ordered_paths(args: &CompareArgs) -> anyhow::Result<Vec<PathBuf>> {
     if args.scenarios.len() < 2 {
         return Err(super::UsageError(format!(
             "compare needs at least two scenario files (got {}); e.g. `holdsim compare scenarios/baseline.toml scenarios/supported.toml`",
@@ -46,7 +111,6 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    // The baseline goes first; the others keep the order given.
     let mut paths = args.scenarios.clone();
     if let Some(b) = &args.baseline {
         let Some(i) = paths.iter().position(|p| same_file(p, b)) else {
@@ -64,21 +128,25 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         let baseline = paths.remove(i);
         paths.insert(0, baseline);
     }
-    let names = unique_names(&paths);
+    Ok(paths)
+}
 
-    // Replications and seed: from the flags, else the baseline's, for every scenario.
+/// Every scenario with the same replications and seed (from the flags, else the
+/// baseline's), refusing scenarios whose KPI windows differ.
+fn load_comparable(paths: &[PathBuf], args: &CompareArgs) -> anyhow::Result<Vec<Scenario>> {
     let first = load_scenario(
         &paths[0],
         &args.overrides,
         &run_overrides(args.replications, args.seed),
     )?;
     let shared = run_overrides(Some(first.run.replications), Some(first.run.seed));
-    let mut scenarios: Vec<Scenario> = Vec::new();
-    for p in &paths {
+    let mut scenarios = vec![first];
+    for p in &paths[1..] {
         scenarios.push(load_scenario(p, &args.overrides, &shared)?);
     }
-    for (s, p) in scenarios.iter().zip(&paths).skip(1) {
-        let (a, b) = (&first.run, &s.run);
+    let a = &scenarios[0].run;
+    for (s, p) in scenarios.iter().zip(paths).skip(1) {
+        let b = &s.run;
         if (a.horizon_days, a.warmup_days) != (b.horizon_days, b.warmup_days) {
             return Err(super::UsageError(format!(
                 "cannot compare {} (horizon {} days, warm-up {}) with {} (horizon {} days, warm-up {}): KPIs would cover different windows; make run.horizon_days and run.warmup_days equal (e.g. with --set)",
@@ -91,41 +159,39 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             )).into());
         }
     }
+    Ok(scenarios)
+}
 
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("results").join(format!("compare-{}", names.join("-vs-")))
-    });
-    let threads = threads(args.threads)?;
-    // Refuse what cannot fit before any folder is made or anything allocated; the
-    // report reads every scenario's time series back, so that counts too.
-    let jobs: Vec<budget::Job> = scenarios
-        .iter()
-        .map(|s| budget::Job::of(s, false))
-        .collect();
-    let estimate = budget::admit("this comparison", &jobs, threads, true)?;
-    let staging = Staging::begin(&out, args.force)?;
-    let replications = first.run.replications;
+/// Runs every scenario into `scenarios/NAME/` of the staging folder, one progress
+/// bar for all.
+fn run_arms(
+    args: &CompareArgs,
+    arms: &Arms,
+    (threads, estimate): (usize, &budget::Estimate),
+    staging: &Staging,
+) -> anyhow::Result<()> {
+    let replications = arms.scenarios[0].run.replications;
     let bar = RunBar::new(
         replications,
-        scenarios.len() as u64,
+        arms.scenarios.len() as u64,
         u64::try_from(estimate.site_days).unwrap_or(u64::MAX),
         threads,
         args.quiet,
     );
-    let started = Instant::now();
-    for (i, ((s, p), name)) in scenarios.iter().zip(&paths).zip(&names).enumerate() {
+    let each = arms.scenarios.iter().zip(arms.paths).zip(arms.names);
+    for (i, ((s, p), name)) in each.enumerate() {
         let mut model = Model::try_new(s)?;
         if args.independent_streams && i > 0 {
             model.seed = rng::mix(model.seed ^ rng::mix(i as u64));
         }
         let t0 = Instant::now();
         let prefix = format!("scenarios/{name}/");
-        let mut writer = RunWriter::begin(&staging, &prefix, false, replications)?;
+        let mut writer = RunWriter::begin(staging, &prefix, false, replications)?;
         stream_replications(
             &model,
             replications,
             threads,
-            &estimate,
+            estimate,
             &Options::default(),
             &bar,
             &mut writer,
@@ -135,7 +201,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
             overrides: args.overrides.clone(),
         };
         writer.finish(
-            &staging,
+            staging,
             &FinishedRun {
                 name,
                 path: p,
@@ -147,50 +213,33 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         )?;
     }
     bar.finish();
-    let wall = started.elapsed().as_secs_f64();
+    Ok(())
+}
 
-    let manifest = json!({
+fn streams(args: &CompareArgs) -> &'static str {
+    if args.independent_streams {
+        "independent streams"
+    } else {
+        "common random numbers"
+    }
+}
+
+/// `compare.json`: what was compared, how, and with what.
+fn manifest(args: &CompareArgs, arms: &Arms, threads: usize, wall: f64) -> serde_json::Value {
+    let first = &arms.scenarios[0].run;
+    json!({
         "holdsim_version": env!("CARGO_PKG_VERSION"),
         "holdsim_commit": crate::build_info::commit(),
         "command": std::env::args().collect::<Vec<_>>(),
-        "baseline": names[0],
-        "scenarios": names.iter().zip(&paths).map(|(n, p)| json!({"name": n, "file": p.display().to_string()})).collect::<Vec<_>>(),
-        "replications": replications,
-        "seed": first.run.seed,
+        "baseline": arms.names[0],
+        "scenarios": arms.names.iter().zip(arms.paths).map(|(n, p)| json!({"name": n, "file": p.display().to_string()})).collect::<Vec<_>>(),
+        "replications": first.replications,
+        "seed": first.seed,
         "streams": if args.independent_streams { "independent per scenario" } else { "common random numbers" },
         "seed_scheme": super::SEED_SCHEME,
-        "kpi_window_days": [first.run.warmup_days, first.run.horizon_days],
+        "kpi_window_days": [first.warmup_days, first.horizon_days],
         "threads": threads,
         "wall_time_seconds": wall,
         "created_utc": crate::output::utc_now(),
-    });
-    staging.write(
-        "compare.json",
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-
-    let built = crate::report::build(staging.path())?;
-    let dir = staging.commit()?;
-
-    println!(
-        "Compared {} scenarios, {} replications each on {}, seed {}; KPIs over days {}–{}; baseline: {}\n",
-        names.len(),
-        replications,
-        if args.independent_streams {
-            "independent streams"
-        } else {
-            "common random numbers"
-        },
-        first.run.seed,
-        first.run.warmup_days,
-        first.run.horizon_days,
-        names[0]
-    );
-    print!("{}", built.terminal);
-    println!(
-        "\nWrote {} (compare.csv, report.html, plots/, scenarios/) in {:.2} s.",
-        dir.display(),
-        wall
-    );
-    Ok(())
+    })
 }
