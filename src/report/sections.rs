@@ -193,6 +193,7 @@ fn about_parameter(path: &str) -> String {
 pub fn assumptions(runs: &[RunResults]) -> String {
     let mut h = String::from("<h2>Assumptions</h2>\n");
     h.push_str(&key_parameters(runs));
+    h.push_str(&site_groups(runs));
     let defaults = Scenario::default().to_json();
     for r in runs {
         h.push_str(&changed_parameters(r, &defaults));
@@ -211,7 +212,7 @@ fn key_parameters(runs: &[RunResults]) -> String {
     for path in KEY_PARAMETERS {
         let _ = write!(h, "<tr><td>{}</td>", escape(path));
         for r in runs {
-            let value = lookup(&r.manifest["scenario"], path).to_string();
+            let value = parameter_value(&r.manifest["scenario"], path);
             let _ = write!(h, "<td>{}</td>", escape(&value));
         }
         let _ = writeln!(
@@ -221,6 +222,57 @@ fn key_parameters(runs: &[RunResults]) -> String {
         );
     }
     h.push_str("</tbody>\n</table>\n");
+    h
+}
+
+/// The value of `path` in a scenario, or "by site group" (with the groups' values)
+/// when its `[[site_group]]`s set it: the top-level value then applies to no site.
+fn parameter_value(scenario: &Value, path: &str) -> String {
+    let groups = scenario["site_group"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let by_group: Vec<String> = groups
+        .iter()
+        .filter_map(|g| g["set"].get(path).map(Value::to_string))
+        .collect();
+    if by_group.is_empty() {
+        lookup(scenario, path).to_string()
+    } else {
+        format!("by site group: {}", by_group.join(", "))
+    }
+}
+
+/// Each scenario's `[[site_group]]`s (name, sites, what each sets), for scenarios
+/// that have them: without it a national run would read as one team.
+fn site_groups(runs: &[RunResults]) -> String {
+    let mut h = String::new();
+    for r in runs {
+        let Some(groups) = r.manifest["scenario"]["site_group"].as_array() else {
+            continue;
+        };
+        if groups.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            h,
+            "<h3>{}: site groups</h3>\n<table>\n<thead><tr><th>group</th><th>sites</th><th style=\"text-align:left\">settings that differ from the scenario</th></tr></thead>\n<tbody>",
+            escape(&r.name)
+        );
+        for g in groups {
+            let settings: Vec<String> = g["set"]
+                .as_object()
+                .map(|set| set.iter().map(|(k, v)| format!("{k} = {v}")).collect())
+                .unwrap_or_default();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                escape(g["name"].as_str().unwrap_or("?")),
+                escape(&g["count"].to_string()),
+                escape(&settings.join("; "))
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     h
 }
 
