@@ -380,6 +380,27 @@ pub fn about(runs: &[RunResults], meta: &Meta) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_key_parameter_set_by_site_groups_reads_by_group_not_the_unused_default() {
+        let with_groups = serde_json::json!({
+            "workforce": {"link_workers": 3, "hours_per_week": 37.5},
+            "site_group": [
+                {"name": "two", "count": 650, "set": {"workforce.link_workers": 2}},
+                {"name": "three", "count": 600, "set": {"workforce.link_workers": 3}},
+            ],
+        });
+        assert_eq!(
+            parameter_value(&with_groups, "workforce.link_workers"),
+            "by site group: 2, 3"
+        );
+        assert_eq!(
+            parameter_value(&with_groups, "workforce.hours_per_week"),
+            "37.5"
+        );
+        let plain = serde_json::json!({"workforce": {"link_workers": 3}, "site_group": []});
+        assert_eq!(parameter_value(&plain, "workforce.link_workers"), "3");
+    }
+
     fn difference(mean: f64, ci: (f64, f64)) -> Difference {
         Difference {
             n: 20,
