@@ -35,17 +35,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // 2 for a scenario, experiment or command line the user must fix, 1 for
-            // anything else. The whole chain is searched, so context added on the way
-            // up never turns an input problem into an environment one.
-            let usage = e.chain().any(|c| {
-                c.is::<holdsim::scenario::ScenarioError>() || c.is::<commands::UsageError>()
-            });
-            if usage {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(holdsim::error::exit_code(&e))
         }
     }
 }
