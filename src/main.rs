@@ -1,4 +1,5 @@
-//! The `holdsim` binary: parse, dispatch, report errors. Everything else is in the library.
+//! The `holdsim` binary: parse, dispatch, report errors. Everything else is in the
+//! library, including which exit code an error gets ([`holdsim::error::exit_code`]).
 
 use std::process::ExitCode;
 
