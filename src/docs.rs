@@ -141,11 +141,20 @@ fn service_defaults(out: &mut String) {
 /// The text of `docs/parameters.md`: every scenario key of the registry with its
 /// type, default, unit, valid values and source, grouped by section, followed by the
 /// `[[profile]]`, `[[service]]` and `[[site_group]]` entries and the rules that
-/// involve more than one key.
+/// involve more than one key. One function or constant per part of the document.
 pub fn parameters_markdown() -> String {
-    let mut out = String::new();
-    out.push_str(
-        "# Scenario parameters\n\
+    let mut out = String::from(INTRODUCTION);
+    section_keys(&mut out);
+    profiles(&mut out);
+    services(&mut out);
+    out.push_str(SITE_GROUPS);
+    out.push_str(RULES_ACROSS_KEYS);
+    out.push_str(INHERITANCE);
+    out
+}
+
+/// The title, the do-not-edit note and how to read the tables.
+const INTRODUCTION: &str = "# Scenario parameters\n\
          \n\
          <!-- Generated from the parameter registry (crates/holdsim-core/src/scenario/params.rs) by\n     \
          holdsim::docs::parameters_markdown; do not edit by hand. Regenerate with\n     \
@@ -165,9 +174,10 @@ pub fn parameters_markdown() -> String {
          and to explore in sensitivity analyses.\n\
          - Every key can be overridden on the command line by its dotted path,\n  \
          `--set section.key=VALUE`, and swept in an experiment's `[design]` by the\n  \
-         same path.\n",
-    );
+         same path.\n";
 
+/// One table per registry section (`[run]`, `[referrals]`, …), in file order.
+fn section_keys(out: &mut String) {
     for section in SECTIONS {
         let Some(specs) = section_specs(section) else {
             continue;
@@ -177,9 +187,12 @@ pub fn parameters_markdown() -> String {
         if !about.is_empty() {
             let _ = write!(out, "{about}\n\n");
         }
-        key_table(&mut out, &format!("{section}."), specs, true);
+        key_table(out, &format!("{section}."), specs, true);
     }
+}
 
+/// `[[profile]]`: its keys and the default profiles.
+fn profiles(out: &mut String) {
     out.push_str(
         "\n## `[[profile]]`\n\n\
          A patient profile: each referral is of one profile, chosen by normalised\n\
@@ -190,10 +203,13 @@ pub fn parameters_markdown() -> String {
          `[[service]]`. A `[[profile]]` list in a file replaces the inherited list\n\
          whole. Dotted paths: `profile.NAME.KEY`, `profile.NAME.services.SERVICE`.\n\n",
     );
-    key_table(&mut out, "", Profile::specs(), false);
+    key_table(out, "", Profile::specs(), false);
     out.push_str("\nThe default profiles, used when no file gives a `[[profile]]` list:\n\n");
-    profile_defaults(&mut out);
+    profile_defaults(out);
+}
 
+/// `[[service]]`: its keys and the default services.
+fn services(out: &mut String) {
     out.push_str(
         "\n## `[[service]]`\n\n\
          An external service a patient may wait for, with a log-normal waiting time\n\
@@ -201,12 +217,13 @@ pub fn parameters_markdown() -> String {
          key is required, with `name` (a string, unique). A `[[service]]` list in a\n\
          file replaces the inherited list whole. Dotted path: `service.NAME.KEY`.\n\n",
     );
-    key_table(&mut out, "", Service::specs(), false);
+    key_table(out, "", Service::specs(), false);
     out.push_str("\nThe default services, used when no file gives a `[[service]]` list:\n\n");
-    service_defaults(&mut out);
+    service_defaults(out);
+}
 
-    out.push_str(
-        "\n## `[[site_group]]`\n\n\
+/// `[[site_group]]`: sites that differ (not registry keys, so written out here).
+const SITE_GROUPS: &str = "\n## `[[site_group]]`\n\n\
          Sites that differ (docs/model.md § 2). With no `[[site_group]]`, `run.sites`\n\
          identical sites run side by side. Each `[[site_group]]` declares `count` sites\n\
          whose parameters differ from the scenario's:\n\n\
@@ -219,11 +236,10 @@ pub fn parameters_markdown() -> String {
          site `i` keeps random-stream key `i` (docs/model.md § 9 item 5). `run.sites`\n\
          may be left out; if given, it must equal the sum of the counts. Each group's\n\
          values must pass the same range checks and rules across keys as a scenario.\n\
-         `scenarios/england.toml` uses two groups (650 sites with 2 posts, 600 with 3).\n",
-    );
+         `scenarios/england.toml` uses two groups (650 sites with 2 posts, 600 with 3).\n";
 
-    out.push_str(
-        "\n## Rules across keys\n\n\
+/// The checks that involve more than one key.
+const RULES_ACROSS_KEYS: &str = "\n## Rules across keys\n\n\
          Besides each key's own type and range, a scenario must satisfy:\n\n\
          - `run.horizon_days` > `run.warmup_days` (the KPI window is not empty);\n\
          - `workforce.recruitment_p90_days` ≥ `workforce.recruitment_median_days`, and\n  \
@@ -239,15 +255,11 @@ pub fn parameters_markdown() -> String {
          - for each service, `wait_p90_days` > `wait_median_days`;\n\
          - with `[[site_group]]`s, `run.sites` (if given) equals the sum of their\n  \
          counts, and every group satisfies these rules with its own values.\n\n\
-         Profile and service weights are normalised, so only their ratios matter.\n",
-    );
+         Profile and service weights are normalised, so only their ratios matter.\n";
 
-    out.push_str(
-        "\n## Inheritance: `base`\n\n\
+/// `base = "other.toml"` inheritance.
+const INHERITANCE: &str = "\n## Inheritance: `base`\n\n\
          A file may start with `base = \"other.toml\"`, relative to the file, to inherit\n\
          every value of another scenario file; it then states only what differs. Chains\n\
          of `base` files are followed (a cycle is an error), and `--set` overrides apply\n\
-         last. An experiment file names its scenario the same way.\n",
-    );
-    out
-}
+         last. An experiment file names its scenario the same way.\n";

@@ -15,6 +15,7 @@ pub mod build_info;
 pub mod cli;
 pub mod commands;
 pub mod docs;
+pub mod error;
 pub mod experiment;
 pub mod input;
 pub mod numbers;

@@ -1,4 +1,5 @@
-//! The `holdsim` binary: parse, dispatch, report errors. Everything else is in the library.
+//! The `holdsim` binary: parse, dispatch, report errors. Everything else is in the
+//! library, including which exit code an error gets ([`holdsim::error::exit_code`]).
 
 use std::process::ExitCode;
 
@@ -35,17 +36,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // 2 for a scenario, experiment or command line the user must fix, 1 for
-            // anything else. The whole chain is searched, so context added on the way
-            // up never turns an input problem into an environment one.
-            let usage = e.chain().any(|c| {
-                c.is::<holdsim::scenario::ScenarioError>() || c.is::<commands::UsageError>()
-            });
-            if usage {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(holdsim::error::exit_code(&e))
         }
     }
 }

@@ -189,8 +189,9 @@ fn special_files_and_contention_a_folder_being_written_is_locked() {
         holdsim(dir).args(["report", "done"]).output().unwrap(),
         holdsim(dir).args(["plot", "done"]).output().unwrap(),
     ] {
-        assert!(!o.status.success());
         let err = stderr(&o);
+        // 1, not 2: the command is right and works once the other one finishes.
+        assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(err.contains("being written") && err.contains(&pid), "{err}");
     }
     assert!(!dir.join("out").exists(), "nothing written");
@@ -255,6 +256,9 @@ fn special_files_and_contention_a_bad_out_is_refused_before_computing() {
         let o = sweep(dir, &[&[&exp, "--out", "file"][..], extra].concat());
         assert_refused(&o, &["`file`", "not a folder"]);
     }
+    // A folder inside that file: refused naming the file, not "cannot inspect".
+    let o = run(dir, "file/inside", &[]);
+    assert_refused(&o, &["`file/inside`", "file` is not a folder", "--out"]);
     assert_eq!(fs::read_to_string(dir.join("file")).unwrap(), "keep");
     assert_eq!(
         names(dir),

@@ -38,17 +38,9 @@ use crate::runner::Outcome;
 use crate::scenario::{self, Scenario};
 use crate::stats::Summary;
 
-/// A command line that cannot work as given (exit code 2, like clap's own errors).
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
+/// Re-exported from [`crate::error`], where every edge error and its exit code live,
+/// so commands keep naming it `commands::UsageError`.
+pub use crate::error::UsageError;
 
 /// How the random streams are laid out, for manifests.
 pub const SEED_SCHEME: &str = "each random draw comes from a Xoshiro256++ stream seeded by SplitMix64(seed, replication, site, process, entity, index); the scenario is not part of the key, so scenarios run with the same seed share common random numbers";

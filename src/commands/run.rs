@@ -1,6 +1,6 @@
 //! `holdsim run`: replications of one scenario, a KPI table, and a results folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{
@@ -12,7 +12,10 @@ use crate::engine::Options;
 use crate::model::Model;
 use crate::output::{atomic::Staging, terminal};
 use crate::progress::RunBar;
+use crate::scenario::Scenario;
 
+/// Runs the scenario's replications into a results folder, then prints what ran, the
+/// KPI table and what was written.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let path = &args.scenario.scenario;
     let scenario = load_scenario(
@@ -71,28 +74,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     )?;
     let dir = staging.commit()?;
 
-    let r = &scenario.run;
-    // Checked: sites × posts can pass u32 (the budget allows it; only the sum is shown).
-    let posts: u64 = model
-        .site_models()
-        .iter()
-        .map(|m| u64::from(m.sites) * u64::from(m.link_workers))
-        .fold(0, u64::saturating_add);
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    println!(
-        "{}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}\n",
-        path.display(),
-        replications,
-        plural(u64::from(replications)),
-        r.horizon_days,
-        r.sites,
-        plural(u64::from(r.sites)),
-        posts,
-        plural(posts),
-        r.warmup_days,
-        r.horizon_days,
-        r.seed
-    );
+    println!("{}\n", describe_run(path, &scenario, &model));
     print!("{}", terminal::kpi_table(&summaries, replications as usize));
     println!(
         "\nWrote {} ({}) in {:.2} s on {} thread{} ({:.2e} patient-days/s).",
@@ -104,4 +86,34 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         patient_days / wall_seconds.max(1e-9)
     );
     Ok(())
+}
+
+/// "" for one, "s" for more (or none).
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The line above the KPI table: what was run, over which days, from which seed.
+fn describe_run(path: &Path, scenario: &Scenario, model: &Model) -> String {
+    let r = &scenario.run;
+    // Checked: sites × posts can pass u32 (the budget allows it; only the sum is shown).
+    let posts: u64 = model
+        .site_models()
+        .iter()
+        .map(|m| u64::from(m.sites) * u64::from(m.link_workers))
+        .fold(0, u64::saturating_add);
+    format!(
+        "{}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}",
+        path.display(),
+        r.replications,
+        plural(u64::from(r.replications)),
+        r.horizon_days,
+        r.sites,
+        plural(u64::from(r.sites)),
+        posts,
+        plural(posts),
+        r.warmup_days,
+        r.horizon_days,
+        r.seed
+    )
 }

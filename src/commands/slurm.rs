@@ -97,7 +97,26 @@ pub fn scripts(binary: &Path, experiment: &Path, out: &Path, args: &SlurmArgs) -
     (sweep, merge)
 }
 
+/// Writes the array job, the merge job and `submit.sh` for a sweep in shards, and
+/// submits them with `--submit`.
 pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
+    check_shardable(args)?;
+    let dir = write_jobs(args)?;
+    println!(
+        "Wrote {}/sweep.sbatch ({} array tasks), merge.sbatch and submit.sh.",
+        dir.display(),
+        args.shards
+    );
+    if !args.submit {
+        println!("Submit with: bash {}", dir.join("submit.sh").display());
+        return Ok(());
+    }
+    submit(&dir, args.shards)
+}
+
+/// Refuses, before anything is written, what cannot be split into `--shards` array
+/// tasks: no shards, a sensitivity analysis, more shards than points.
+fn check_shardable(args: &SlurmArgs) -> anyhow::Result<()> {
     if args.shards == 0 {
         return Err(super::UsageError("--shards must be at least 1".into()).into());
     }
@@ -120,6 +139,12 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    Ok(())
+}
+
+/// Writes `sweep.sbatch`, `merge.sbatch` and `submit.sh` into the sweep folder's
+/// `slurm/` (making and marking the sweep folder if new) and returns that `slurm/`.
+fn write_jobs(args: &SlurmArgs) -> anyhow::Result<PathBuf> {
     let out = absolute(
         &args
             .out
@@ -144,47 +169,45 @@ pub fn slurm(args: &SlurmArgs) -> anyhow::Result<()> {
         merge = sh(&dir.join("merge.sbatch"))
     );
     write_file(&dir.join("submit.sh"), submit.as_bytes())?;
-    println!(
-        "Wrote {}/sweep.sbatch ({} array tasks), merge.sbatch and submit.sh.",
-        dir.display(),
-        args.shards
-    );
-    if !args.submit {
-        println!("Submit with: bash {}", dir.join("submit.sh").display());
-        return Ok(());
-    }
-    let run = |args: &[&str]| -> anyhow::Result<String> {
-        let o = Command::new("sbatch")
-            .args(args)
-            .output()
-            .context("cannot run sbatch (is Slurm's client installed and on PATH?)")?;
-        if !o.status.success() {
-            bail!(
-                "sbatch {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&o.stdout)
-            .trim()
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .to_string())
-    };
-    let array = run(&[
+    Ok(dir)
+}
+
+/// Submits the jobs in `dir` as `submit.sh` would: the array job, then the merge job
+/// after every shard succeeds.
+fn submit(dir: &Path, shards: usize) -> anyhow::Result<()> {
+    let array = sbatch(&[
         "--parsable",
         &dir.join("sweep.sbatch").display().to_string(),
     ])?;
-    let merge_id = run(&[
+    let merge_id = sbatch(&[
         "--parsable",
         &format!("--dependency=afterok:{array}"),
         "--kill-on-invalid-dep=yes",
         &dir.join("merge.sbatch").display().to_string(),
     ])?;
     println!(
-        "Submitted array job {array} ({} shards) and merge job {merge_id} (after all shards succeed).",
-        args.shards
+        "Submitted array job {array} ({shards} shards) and merge job {merge_id} (after all shards succeed)."
     );
     Ok(())
+}
+
+/// Runs `sbatch ARGS` and returns the job id it prints (`--parsable`: `ID[;CLUSTER]`).
+fn sbatch(args: &[&str]) -> anyhow::Result<String> {
+    let o = Command::new("sbatch")
+        .args(args)
+        .output()
+        .context("cannot run sbatch (is Slurm's client installed and on PATH?)")?;
+    if !o.status.success() {
+        bail!(
+            "sbatch {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_string())
 }

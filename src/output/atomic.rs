@@ -28,11 +28,9 @@ impl Staging {
     pub fn begin(destination: &Path, force: bool) -> anyhow::Result<Staging> {
         let (resolved, exists, lock) = folder::prepare(destination, force)?;
         if exists && !force {
-            // The command line must change (--force or another --out): exit 2.
-            return Err(crate::commands::UsageError(format!(
-                "the output folder `{}` already exists; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
-                destination.display()
-            ))
+            return Err(folder::FolderRefusal::Exists {
+                out: destination.to_path_buf(),
+            }
             .into());
         }
         let parent = resolved.parent().unwrap_or(Path::new("/")).to_path_buf();

@@ -20,8 +20,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::commands::UsageError;
-
 /// The marker file holdsim writes into every folder it creates.
 pub const MARKER: &str = ".holdsim";
 
@@ -49,8 +47,75 @@ pub fn has_marker(dir: &Path) -> bool {
     fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
 }
 
-fn refuse(message: String) -> anyhow::Error {
-    UsageError(message).into()
+/// Why holdsim will not write (or replace) an output folder. Each message says what to
+/// do instead; all are the user's to fix: another `--out`, `--force`, or moving their
+/// own files (exit 2, see [`crate::error::exit_code`]).
+/// `out` is the folder as the user gave it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FolderRefusal {
+    #[error(
+        "the output folder `{}` is a symbolic link to `{target}`, which is not a folder; choose another with --out",
+        .out.display()
+    )]
+    LinkToNonFolder { out: PathBuf, target: String },
+    #[error(
+        "the output folder `{}` is a symbolic link to `{target}`, which does not exist; remove the link or choose another folder with --out",
+        .out.display()
+    )]
+    DanglingLink { out: PathBuf, target: String },
+    #[error(
+        "`{}` is a file, not a folder; holdsim writes results only into folders (it replaces nothing but folders it wrote itself); choose another --out",
+        .out.display()
+    )]
+    IsAFile { out: PathBuf },
+    /// `.`, `..` or a path with no final name.
+    #[error("`{}` cannot be an output folder; name a folder with --out", .out.display())]
+    NotAFolderName { out: PathBuf },
+    #[error(
+        "cannot write `{}`: `{}` is not a folder; choose another folder with --out",
+        .out.display(),
+        .parent.display()
+    )]
+    ParentNotAFolder { out: PathBuf, parent: PathBuf },
+    /// Exists, and `--force` was not given.
+    #[error(
+        "the output folder `{}` already exists; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
+        .out.display()
+    )]
+    Exists { out: PathBuf },
+    /// The working directory, the home folder, an ancestor of either, or `/`.
+    #[error(
+        "refusing to replace `{}` with --force: {why}; choose a new folder with --out",
+        .out.display()
+    )]
+    Protected { out: PathBuf, why: &'static str },
+    #[error(
+        "refusing to replace `{}` with --force: it is not a folder; holdsim replaces only folders it wrote, so choose another folder with --out",
+        .out.display()
+    )]
+    ReplaceNotAFolder { out: PathBuf },
+    /// No [`MARKER`]: the folder may hold the user's own files.
+    #[error(
+        "refusing to replace `{}` with --force: it was not written by holdsim (it has no `{MARKER}` marker), so it may hold your own files; move or delete it yourself, or choose another folder with --out",
+        .out.display()
+    )]
+    Unmarked { out: PathBuf },
+}
+
+/// Another holdsim command is writing the folder (it holds the lock); `holder` names
+/// it. Not a [`FolderRefusal`]: nothing in the command line is wrong, and the same
+/// command succeeds once the other finishes, so it exits 1 like other conditions of the
+/// machine, not 2 (see [`crate::error::exit_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{}` is being written by {holder} (lock `{}`); wait for it to finish, or choose another folder with --out",
+    .out.display(),
+    .lock.display()
+)]
+pub struct FolderLocked {
+    pub out: PathBuf,
+    pub holder: String,
+    pub lock: PathBuf,
 }
 
 /// `path` made absolute against the working directory (not resolved).
@@ -76,46 +141,50 @@ pub fn resolve(out: &Path) -> anyhow::Result<PathBuf> {
                 .unwrap_or_else(|_| "?".into());
             match fs::canonicalize(out) {
                 Ok(real) if real.is_dir() => Ok(real),
-                Ok(_) => Err(refuse(format!(
-                    "the output folder `{}` is a symbolic link to `{target}`, which is not a folder; choose another with --out",
-                    out.display()
-                ))),
-                Err(_) => Err(refuse(format!(
-                    "the output folder `{}` is a symbolic link to `{target}`, which does not exist; remove the link or choose another folder with --out",
-                    out.display()
-                ))),
+                Ok(_) => Err(FolderRefusal::LinkToNonFolder {
+                    out: out.to_path_buf(),
+                    target,
+                }
+                .into()),
+                Err(_) => Err(FolderRefusal::DanglingLink {
+                    out: out.to_path_buf(),
+                    target,
+                }
+                .into()),
             }
         }
         Ok(meta) if meta.is_dir() => {
             fs::canonicalize(out).with_context(|| format!("cannot resolve `{}`", out.display()))
         }
-        Ok(_) => Err(refuse(format!(
-            "`{}` is a file, not a folder; holdsim writes results only into folders (it replaces nothing but folders it wrote itself); choose another --out",
-            out.display()
-        ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Ok(_) => Err(FolderRefusal::IsAFile {
+            out: out.to_path_buf(),
+        }
+        .into()),
+        // Not a directory: a file stands where a parent folder should be (reported
+        // below as a refusal naming it).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
             let abs = absolute(out)?;
-            let name = abs.file_name().ok_or_else(|| {
-                refuse(format!(
-                    "`{}` cannot be an output folder; name a folder with --out",
-                    out.display()
-                ))
-            })?;
+            let not_a_name = || FolderRefusal::NotAFolderName {
+                out: out.to_path_buf(),
+            };
+            let name = abs.file_name().ok_or_else(not_a_name)?;
             if name == ".." || name == "." {
-                return Err(refuse(format!(
-                    "`{}` cannot be an output folder; name a folder with --out",
-                    out.display()
-                )));
+                return Err(not_a_name().into());
             }
             let parent = abs.parent().unwrap_or(Path::new("/"));
             if let Ok(meta) = fs::metadata(parent)
                 && !meta.is_dir()
             {
-                return Err(refuse(format!(
-                    "cannot write `{}`: `{}` is not a folder",
-                    out.display(),
-                    parent.display()
-                )));
+                return Err(FolderRefusal::ParentNotAFolder {
+                    out: out.to_path_buf(),
+                    parent: parent.to_path_buf(),
+                }
+                .into());
             }
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create the folder `{}`", parent.display()))?;
@@ -158,24 +227,25 @@ fn protected(dir: &Path) -> Option<&'static str> {
 /// protected. `shown` is the path as the user gave it.
 pub fn check_replaceable(dir: &Path, shown: &Path) -> anyhow::Result<()> {
     if let Some(why) = protected(dir) {
-        return Err(refuse(format!(
-            "refusing to replace `{}` with --force: {why}; choose a new folder with --out",
-            shown.display()
-        )));
+        return Err(FolderRefusal::Protected {
+            out: shown.to_path_buf(),
+            why,
+        }
+        .into());
     }
     let meta = fs::symlink_metadata(dir)
         .with_context(|| format!("cannot inspect `{}`", shown.display()))?;
     if !meta.is_dir() {
-        return Err(refuse(format!(
-            "refusing to replace `{}` with --force: it is not a folder; holdsim replaces only folders it wrote",
-            shown.display()
-        )));
+        return Err(FolderRefusal::ReplaceNotAFolder {
+            out: shown.to_path_buf(),
+        }
+        .into());
     }
     if !has_marker(dir) {
-        return Err(refuse(format!(
-            "refusing to replace `{}` with --force: it was not written by holdsim (it has no `{MARKER}` marker), so it may hold your own files; move or delete it yourself, or choose another folder with --out",
-            shown.display()
-        )));
+        return Err(FolderRefusal::Unmarked {
+            out: shown.to_path_buf(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -225,11 +295,12 @@ impl FolderLock {
                         Ok(pid) => format!("holdsim process {pid}"),
                         Err(_) => "another holdsim process".into(),
                     };
-                    anyhow::bail!(
-                        "`{}` is being written by {holder} (lock `{}`); wait for it to finish, or choose another folder with --out",
-                        shown.display(),
-                        path.display()
-                    );
+                    return Err(FolderLocked {
+                        out: shown.to_path_buf(),
+                        holder,
+                        lock: path,
+                    }
+                    .into());
                 }
                 return Err(
                     anyhow::Error::new(err).context(format!("cannot lock `{}`", path.display()))
@@ -289,7 +360,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let first = FolderLock::acquire(&out, &out).unwrap();
-        let err = FolderLock::acquire(&out, &out).err().unwrap().to_string();
+        let err = FolderLock::acquire(&out, &out).err().unwrap();
+        assert!(err.downcast_ref::<FolderLocked>().is_some(), "{err}");
+        let err = err.to_string();
         assert!(
             err.contains(&format!("process {}", std::process::id())),
             "{err}"
@@ -299,22 +372,50 @@ mod tests {
         FolderLock::acquire(&out, &out).unwrap();
     }
 
+    /// The refusal `result` failed with, if it is one.
+    fn refusal<T>(result: anyhow::Result<T>) -> Option<FolderRefusal> {
+        result.err().and_then(|e| e.downcast().ok())
+    }
+
     #[test]
     fn force_replaces_only_marked_unprotected_folders() {
         let dir = tempfile::tempdir().unwrap();
         let mine = dir.path().join("mine");
         fs::create_dir(&mine).unwrap();
-        assert!(check_replaceable(&mine, &mine).is_err(), "no marker");
+        assert!(
+            matches!(
+                refusal(check_replaceable(&mine, &mine)),
+                Some(FolderRefusal::Unmarked { .. })
+            ),
+            "no marker"
+        );
         write_marker(&mine).unwrap();
         check_replaceable(&mine, &mine).unwrap();
-        assert!(check_replaceable(Path::new("/"), Path::new("/")).is_err());
+        assert!(matches!(
+            refusal(check_replaceable(Path::new("/"), Path::new("/"))),
+            Some(FolderRefusal::Protected { .. })
+        ));
         let file = dir.path().join("file");
         fs::write(&file, "x").unwrap();
-        assert!(check_replaceable(&file, &file).is_err());
+        assert!(matches!(
+            refusal(check_replaceable(&file, &file)),
+            Some(FolderRefusal::ReplaceNotAFolder { .. })
+        ));
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
         let err = resolve(&link).err().unwrap().to_string();
         assert!(err.contains("does not exist"), "{err}");
-        assert!(resolve(&file).is_err());
+        assert!(matches!(
+            refusal(resolve(&link)),
+            Some(FolderRefusal::DanglingLink { .. })
+        ));
+        assert!(matches!(
+            refusal(resolve(&file)),
+            Some(FolderRefusal::IsAFile { .. })
+        ));
+        assert!(matches!(
+            refusal(resolve(&file.join("inside"))),
+            Some(FolderRefusal::ParentNotAFolder { .. })
+        ));
     }
 }

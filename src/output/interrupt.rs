@@ -7,6 +7,9 @@
 //! The signals are blocked in every thread and taken by one thread with `sigwait`,
 //! so cleaning up runs as ordinary code, not in a signal handler. A resumable sweep's
 //! `progress/` files are never registered: they are what a rerun resumes from.
+//!
+//! Its exit codes, 128 + the signal (130 for Ctrl-C, 143 for `kill`, 129 for a closed
+//! terminal), are the only ones not decided by [`crate::error::exit_code`].
 
 use std::fs;
 use std::path::{Path, PathBuf};

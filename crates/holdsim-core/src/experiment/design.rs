@@ -341,7 +341,8 @@ pub fn scale(base: &Scenario, factors: &[Factor], unit: &[Vec<f64>]) -> Result<V
 
 /// Builds the factors and points of a design, checking every key, path and value.
 /// `text` is the experiment file's text (for line numbers); errors name the factor
-/// and its line, or the table CSV's file, line and column.
+/// and its line, or the table CSV's file, line and column. Returns the factors, the
+/// points and the method's name.
 pub fn build(
     base: &Scenario,
     keys: DesignKeys,
@@ -351,174 +352,241 @@ pub fn build(
 ) -> Result<(Vec<Factor>, Vec<Point>, &'static str), String> {
     let method = keys.method;
     check_design_keys(&keys)?;
-    let at = |f: &FactorTable| {
+    let place = Place { text };
+    check_factors(base, &factors, method, place)?;
+    let (factors, points) = match method {
+        Method::Grid => grid(base, &factors, place)?,
+        Method::LatinHypercube | Method::Random => sampled(base, &keys, &factors, place)?,
+        Method::Table => table(base, &keys, &factors, (files, dir), place)?,
+    };
+    Ok((factors, points, method.name()))
+}
+
+/// Where a factor is written, for messages: "line N: factor `path`".
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    /// The experiment file's text.
+    text: &'a str,
+}
+
+impl Place<'_> {
+    /// At the line of the factor's `path`.
+    fn of(self, f: &FactorTable) -> String {
+        self.of_key(f, f.path.span())
+    }
+
+    /// At the line of one of the factor's keys (its `span` in the file).
+    fn of_key(self, f: &FactorTable, span: std::ops::Range<usize>) -> String {
         format!(
             "line {}: factor `{}`",
-            line_of(text, f.path.span().start),
+            line_of(self.text, span.start),
             f.path.get_ref()
         )
-    };
-    // The same, at the line of one of the factor's keys.
-    let at_key = |f: &FactorTable, span: std::ops::Range<usize>| {
-        format!(
-            "line {}: factor `{}`",
-            line_of(text, span.start),
-            f.path.get_ref()
-        )
-    };
-    let num = |x: &Option<Spanned<f64>>| x.as_ref().map(|v| *v.get_ref());
+    }
+}
+
+/// Checks what every method asks of its factors: each names a parameter of `base`,
+/// appears once, and has only the keys `method` reads.
+fn check_factors(
+    base: &Scenario,
+    factors: &[FactorTable],
+    method: Method,
+    place: Place,
+) -> Result<(), String> {
     for (i, f) in factors.iter().enumerate() {
         base.get_path(f.path.get_ref())
-            .map_err(|e| format!("{}: {e}", at(f)))?;
+            .map_err(|e| format!("{}: {e}", place.of(f)))?;
         if let Some(first) = factors[..i]
             .iter()
             .find(|g| g.path.get_ref() == f.path.get_ref())
         {
             return Err(format!(
                 "{} is listed twice (first on line {}); give each factor once",
-                at(f),
-                line_of(text, first.path.span().start)
+                place.of(f),
+                line_of(place.text, first.path.span().start)
             ));
         }
-        check_factor_keys(f, method).map_err(|e| format!("{}: {e}", at(f)))?;
+        check_factor_keys(f, method).map_err(|e| format!("{}: {e}", place.of(f)))?;
     }
-    match method {
-        Method::Grid => {
-            if factors.is_empty() {
-                return Err("a grid needs at least one [[design.factor]]".into());
-            }
-            let mut all_levels = Vec::new();
-            let mut total: usize = 1;
-            for f in &factors {
-                let path = f.path.get_ref();
-                let (ls, line) = match (&f.values, num(&f.from), num(&f.to), num(&f.step)) {
-                    (Some(v), None, None, None) if !v.get_ref().is_empty() => {
-                        (v.get_ref().clone(), at_key(f, v.span()))
-                    }
-                    (None, Some(from), Some(to), Some(step)) => {
-                        let line = at_key(f, f.from.as_ref().map_or(0..0, |x| x.span()));
-                        let ls = range_levels(path, from, to, step)
-                            .map_err(|e| format!("{line}: {e}"))?;
-                        (ls, line)
-                    }
-                    _ => {
-                        return Err(format!(
-                            "{}: a grid factor needs either a non-empty `values = [...]` or all of `from`, `to` and `step` (not both)",
-                            at(f)
-                        ));
-                    }
-                };
-                let typed_levels = ls
-                    .iter()
-                    .map(|&x| check_value(base, path, x))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| format!("{line}: {e}"))?;
-                total = total.checked_mul(typed_levels.len()).ok_or_else(|| {
-                    format!(
-                        "the grid of {} has more points than can be counted; a design may have at most {} points",
-                        factor_names(&factors),
-                        limits::MAX_POINTS
-                    )
-                })?;
-                if total > limits::MAX_POINTS {
-                    return Err(format!(
-                        "the grid of {} has at least {total} points; a design may have at most {} points (see the README's limits): use fewer levels or a latin_hypercube",
-                        factor_names(&factors),
-                        limits::MAX_POINTS
-                    ));
-                }
-                all_levels.push(typed_levels);
-            }
-            check_size(
-                total,
-                factors.len(),
-                &format!("the grid of {}", factor_names(&factors)),
-            )?;
-            let mut pts = Vec::with_capacity(total);
-            for index in 0..total {
-                let mut rem = index;
-                let mut values = vec![Number::Int(0); factors.len()];
-                for (j, ls) in all_levels.iter().enumerate().rev() {
-                    values[j] = ls[rem % ls.len()];
-                    rem /= ls.len();
-                }
-                pts.push(Point { index, values });
-            }
-            let fs = factors
-                .iter()
-                .zip(&all_levels)
-                .map(|(f, ls)| {
-                    let xs: Vec<f64> = ls.iter().map(|n| n.as_f64()).collect();
-                    Factor {
-                        path: f.path.get_ref().clone(),
-                        min: xs.iter().copied().fold(f64::INFINITY, f64::min),
-                        max: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                    }
-                })
-                .collect();
-            Ok((fs, pts, "grid"))
-        }
-        Method::LatinHypercube | Method::Random => {
-            let n = keys.points.ok_or(
-                "`points` (how many design points) is required for latin_hypercube and random",
-            )?;
-            if n == 0 {
-                return Err("`points` must be at least 1".into());
-            }
-            if factors.is_empty() {
-                return Err(
-                    "a sampled design needs at least one [[design.factor]] with `min` and `max`"
-                        .into(),
-                );
-            }
-            check_size(n, factors.len(), &format!("`points` = {n}"))?;
-            let mut fs = Vec::new();
-            for f in &factors {
-                let path = f.path.get_ref();
-                let (Some(min), Some(max)) = (&f.min, &f.max) else {
-                    return Err(format!(
-                        "{}: latin_hypercube and random need `min` and `max`",
-                        at(f)
-                    ));
-                };
-                check_value(base, path, *min.get_ref())
-                    .map_err(|e| format!("{}: `min`: {e}", at_key(f, min.span())))?;
-                check_value(base, path, *max.get_ref())
-                    .map_err(|e| format!("{}: `max`: {e}", at_key(f, max.span())))?;
-                let (min, max) = (*min.get_ref(), *max.get_ref());
-                if min > max {
-                    return Err(format!(
-                        "{}: `min` ({min}) must not exceed `max` ({max})",
-                        at(f)
-                    ));
-                }
-                fs.push(Factor {
-                    path: path.clone(),
-                    min,
-                    max,
-                });
-            }
-            let seed = keys.seed.unwrap_or(1);
-            let unit = if method == Method::LatinHypercube {
-                crate::sensitivity::latin_hypercube(fs.len(), n, seed)
-            } else {
-                crate::sensitivity::uniform_random(fs.len(), n, seed)
-            };
-            let pts = scale(base, &fs, &unit)?;
-            Ok((fs, pts, method.name()))
-        }
-        Method::Table => {
-            if let Some(f) = factors.first() {
-                return Err(format!(
-                    "{}: a table design takes its factors from the CSV header; remove [[design.factor]]",
-                    at(f)
-                ));
-            }
-            let file = keys.file.ok_or("`file` (a CSV of points, header = dotted paths) is required for method = \"table\"")?;
-            let (fs, pts) = read_table(files, base, &dir.join(file))?;
-            Ok((fs, pts, "table"))
-        }
+    Ok(())
+}
+
+/// `method = "grid"`: every combination of the factors' levels, the last factor
+/// varying fastest; refused once the count passes [`limits::MAX_POINTS`].
+fn grid(
+    base: &Scenario,
+    factors: &[FactorTable],
+    place: Place,
+) -> Result<(Vec<Factor>, Vec<Point>), String> {
+    if factors.is_empty() {
+        return Err("a grid needs at least one [[design.factor]]".into());
     }
+    let mut all_levels = Vec::new();
+    let mut total: usize = 1;
+    for f in factors {
+        let typed_levels = grid_levels(base, f, place)?;
+        total = total.checked_mul(typed_levels.len()).ok_or_else(|| {
+            format!(
+                "the grid of {} has more points than can be counted; a design may have at most {} points",
+                factor_names(factors),
+                limits::MAX_POINTS
+            )
+        })?;
+        if total > limits::MAX_POINTS {
+            return Err(format!(
+                "the grid of {} has at least {total} points; a design may have at most {} points (see the README's limits): use fewer levels or a latin_hypercube",
+                factor_names(factors),
+                limits::MAX_POINTS
+            ));
+        }
+        all_levels.push(typed_levels);
+    }
+    check_size(
+        total,
+        factors.len(),
+        &format!("the grid of {}", factor_names(factors)),
+    )?;
+    let points = (0..total)
+        .map(|index| Point {
+            index,
+            values: grid_point(&all_levels, index),
+        })
+        .collect();
+    let ranges = factors
+        .iter()
+        .zip(&all_levels)
+        .map(|(f, levels)| {
+            let xs: Vec<f64> = levels.iter().map(|n| n.as_f64()).collect();
+            Factor {
+                path: f.path.get_ref().clone(),
+                min: xs.iter().copied().fold(f64::INFINITY, f64::min),
+                max: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            }
+        })
+        .collect();
+    Ok((ranges, points))
+}
+
+/// One grid factor's levels, from `values` or from `from`/`to`/`step`, each checked
+/// against the parameter's type and range.
+fn grid_levels(base: &Scenario, f: &FactorTable, place: Place) -> Result<Vec<Number>, String> {
+    let path = f.path.get_ref();
+    let num = |x: &Option<Spanned<f64>>| x.as_ref().map(|v| *v.get_ref());
+    let (levels, line) = match (&f.values, num(&f.from), num(&f.to), num(&f.step)) {
+        (Some(v), None, None, None) if !v.get_ref().is_empty() => {
+            (v.get_ref().clone(), place.of_key(f, v.span()))
+        }
+        (None, Some(from), Some(to), Some(step)) => {
+            let line = place.of_key(f, f.from.as_ref().map_or(0..0, |x| x.span()));
+            let levels = range_levels(path, from, to, step).map_err(|e| format!("{line}: {e}"))?;
+            (levels, line)
+        }
+        _ => {
+            return Err(format!(
+                "{}: a grid factor needs either a non-empty `values = [...]` or all of `from`, `to` and `step` (not both)",
+                place.of(f)
+            ));
+        }
+    };
+    levels
+        .iter()
+        .map(|&x| check_value(base, path, x))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{line}: {e}"))
+}
+
+/// The values of grid point `index`: its digits in the mixed radix of the levels'
+/// counts, the last factor the fastest.
+fn grid_point(all_levels: &[Vec<Number>], index: usize) -> Vec<Number> {
+    let mut rem = index;
+    let mut values = vec![Number::Int(0); all_levels.len()];
+    for (j, levels) in all_levels.iter().enumerate().rev() {
+        values[j] = levels[rem % levels.len()];
+        rem /= levels.len();
+    }
+    values
+}
+
+/// `method = "latin_hypercube"` or `"random"`: `points` points drawn in the factors'
+/// `[min, max]` boxes from `seed` (1 if not given).
+fn sampled(
+    base: &Scenario,
+    keys: &DesignKeys,
+    factors: &[FactorTable],
+    place: Place,
+) -> Result<(Vec<Factor>, Vec<Point>), String> {
+    let n = keys
+        .points
+        .ok_or("`points` (how many design points) is required for latin_hypercube and random")?;
+    if n == 0 {
+        return Err("`points` must be at least 1".into());
+    }
+    if factors.is_empty() {
+        return Err(
+            "a sampled design needs at least one [[design.factor]] with `min` and `max`".into(),
+        );
+    }
+    check_size(n, factors.len(), &format!("`points` = {n}"))?;
+    let ranges = factors
+        .iter()
+        .map(|f| sampled_range(base, f, place))
+        .collect::<Result<Vec<_>, _>>()?;
+    let seed = keys.seed.unwrap_or(1);
+    let unit = if keys.method == Method::LatinHypercube {
+        crate::sensitivity::latin_hypercube(ranges.len(), n, seed)
+    } else {
+        crate::sensitivity::uniform_random(ranges.len(), n, seed)
+    };
+    let points = scale(base, &ranges, &unit)?;
+    Ok((ranges, points))
+}
+
+/// One sampled factor's `[min, max]`, both ends checked against the parameter.
+fn sampled_range(base: &Scenario, f: &FactorTable, place: Place) -> Result<Factor, String> {
+    let path = f.path.get_ref();
+    let (Some(min), Some(max)) = (&f.min, &f.max) else {
+        return Err(format!(
+            "{}: latin_hypercube and random need `min` and `max`",
+            place.of(f)
+        ));
+    };
+    check_value(base, path, *min.get_ref())
+        .map_err(|e| format!("{}: `min`: {e}", place.of_key(f, min.span())))?;
+    check_value(base, path, *max.get_ref())
+        .map_err(|e| format!("{}: `max`: {e}", place.of_key(f, max.span())))?;
+    let (min, max) = (*min.get_ref(), *max.get_ref());
+    if min > max {
+        return Err(format!(
+            "{}: `min` ({min}) must not exceed `max` ({max})",
+            place.of(f)
+        ));
+    }
+    Ok(Factor {
+        path: path.clone(),
+        min,
+        max,
+    })
+}
+
+/// `method = "table"`: the points of a CSV file beside the experiment file, its header
+/// naming the factors (so `[[design.factor]]` is refused).
+fn table(
+    base: &Scenario,
+    keys: &DesignKeys,
+    factors: &[FactorTable],
+    (files, dir): (&dyn FileSource, &Path),
+    place: Place,
+) -> Result<(Vec<Factor>, Vec<Point>), String> {
+    if let Some(f) = factors.first() {
+        return Err(format!(
+            "{}: a table design takes its factors from the CSV header; remove [[design.factor]]",
+            place.of(f)
+        ));
+    }
+    let file = keys.file.ok_or(
+        "`file` (a CSV of points, header = dotted paths) is required for method = \"table\"",
+    )?;
+    read_table(files, base, &dir.join(file))
 }
 
 /// "`a`, `b` and `c`".

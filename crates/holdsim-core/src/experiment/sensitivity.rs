@@ -154,6 +154,40 @@ pub fn build(
     if kpis.is_empty() {
         return Err("`kpis` must name at least one KPI".into());
     }
+    check_method_keys(&t)?;
+    let factors = factor_ranges(base, &t.factor, text)?;
+    let k = factors.len();
+    let seed = t.seed.unwrap_or(1);
+    let bootstrap = check_bootstrap(t.bootstrap.unwrap_or(1000), k)?;
+    let (design, unit) = match t.method {
+        Method::Morris => {
+            let d = morris(&t, k, bootstrap, seed)?;
+            let unit = d.points.clone();
+            (AnalysisDesign::Morris(d), unit)
+        }
+        Method::Sobol => {
+            let d = sobol(&t, k, bootstrap, seed)?;
+            let unit = d.points();
+            (AnalysisDesign::Sobol(d), unit)
+        }
+    };
+    let points = super::design::scale(base, &factors, &unit)?;
+    Ok((
+        factors,
+        points,
+        Sensitivity {
+            design,
+            kpis,
+            bootstrap,
+            seed,
+        },
+    ))
+}
+
+/// Refuses the keys of the other method (Morris takes `trajectories` and `levels`,
+/// Sobol' `samples`): silently ignoring them would run a different analysis than
+/// the file seems to ask for.
+fn check_method_keys(t: &SensitivityTable) -> Result<(), String> {
     let ignored: Vec<&str> = match t.method {
         Method::Morris => [("samples", t.samples.is_some())]
             .iter()
@@ -169,30 +203,40 @@ pub fn build(
         .map(|k| k.0)
         .collect(),
     };
-    if !ignored.is_empty() {
-        return Err(format!(
-            "{} not used by method = \"{}\" (Morris takes `trajectories` and `levels`, Sobol' takes `samples`); remove {}",
-            ignored
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            match t.method {
-                Method::Morris => "morris",
-                Method::Sobol => "sobol",
-            },
-            if ignored.len() == 1 { "it" } else { "them" }
-        ));
+    if ignored.is_empty() {
+        return Ok(());
     }
+    Err(format!(
+        "{} not used by method = \"{}\" (Morris takes `trajectories` and `levels`, Sobol' takes `samples`); remove {}",
+        ignored
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        match t.method {
+            Method::Morris => "morris",
+            Method::Sobol => "sobol",
+        },
+        if ignored.len() == 1 { "it" } else { "them" }
+    ))
+}
+
+/// The factors' ranges, each naming a parameter of `base` once, both ends valid for
+/// it, `min` below `max`.
+fn factor_ranges(
+    base: &Scenario,
+    written: &[FactorRange],
+    text: &str,
+) -> Result<Vec<Factor>, String> {
     let mut factors: Vec<Factor> = Vec::new();
-    for (i, f) in t.factor.iter().enumerate() {
+    for (i, f) in written.iter().enumerate() {
         let path = f.path.get_ref();
         let at = format!(
             "line {}: factor `{path}`",
             line_of(text, f.path.span().start)
         );
         base.get_path(path).map_err(|e| format!("{at}: {e}"))?;
-        if let Some(first) = t.factor[..i].iter().find(|g| g.path.get_ref() == path) {
+        if let Some(first) = written[..i].iter().find(|g| g.path.get_ref() == path) {
             return Err(format!(
                 "{at} is listed twice (first on line {}); give each factor once",
                 line_of(text, first.path.span().start)
@@ -218,9 +262,11 @@ pub fn build(
             max,
         });
     }
-    let k = factors.len();
-    let seed = t.seed.unwrap_or(1);
-    let bootstrap = t.bootstrap.unwrap_or(1000);
+    Ok(factors)
+}
+
+/// `bootstrap` if its resamples of `k` factors' indices fit [`limits`].
+fn check_bootstrap(bootstrap: usize, k: usize) -> Result<usize, String> {
     if bootstrap > limits::MAX_BOOTSTRAP {
         return Err(format!(
             "`bootstrap` = {bootstrap} is more than the {} resamples allowed (see the README's limits)",
@@ -236,61 +282,60 @@ pub fn build(
             limits::MAX_BOOTSTRAP_VALUES
         ));
     }
-    let points = match t.method {
-        Method::Morris => {
-            let r = t.trajectories.unwrap_or(20);
-            let levels = t.levels.unwrap_or(4);
-            if levels < 2 || !levels.is_multiple_of(2) || levels > 1_000_000 {
-                return Err(format!(
-                    "`levels` must be an even number from 2 to 1000000 (Morris grid), found {levels}"
-                ));
-            }
-            if r < 2 {
-                return Err(format!("`trajectories` must be at least 2, found {r}"));
-            }
-            let n = r.saturating_mul(k + 1);
-            check_size(n, k, &format!("`trajectories` = {r} × ({k} factors + 1)"))?;
-            n
-        }
-        Method::Sobol => {
-            let n = t.samples.unwrap_or(256);
-            if n < 2 || !n.is_power_of_two() {
-                return Err(format!(
-                    "`samples` must be a power of two ≥ 2 (Sobol' base sample), found {n}"
-                ));
-            }
-            let total = n.saturating_mul(k + 2);
-            check_size(total, k, &format!("`samples` = {n} × ({k} factors + 2)"))?;
-            total
-        }
-    };
+    Ok(bootstrap)
+}
+
+/// Refuses `bootstrap` resamples of `points` outputs above [`limits::MAX_BOOTSTRAP_WORK`].
+fn check_bootstrap_work(bootstrap: usize, points: usize) -> Result<(), String> {
     if (bootstrap as u64).saturating_mul(points as u64) > limits::MAX_BOOTSTRAP_WORK {
         return Err(format!(
             "`bootstrap` = {bootstrap} resamples of {points} points is more than {} resampled outputs per KPI (see the README's limits); use fewer resamples",
             limits::MAX_BOOTSTRAP_WORK
         ));
     }
-    let (design, unit) = match t.method {
-        Method::Morris => {
-            let d = morris_design(k, t.trajectories.unwrap_or(20), t.levels.unwrap_or(4), seed);
-            let unit = d.points.clone();
-            (AnalysisDesign::Morris(d), unit)
-        }
-        Method::Sobol => {
-            let d = saltelli_design(k, t.samples.unwrap_or(256), seed, false);
-            let unit = d.points();
-            (AnalysisDesign::Sobol(d), unit)
-        }
-    };
-    let points = super::design::scale(base, &factors, &unit)?;
-    Ok((
-        factors,
-        points,
-        Sensitivity {
-            design,
-            kpis,
-            bootstrap,
-            seed,
-        },
-    ))
+    Ok(())
+}
+
+/// Morris screening of `k` factors: `trajectories` r (default 20) one-at-a-time paths
+/// on a grid of `levels` (even, default 4), r × (k + 1) points.
+fn morris(
+    t: &SensitivityTable,
+    k: usize,
+    bootstrap: usize,
+    seed: u64,
+) -> Result<MorrisDesign, String> {
+    let r = t.trajectories.unwrap_or(20);
+    let levels = t.levels.unwrap_or(4);
+    if levels < 2 || !levels.is_multiple_of(2) || levels > 1_000_000 {
+        return Err(format!(
+            "`levels` must be an even number from 2 to 1000000 (Morris grid), found {levels}"
+        ));
+    }
+    if r < 2 {
+        return Err(format!("`trajectories` must be at least 2, found {r}"));
+    }
+    let n = r.saturating_mul(k + 1);
+    check_size(n, k, &format!("`trajectories` = {r} × ({k} factors + 1)"))?;
+    check_bootstrap_work(bootstrap, n)?;
+    Ok(morris_design(k, r, levels, seed))
+}
+
+/// Sobol' indices of `k` factors from a Saltelli design of `samples` base rows (a
+/// power of two, default 256), n × (k + 2) points.
+fn sobol(
+    t: &SensitivityTable,
+    k: usize,
+    bootstrap: usize,
+    seed: u64,
+) -> Result<SaltelliDesign, String> {
+    let n = t.samples.unwrap_or(256);
+    if n < 2 || !n.is_power_of_two() {
+        return Err(format!(
+            "`samples` must be a power of two ≥ 2 (Sobol' base sample), found {n}"
+        ));
+    }
+    let total = n.saturating_mul(k + 2);
+    check_size(total, k, &format!("`samples` = {n} × ({k} factors + 2)"))?;
+    check_bootstrap_work(bootstrap, total)?;
+    Ok(saltelli_design(k, n, seed, false))
 }
