@@ -92,14 +92,9 @@ pub fn memory_limit() -> Result<MemoryLimit, UsageError> {
 
 /// Estimates `jobs` and refuses them if they cannot fit this machine: the one call
 /// `run` and `compare` make before simulating anything.
-pub fn admit(
-    what: &str,
-    jobs: &[Job],
-    threads: usize,
-    report: bool,
-) -> Result<Estimate, UsageError> {
+pub fn admit(what: &str, jobs: &[Job], threads: usize, report: bool) -> anyhow::Result<Estimate> {
     let estimate = estimate(jobs, threads, report);
-    check(what, jobs, &estimate, &memory_limit()?).map_err(|r| UsageError(r.0))?;
+    check(what, jobs, &estimate, &memory_limit()?)?;
     Ok(estimate)
 }
 
