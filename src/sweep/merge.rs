@@ -7,17 +7,17 @@
 //! are named with the file and line.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use super::files::{
-    Rows, STREAMED, StatusRow, damaged, expect_end, expect_point_rows, finish_dir, quote,
-    status_row,
+    self, Rows, STREAMED, StatusRow, damaged, expect_end, expect_point_rows, finish_dir, status_row,
 };
 use crate::output::atomic::write_file;
 use crate::output::folder::{self, FolderLock};
+use crate::output::table::{CsvWriter, Row};
 
 /// The shard folders found in `dir`: `(index, count, path)`, sorted. Folders whose
 /// name is a shard's but not spelt as holdsim spells it (`shard-01-of-2`), and two
@@ -55,29 +55,31 @@ pub struct Merged {
 /// One merged table being written.
 struct Out {
     path: PathBuf,
-    file: BufWriter<File>,
+    csv: CsvWriter<File>,
 }
 
 impl Out {
-    fn create(path: PathBuf) -> anyhow::Result<Out> {
+    /// Creates `path` with the header of streamed table `table`.
+    fn create(path: PathBuf, table: usize) -> anyhow::Result<Out> {
         let file =
             File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        Ok(Out {
-            path,
-            file: BufWriter::new(file),
-        })
+        let csv = CsvWriter::begin(&files::schema(table), file)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(Out { path, csv })
     }
 
-    fn line(&mut self, fields: &[&str]) -> anyhow::Result<()> {
-        let text = fields.join(",");
-        writeln!(self.file, "{text}")
+    /// Copies a shard's row as it was written.
+    fn copy(&mut self, row: &Row<'_>) -> anyhow::Result<()> {
+        self.csv
+            .copy_row(row)
             .with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
-    fn finish(mut self) -> anyhow::Result<()> {
-        self.file
-            .flush()
-            .with_context(|| format!("cannot write `{}`", self.path.display()))
+    fn finish(self) -> anyhow::Result<()> {
+        self.csv
+            .into_inner()
+            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        Ok(())
     }
 }
 
@@ -87,7 +89,7 @@ type Reader = Rows<BufReader<File>>;
 fn open_table(shard: &Path, k: usize, count: usize, table: usize) -> anyhow::Result<Reader> {
     let path = shard.join(STREAMED[table]);
     let f = File::open(&path).with_context(|| format!("cannot open `{}`", path.display()))?;
-    Rows::new(
+    files::rows(
         BufReader::new(f),
         format!("shard {k} of {count}: `{}`", path.display()),
         table,
@@ -229,41 +231,35 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
     fs::create_dir_all(&work).with_context(|| format!("cannot create `{}`", work.display()))?;
     let mut outs = Vec::new();
     for (i, name) in STREAMED.iter().enumerate() {
-        let mut out = Out::create(work.join(name))?;
-        let header = super::files::header_fields(i);
-        out.line(&header.iter().map(String::as_str).collect::<Vec<_>>())?;
-        outs.push(out);
+        outs.push(Out::create(work.join(name), i)?);
     }
     // Point p lives in shard p mod N: take its rows from there, in point order, and
     // check each is exactly what the point's status row calls for.
     for p in 0..total {
         let k = (p % count as u64) as usize;
         let [reps, summary, status] = &mut tables[k];
-        let label = status.label.clone();
-        let s: StatusRow = match status.next_row()? {
-            Some((line, r)) => {
-                let s = status_row(r, &label, line)?;
+        let label = status.label().to_string();
+        let last_line = status.last_line();
+        let s: StatusRow = match files::next_row(status)? {
+            Some(r) => {
+                let s = status_row(&r)?;
                 if s.point as u64 != p {
                     return Err(damaged(format!(
-                        "{label}, line {line}: found point {}, expected point {p} (shard {k} of {count} holds the points whose index mod {count} is {k}, once each, in order)",
+                        "{label}, line {}: found point {}, expected point {p} (shard {k} of {count} holds the points whose index mod {count} is {k}, once each, in order)",
+                        r.line(),
                         s.point
                     )));
                 }
-                let error = if s.ok { r[3].to_string() } else { quote(&r[3]) };
-                outs[2].line(&[&r[0], &r[1], &r[2], &error])?;
+                outs[2].copy(&r)?;
                 s
             }
             None => {
                 return Err(damaged(format!(
-                    "{label} ends after line {}, before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})",
-                    status.last_line
+                    "{label} ends after line {last_line}, before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})"
                 )));
             }
         };
-        expect_point_rows(&s, reps, summary, &mut |table, r| {
-            let fields: Vec<&str> = r.iter().collect();
-            outs[table].line(&fields)
-        })?;
+        expect_point_rows(&s, reps, summary, &mut |table, r| outs[table].copy(r))?;
     }
     for shard in &mut tables {
         for rows in shard.iter_mut() {
