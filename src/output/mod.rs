@@ -33,13 +33,33 @@ pub fn write_number(out: &mut String, x: Option<f64>) {
     const EXACT: f64 = 9_007_199_254_740_992.0;
     match x {
         Some(v) if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) => {
-            let _ = write!(out, "{}", v as i64);
+            write_integer(out, v as i64);
         }
         Some(v) if v.is_finite() => {
             let _ = write!(out, "{v}");
         }
         _ => {}
     }
+}
+
+/// Appends the decimal digits of `n` (as `{}` writes them), without the formatting
+/// machinery's padding and width handling: counts are most of a time series' cells.
+pub fn write_integer(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// The current time in UTC as `YYYY-MM-DDTHH:MM:SSZ` (for manifests and reports).
@@ -126,6 +146,11 @@ mod tests {
         }
         for v in values {
             assert_eq!(field(Some(v)), format!("{v}"), "{v:e}");
+        }
+        for n in [0, 1, -1, 9, 10, -10, 99, 100, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut text = String::new();
+            write_integer(&mut text, n);
+            assert_eq!(text, n.to_string());
         }
     }
 

@@ -127,9 +127,7 @@ impl Cell<'_> {
     /// and anything else textual agree.
     pub fn write_text(&self, out: &mut String) {
         match *self {
-            Cell::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Cell::Int(i) => super::write_integer(out, i),
             Cell::Float(x) => super::write_number(out, x),
             Cell::Setting(n) => {
                 let _ = write!(out, "{n}");
