@@ -160,6 +160,19 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
     )?;
 
     println!("{}\n", run.summary);
+    print_indices(analysis, &rows);
+    println!(
+        "Wrote {} and {} chart{} in {}.",
+        out.join("indices.csv").display(),
+        figures,
+        if figures == 1 { "" } else { "s" },
+        out.join("plots").display()
+    );
+    Ok(())
+}
+
+/// The indices on the terminal, per KPI, factors by decreasing effect.
+fn print_indices(analysis: &crate::experiment::sensitivity::Sensitivity, rows: &[IndexRow]) {
     for &kpi in &analysis.kpis {
         println!(
             "{} — {}",
@@ -206,14 +219,6 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         }
         println!();
     }
-    println!(
-        "Wrote {} and {} chart{} in {}.",
-        out.join("indices.csv").display(),
-        figures,
-        if figures == 1 { "" } else { "s" },
-        out.join("plots").display()
-    );
-    Ok(())
 }
 
 /// Each point's output for each of `kpis`: the KPI's mean over the point's

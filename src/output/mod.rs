@@ -147,7 +147,19 @@ mod tests {
         for v in values {
             assert_eq!(field(Some(v)), format!("{v}"), "{v:e}");
         }
-        for n in [0, 1, -1, 9, 10, -10, 99, 100, i64::MAX, i64::MIN, i64::MIN + 1] {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
             let mut text = String::new();
             write_integer(&mut text, n);
             assert_eq!(text, n.to_string());

@@ -251,19 +251,16 @@ pub fn expect_end<R: Read>(rows: &mut Rows<R>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks the streamed files in `progress` against `cp` before a resume trusts them:
-/// each file's length and checksum up to the checkpoint, its row count, and that the
-/// three tables agree point by point. Returns the number of points the verified files
-/// hold.
-fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
+/// Checks each streamed file against the checkpoint `cp`: at least its recorded
+/// length, and over that length the recorded checksum and row count.
+fn check_bytes(
+    progress: &Path,
+    cp: &Checkpoint,
+    rows: &[u64; 3],
+    hashes: &[String; 3],
+) -> anyhow::Result<()> {
     let cp_path = progress.join("checkpoint.json");
     let again = "rerun with --force to start the sweep again";
-    let (Some(rows), Some(hashes)) = (&cp.rows, &cp.fnv1a) else {
-        return Err(damaged(format!(
-            "`{}` has no row counts or checksums (damaged, or written by an older holdsim), so the files cannot be verified; {again}",
-            cp_path.display()
-        )));
-    };
     for (i, name) in STREAMED.iter().enumerate() {
         let path = progress.join(name);
         let len = fs::metadata(&path)
@@ -311,6 +308,23 @@ fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
             )));
         }
     }
+    Ok(())
+}
+
+/// Checks the streamed files in `progress` against `cp` before a resume trusts them:
+/// each file's length and checksum up to the checkpoint, its row count, and that the
+/// three tables agree point by point. Returns the number of points the verified files
+/// hold.
+fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
+    let cp_path = progress.join("checkpoint.json");
+    let again = "rerun with --force to start the sweep again";
+    let (Some(rows), Some(hashes)) = (&cp.rows, &cp.fnv1a) else {
+        return Err(damaged(format!(
+            "`{}` has no row counts or checksums (damaged, or written by an older holdsim), so the files cannot be verified; {again}",
+            cp_path.display()
+        )));
+    };
+    check_bytes(progress, cp, rows, hashes)?;
     let open = |i: usize| -> anyhow::Result<Rows<std::io::Take<BufReader<File>>>> {
         let path = progress.join(STREAMED[i]);
         let f = File::open(&path).with_context(|| format!("cannot open `{}`", path.display()))?;
@@ -355,6 +369,104 @@ fn is_shard_folder(dir: &Path) -> bool {
         .is_some_and(|(k, n)| k.parse::<usize>().is_ok() && n.parse::<usize>().is_ok())
 }
 
+/// What an existing folder holds for the sweep with `fingerprint`: an unfinished
+/// run of it (verified, with its checkpoint) or its finished results; anything else is
+/// refused.
+fn existing_sweep(
+    dir: &Path,
+    shown: &Path,
+    fingerprint: &str,
+) -> anyhow::Result<(Start, Option<Checkpoint>)> {
+    let progress = dir.join("progress");
+    let checkpoint_path = progress.join("checkpoint.json");
+    if checkpoint_path.exists() {
+        let text = fs::read_to_string(&checkpoint_path)
+            .with_context(|| format!("cannot read `{}`", checkpoint_path.display()))?;
+        let old: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+            damaged(format!(
+                "`{}` is damaged ({e}); rerun with --force to start the sweep again",
+                checkpoint_path.display()
+            ))
+        })?;
+        if old.fingerprint != fingerprint {
+            return Err(damaged(format!(
+                "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
+                shown.display()
+            )));
+        }
+        let verified = verify(&progress, &old)?;
+        let mut checkpoint = old;
+        if verified != checkpoint.points_done {
+            eprintln!(
+                "warning: `{}` claims {} points done, but its verified files hold {verified}; resuming after {verified}",
+                checkpoint_path.display(),
+                checkpoint.points_done
+            );
+            checkpoint.points_done = verified;
+        }
+        Ok((Start::Resume(checkpoint.points_done), Some(checkpoint)))
+    } else if let Ok(text) = fs::read_to_string(dir.join("manifest.json")) {
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if m["fingerprint"] == fingerprint {
+            Ok((Start::Complete, None))
+        } else {
+            Err(damaged(format!(
+                "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
+                shown.display()
+            )))
+        }
+    } else {
+        Err(damaged(format!(
+            "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
+            shown.display()
+        )))
+    }
+}
+
+/// Opens the streamed files in `progress`: a fresh sweep's with their headers (the
+/// checkpoint's byte counts set to them), a resumed one's cut back to the checkpoint.
+/// Returns the files, their running checksums and row counts.
+fn open_streamed(
+    progress: &Path,
+    start: Start,
+    checkpoint: &mut Checkpoint,
+) -> anyhow::Result<(Vec<File>, [u64; 3], [u64; 3])> {
+    let mut files = Vec::new();
+    let mut hashes = [FNV_START; 3];
+    let mut rows = [0u64; 3];
+    for (i, name) in STREAMED.iter().enumerate() {
+        let path = progress.join(name);
+        let context = || format!("cannot write `{}`", path.display());
+        let mut f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open `{}`", path.display()))?;
+        if start == Start::Fresh {
+            f.set_len(0).with_context(context)?;
+            let header = CsvWriter::begin(&schema(i), Vec::new())
+                .and_then(CsvWriter::into_inner)
+                .with_context(context)?;
+            f.write_all(&header).with_context(context)?;
+            checkpoint.bytes[i] = header.len() as u64;
+            hashes[i] = fnv1a(FNV_START, &header);
+        } else {
+            // Cut off anything written after the last checkpoint.
+            f.set_len(checkpoint.bytes[i]).with_context(context)?;
+            let verified = checkpoint.fnv1a.as_ref().map(|h| &h[i]);
+            hashes[i] = verified
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+                .unwrap_or(FNV_START);
+            rows[i] = checkpoint.rows.map_or(0, |r| r[i]);
+        }
+        f.seek(std::io::SeekFrom::End(0)).with_context(context)?;
+        files.push(f);
+    }
+    Ok((files, hashes, rows))
+}
+
 impl SweepFiles {
     /// Opens `dir` for the sweep with `fingerprint`: fresh, resumed, or already complete.
     /// A folder holding something else is refused unless `force` (which starts afresh,
@@ -380,7 +492,6 @@ impl SweepFiles {
             folder::write_marker(parent)?;
         }
         let progress = dir.join("progress");
-        let checkpoint_path = progress.join("checkpoint.json");
         if exists && force {
             fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot remove `{}`", shown.display()))?;
@@ -394,47 +505,10 @@ impl SweepFiles {
             fnv1a: None,
         };
         if dir.exists() {
-            if checkpoint_path.exists() {
-                let text = fs::read_to_string(&checkpoint_path)
-                    .with_context(|| format!("cannot read `{}`", checkpoint_path.display()))?;
-                let old: Checkpoint = serde_json::from_str(&text).map_err(|e| {
-                    damaged(format!(
-                        "`{}` is damaged ({e}); rerun with --force to start the sweep again",
-                        checkpoint_path.display()
-                    ))
-                })?;
-                if old.fingerprint != fingerprint {
-                    return Err(damaged(format!(
-                        "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
-                        shown.display()
-                    )));
-                }
-                let verified = verify(&progress, &old)?;
+            let (found, old) = existing_sweep(&dir, shown, fingerprint)?;
+            start = found;
+            if let Some(old) = old {
                 checkpoint = old;
-                if verified != checkpoint.points_done {
-                    eprintln!(
-                        "warning: `{}` claims {} points done, but its verified files hold {verified}; resuming after {verified}",
-                        checkpoint_path.display(),
-                        checkpoint.points_done
-                    );
-                    checkpoint.points_done = verified;
-                }
-                start = Start::Resume(checkpoint.points_done);
-            } else if let Ok(text) = fs::read_to_string(dir.join("manifest.json")) {
-                let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-                if m["fingerprint"] == fingerprint {
-                    start = Start::Complete;
-                } else {
-                    return Err(damaged(format!(
-                        "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
-                        shown.display()
-                    )));
-                }
-            } else {
-                return Err(damaged(format!(
-                    "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
-                    shown.display()
-                )));
             }
         }
         if start == Start::Fresh {
@@ -447,41 +521,11 @@ impl SweepFiles {
                 .with_context(|| format!("cannot create `{}`", progress.display()))?;
             write_file(&dir.join("points.csv"), points_csv.as_bytes())?;
         }
-        let mut files = Vec::new();
-        let mut hashes = [FNV_START; 3];
-        let mut rows = [0u64; 3];
-        if start != Start::Complete {
-            for (i, name) in STREAMED.iter().enumerate() {
-                let path = progress.join(name);
-                let context = || format!("cannot write `{}`", path.display());
-                let mut f = OpenOptions::new()
-                    .create(true)
-                    .read(true)
-                    .write(true)
-                    .truncate(false)
-                    .open(&path)
-                    .with_context(|| format!("cannot open `{}`", path.display()))?;
-                if start == Start::Fresh {
-                    f.set_len(0).with_context(context)?;
-                    let header = CsvWriter::begin(&schema(i), Vec::new())
-                        .and_then(CsvWriter::into_inner)
-                        .with_context(context)?;
-                    f.write_all(&header).with_context(context)?;
-                    checkpoint.bytes[i] = header.len() as u64;
-                    hashes[i] = fnv1a(FNV_START, &header);
-                } else {
-                    // Cut off anything written after the last checkpoint.
-                    f.set_len(checkpoint.bytes[i]).with_context(context)?;
-                    let verified = checkpoint.fnv1a.as_ref().map(|h| &h[i]);
-                    hashes[i] = verified
-                        .and_then(|h| u64::from_str_radix(h, 16).ok())
-                        .unwrap_or(FNV_START);
-                    rows[i] = checkpoint.rows.map_or(0, |r| r[i]);
-                }
-                f.seek(std::io::SeekFrom::End(0)).with_context(context)?;
-                files.push(f);
-            }
-        }
+        let (files, hashes, rows) = if start == Start::Complete {
+            (Vec::new(), [FNV_START; 3], [0; 3])
+        } else {
+            open_streamed(&progress, start, &mut checkpoint)?
+        };
         let mut this = SweepFiles {
             dir,
             shown: shown.to_path_buf(),

@@ -85,6 +85,9 @@ impl Out {
 
 type Reader = Rows<BufReader<File>>;
 
+/// A shard's index and its `manifest.json`.
+type Manifest = (usize, serde_json::Value);
+
 /// Opens one shard's table, named for messages as `shard K of N: `path``.
 fn open_table(shard: &Path, k: usize, count: usize, table: usize) -> anyhow::Result<Reader> {
     let path = shard.join(STREAMED[table]);
@@ -128,6 +131,60 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             counts.join(", ")
         )));
     }
+    let (manifests, shard_locks) = read_manifests(dir, count)?;
+    let (sweep_print, total) = check_manifests(dir, count, &manifests)?;
+
+    // The merged files go into DIR itself: only into a folder holdsim made, or one
+    // without any file the merge would overwrite.
+    if !folder::has_marker(&resolved) {
+        if let Some(name) = ["points.csv", "manifest.json"]
+            .iter()
+            .chain(STREAMED.iter())
+            .find(|n| dir.join(n).exists())
+        {
+            return Err(damaged(format!(
+                "refusing to merge into `{}`: it was not made by holdsim (no `{}` marker) and already holds `{name}`, which the merge would overwrite",
+                dir.display(),
+                folder::MARKER
+            )));
+        }
+        folder::write_marker(&resolved)?;
+    }
+
+    let shard_dirs: Vec<PathBuf> = (0..count)
+        .map(|k| dir.join(format!("shard-{k}-of-{count}")))
+        .collect();
+    let work = dir.join("progress-merge");
+    merge_rows(&shard_dirs, total, &work)?;
+    let points_path = shard_dirs[0].join("points.csv");
+    let design = fs::read(&points_path)
+        .with_context(|| format!("cannot read `{}`", points_path.display()))?;
+    let design_rows = design.iter().filter(|&&b| b == b'\n').count() as u64;
+    if design_rows != total + 1 {
+        return Err(damaged(format!(
+            "`{}` holds {} design points, its manifest says {total}",
+            points_path.display(),
+            design_rows.saturating_sub(1)
+        )));
+    }
+    write_file(&dir.join("points.csv"), &design)?;
+    let mut manifest = manifests[0].1.clone();
+    manifest["fingerprint"] = sweep_print;
+    manifest["shard"] = serde_json::Value::Null;
+    manifest["merged_from_shards"] = serde_json::json!(count);
+    manifest["wall_time_seconds_this_session"] = serde_json::Value::Null;
+    finish_dir(&work, dir, &manifest)?;
+    drop(shard_locks);
+    Ok(Merged {
+        shards: count,
+        points: total as usize,
+    })
+}
+
+/// Each shard's manifest, in shard order, with a lock on each shard folder (a shard
+/// still being written is not ready to merge). Every missing or unfinished shard is
+/// named at once.
+fn read_manifests(dir: &Path, count: usize) -> anyhow::Result<(Vec<Manifest>, Vec<FolderLock>)> {
     let mut problems = Vec::new();
     let mut manifests = Vec::new();
     let mut shard_locks = Vec::new();
@@ -160,9 +217,19 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             problems.join("\n  - ")
         )));
     }
+    Ok((manifests, shard_locks))
+}
+
+/// Checks that the manifests are of shards 0 to N−1 of one sweep, each in its own
+/// folder, and returns the sweep's fingerprint and its number of points.
+fn check_manifests(
+    dir: &Path,
+    count: usize,
+    manifests: &[Manifest],
+) -> anyhow::Result<(serde_json::Value, u64)> {
     let sweep_print = manifests[0].1["sweep_fingerprint"].clone();
     let total = manifests[0].1["points"].as_u64();
-    for (k, m) in &manifests {
+    for (k, m) in manifests {
         let folder_name = format!("shard-{k}-of-{count}");
         let says = (m["shard"]["index"].as_u64(), m["shard"]["count"].as_u64());
         if says != (Some(*k as u64), Some(count as u64)) {
@@ -197,28 +264,13 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             )));
         }
     }
-    let total = total.unwrap_or(0);
+    Ok((sweep_print, total.unwrap_or(0)))
+}
 
-    // The merged files go into DIR itself: only into a folder holdsim made, or one
-    // without any file the merge would overwrite.
-    if !folder::has_marker(&resolved) {
-        if let Some(name) = ["points.csv", "manifest.json"]
-            .iter()
-            .chain(STREAMED.iter())
-            .find(|n| dir.join(n).exists())
-        {
-            return Err(damaged(format!(
-                "refusing to merge into `{}`: it was not made by holdsim (no `{}` marker) and already holds `{name}`, which the merge would overwrite",
-                dir.display(),
-                folder::MARKER
-            )));
-        }
-        folder::write_marker(&resolved)?;
-    }
-
-    let shard_dirs: Vec<PathBuf> = (0..count)
-        .map(|k| dir.join(format!("shard-{k}-of-{count}")))
-        .collect();
+/// Merges the shards' streamed tables into `work`, point by point (point p lives in
+/// shard p mod N), checking each shard holds exactly its points' rows.
+fn merge_rows(shard_dirs: &[PathBuf], total: u64, work: &Path) -> anyhow::Result<()> {
+    let count = shard_dirs.len();
     let mut tables: Vec<[Reader; 3]> = Vec::new();
     for (k, d) in shard_dirs.iter().enumerate() {
         tables.push([
@@ -227,8 +279,7 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             open_table(d, k, count, 2)?,
         ]);
     }
-    let work = dir.join("progress-merge");
-    fs::create_dir_all(&work).with_context(|| format!("cannot create `{}`", work.display()))?;
+    fs::create_dir_all(work).with_context(|| format!("cannot create `{}`", work.display()))?;
     let mut outs = Vec::new();
     for (i, name) in STREAMED.iter().enumerate() {
         outs.push(Out::create(work.join(name), i)?);
@@ -269,27 +320,5 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
     for out in outs {
         out.finish()?;
     }
-    let points_path = shard_dirs[0].join("points.csv");
-    let design = fs::read(&points_path)
-        .with_context(|| format!("cannot read `{}`", points_path.display()))?;
-    let design_rows = design.iter().filter(|&&b| b == b'\n').count() as u64;
-    if design_rows != total + 1 {
-        return Err(damaged(format!(
-            "`{}` holds {} design points, its manifest says {total}",
-            points_path.display(),
-            design_rows.saturating_sub(1)
-        )));
-    }
-    write_file(&dir.join("points.csv"), &design)?;
-    let mut manifest = manifests[0].1.clone();
-    manifest["fingerprint"] = sweep_print;
-    manifest["shard"] = serde_json::Value::Null;
-    manifest["merged_from_shards"] = serde_json::json!(count);
-    manifest["wall_time_seconds_this_session"] = serde_json::Value::Null;
-    finish_dir(&work, dir, &manifest)?;
-    drop(shard_locks);
-    Ok(Merged {
-        shards: count,
-        points: total as usize,
-    })
+    Ok(())
 }
