@@ -107,6 +107,7 @@ impl Schema {
 /// One value of a row. Borrowed text keeps rows free of allocation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Cell<'a> {
+    /// A whole number: an index or a count.
     Int(i64),
     /// A measured value; `None` (or a non-finite value) is written as an empty field.
     Float(Option<f64>),
@@ -141,7 +142,8 @@ impl Cell<'_> {
 pub trait TableSink {
     /// Writes one row; it must have the schema's width.
     fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()>;
-    /// Completes the table (footers, flushing) and gives back nothing to write later.
+    /// Completes the table: writes what is buffered (a Parquet row group, its footer)
+    /// and flushes.
     fn finish(self: Box<Self>) -> anyhow::Result<()>;
 }
 
@@ -163,36 +165,11 @@ pub trait Format {
 
     /// A whole table as bytes: `fill` hands its rows to the sink.
     fn bytes(&self, schema: &Schema, fill: &mut Fill<'_>) -> anyhow::Result<Vec<u8>> {
-        let buffer = SharedBuffer::default();
-        let mut sink = self.begin(schema, Box::new(buffer.clone()))?;
+        let mut buffer = Vec::new();
+        let mut sink = self.begin(schema, Box::new(&mut buffer))?;
         fill(sink.as_mut())?;
         sink.finish()?;
-        Ok(buffer.take())
-    }
-}
-
-/// An in-memory `Write` the caller can still reach once a sink that owns a clone has
-/// finished (sinks own their writer, as Parquet's does).
-#[derive(Clone, Default)]
-struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl SharedBuffer {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl Write for SharedBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        Ok(buffer)
     }
 }
 

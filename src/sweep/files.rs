@@ -687,3 +687,38 @@ pub fn finish_dir(work: &Path, dir: &Path, manifest: &serde_json::Value) -> anyh
     fs::remove_dir_all(work).ok();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_points_reason_is_one_quoted_field_that_reads_back_whole() {
+        let results = [PointResult {
+            point: 4,
+            outcome: Err("a, \"b\"\nc".into()),
+        }];
+        let [replications, summary, status] = chunk_rows(&results).unwrap();
+        assert!(replications.is_empty() && summary.is_empty());
+        assert_eq!(
+            String::from_utf8(status.clone()).unwrap(),
+            "4,failed,0,\"a, \"\"b\"\" c\"\n"
+        );
+        let mut file = CsvWriter::begin(&schema(2), Vec::new())
+            .unwrap()
+            .into_inner()
+            .unwrap();
+        file.extend_from_slice(&status);
+        let mut reader = rows(&file[..], "`status.csv`".into(), 2).unwrap();
+        let row = next_row(&mut reader).unwrap().unwrap();
+        assert_eq!(
+            status_row(&row).unwrap(),
+            StatusRow {
+                point: 4,
+                ok: false,
+                replications: 0
+            }
+        );
+        assert_eq!(row.text("error"), "a, \"b\" c");
+    }
+}
