@@ -17,7 +17,7 @@ use super::files::{
 };
 use crate::output::atomic::write_file;
 use crate::output::folder::{self, FolderLock};
-use crate::output::table::{CsvWriter, Row};
+use crate::output::table::{CsvWriter, Row, TableReader};
 
 /// The shard folders found in `dir`: `(index, count, path)`, sorted. Folders whose
 /// name is a shard's but not spelt as holdsim spells it (`shard-01-of-2`), and two
@@ -159,12 +159,11 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
     let points_path = shard_dirs[0].join("points.csv");
     let design = fs::read(&points_path)
         .with_context(|| format!("cannot read `{}`", points_path.display()))?;
-    let design_rows = design.iter().filter(|&&b| b == b'\n').count() as u64;
-    if design_rows != total + 1 {
+    let design_points = count_rows(&design, &points_path)?;
+    if design_points != total {
         return Err(damaged(format!(
-            "`{}` holds {} design points, its manifest says {total}",
-            points_path.display(),
-            design_rows.saturating_sub(1)
+            "`{}` holds {design_points} design points, its manifest says {total}",
+            points_path.display()
         )));
     }
     write_file(&dir.join("points.csv"), &design)?;
@@ -179,6 +178,17 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
         shards: count,
         points: total as usize,
     })
+}
+
+/// The data rows of the table `bytes` read from `path` (checked as CSV on the way).
+fn count_rows(bytes: &[u8], path: &Path) -> anyhow::Result<u64> {
+    let mut reader =
+        TableReader::open(bytes, format!("`{}`", path.display())).map_err(files::read_error)?;
+    let mut rows = 0;
+    while reader.next_row().map_err(files::read_error)?.is_some() {
+        rows += 1;
+    }
+    Ok(rows)
 }
 
 /// Each shard's manifest, in shard order, with a lock on each shard folder (a shard
