@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::commands::UsageError;
 use crate::engine::record::ALL_SERIES;
 use crate::kpi::ALL_KPIS;
+use crate::output::table::{ReadError, TableReader};
 
 /// A results folder that cannot be trusted: exit 2, naming the file, line and problem.
 fn damaged(message: String) -> anyhow::Error {
@@ -28,68 +29,16 @@ pub struct Table {
 }
 
 impl Table {
-    /// Parses holdsim's numeric CSV with the `csv` crate. Every row must have the
+    /// Parses holdsim's numeric CSV through the table layer. Every row must have the
     /// header's width, every cell a finite number or nothing (holdsim writes undefined
     /// values as empty cells, never `NaN` or `inf`), and no column may appear twice.
     pub fn parse(text: &str, label: &str) -> anyhow::Result<Table> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let columns: Vec<String> = reader
-            .headers()
-            .map_err(|e| damaged(format!("{label}: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if columns.is_empty() || columns.iter().all(String::is_empty) {
-            return Err(damaged(format!("{label} is empty (no header line)")));
-        }
-        for (i, c) in columns.iter().enumerate() {
-            if columns[..i].contains(c) {
-                return Err(damaged(format!(
-                    "{label}, line 1: the column `{c}` appears twice"
-                )));
-            }
-        }
+        let bad = |e: ReadError| damaged(e.to_string());
+        let mut reader = TableReader::open(text.as_bytes(), label).map_err(bad)?;
+        let columns = reader.header().to_vec();
         let mut rows = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map_or(0, csv::Position::line);
-                    return Err(damaged(format!("{label}, line {line}: {e}")));
-                }
-            }
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.len() == 1 && record[0].is_empty() {
-                continue;
-            }
-            if record.len() != columns.len() {
-                return Err(damaged(format!(
-                    "{label}, line {line}: {} fields, expected {}",
-                    record.len(),
-                    columns.len()
-                )));
-            }
-            let row = record
-                .iter()
-                .zip(&columns)
-                .map(|(c, name)| {
-                    if c.is_empty() {
-                        return Ok(None);
-                    }
-                    match c.parse::<f64>() {
-                        Ok(v) if v.is_finite() => Ok(Some(v)),
-                        _ => Err(damaged(format!(
-                            "{label}, line {line}, column `{name}`: `{c}` is not a finite number"
-                        ))),
-                    }
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            rows.push(row);
+        while let Some(row) = reader.next_row().map_err(bad)? {
+            rows.push(row.numbers().map_err(bad)?);
         }
         Ok(Table { columns, rows })
     }

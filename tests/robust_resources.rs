@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use holdsim::engine::{self, Control, Options, Workspace};
 use holdsim::model::Model;
-use holdsim::output::tables::{self, RowTables};
+use holdsim::output::table::CsvWriter;
+use holdsim::output::tables;
 use holdsim::runner::{self, Watch};
 
 use crate::util::{holdsim, root};
@@ -139,9 +140,9 @@ fn allocation_aborts_a_bad_memory_limit_is_a_usage_error() {
 /// The per-replication tables streamed in ordered batches, as a run writes them.
 fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] {
     let mut files = [
-        RowTables::replications_header(),
-        RowTables::timeseries_header(),
-        RowTables::timeseries_by_site_header(),
+        CsvWriter::begin(&tables::replications_schema(&[]), Vec::new()).unwrap(),
+        CsvWriter::begin(&tables::timeseries_schema(false), Vec::new()).unwrap(),
+        CsvWriter::begin(&tables::timeseries_schema(true), Vec::new()).unwrap(),
     ];
     let mut kept = Vec::new();
     let options = Options {
@@ -154,17 +155,16 @@ fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] 
         &options,
         Watch::UNWATCHED,
         &mut |o| {
-            RowTables::replication_row(&mut files[0], &o);
-            RowTables::timeseries_rows(&mut files[1], &o);
-            for (site, weeks) in o.replication.site_weeks.iter().enumerate() {
-                RowTables::site_rows(&mut files[2], o.replication.replication, site, weeks);
-            }
+            let r = &o.replication;
+            tables::replication_row(&mut files[0], None, r.replication, r.patient_days, &o.kpis)?;
+            tables::timeseries_rows(&mut files[1], r.replication, None, &r.weeks)?;
+            tables::site_rows(&mut files[2], &o)?;
             kept.push(tables::kept_values(&o));
-            Ok::<(), runner::Stopped>(())
+            Ok::<(), anyhow::Error>(())
         },
     )
     .unwrap();
-    files
+    files.map(|f| String::from_utf8(f.into_inner().unwrap()).unwrap())
 }
 
 #[test]

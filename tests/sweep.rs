@@ -166,9 +166,10 @@ fn an_invalid_combination_is_recorded_and_the_sweep_carries_on() {
     let status = fs::read_to_string(dir.path().join("g/status.csv")).unwrap();
     let lines: Vec<&str> = status.lines().collect();
     assert_eq!(lines[1], "0,ok,3,");
+    // One quoting rule for every table: the reason is quoted only when it must be.
     assert!(
         lines[2].starts_with(
-            "1,failed,0,\"run.horizon_days: horizon_days (400) must exceed warmup_days (500)"
+            "1,failed,0,run.horizon_days: horizon_days (400) must exceed warmup_days (500)"
         ),
         "{}",
         lines[2]

@@ -11,7 +11,6 @@ mod slurm;
 mod sweep;
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -31,7 +30,8 @@ use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
 use crate::model::Model;
 use crate::output::atomic::Staging;
-use crate::output::tables::{self, RowTables};
+use crate::output::table::{CsvWriter, Schema, TableSink};
+use crate::output::tables;
 use crate::progress::RunBar;
 use crate::runner;
 use crate::runner::Outcome;
@@ -96,30 +96,47 @@ struct FinishedRun<'a> {
 /// KPI values the summary needs are kept.
 struct RunWriter {
     prefix: String,
-    per_site: bool,
-    replications: (PathBuf, BufWriter<File>),
-    timeseries: (PathBuf, BufWriter<File>),
-    by_site: Option<(PathBuf, BufWriter<File>)>,
+    replications: Streamed,
+    timeseries: Streamed,
+    by_site: Option<Streamed>,
     kept: Vec<[f64; KPI_COUNT]>,
     patient_days: f64,
-    buf: String,
 }
 
 /// What [`RunWriter::finish`] wrote: the files' names, the KPI summaries and the
 /// total patient-days.
 type Written = (Vec<&'static str>, Vec<(Kpi, Option<Summary>)>, f64);
 
-/// Creates `path` for streaming, naming it in any error.
-fn create(path: PathBuf) -> anyhow::Result<(PathBuf, BufWriter<File>)> {
-    let file =
-        File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-    Ok((path, BufWriter::with_capacity(1 << 16, file)))
+/// A CSV table streamed to a file, named in any error.
+struct Streamed {
+    path: PathBuf,
+    csv: CsvWriter<File>,
 }
 
-/// Appends `text` to a streamed file, naming it in any error.
-fn append((path, file): &mut (PathBuf, BufWriter<File>), text: &str) -> anyhow::Result<()> {
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write `{}`", path.display()))
+impl Streamed {
+    /// Creates `path` and writes `schema`'s header.
+    fn create(path: PathBuf, schema: &Schema) -> anyhow::Result<Streamed> {
+        let file =
+            File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+        let csv = CsvWriter::begin(schema, file)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(Streamed { path, csv })
+    }
+
+    /// Appends rows with `write`, naming the file in any error.
+    fn rows(
+        &mut self,
+        write: impl FnOnce(&mut dyn TableSink) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        write(&mut self.csv).with_context(|| format!("cannot write `{}`", self.path.display()))
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        self.csv
+            .into_inner()
+            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        Ok(())
+    }
 }
 
 impl RunWriter {
@@ -133,42 +150,39 @@ impl RunWriter {
         let dir = staging.path().join(prefix);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
-        let mut w = RunWriter {
+        Ok(RunWriter {
             prefix: prefix.to_string(),
-            per_site,
-            replications: create(dir.join("replications.csv"))?,
-            timeseries: create(dir.join("timeseries.csv"))?,
+            replications: Streamed::create(
+                dir.join("replications.csv"),
+                &tables::replications_schema(&[]),
+            )?,
+            timeseries: Streamed::create(
+                dir.join("timeseries.csv"),
+                &tables::timeseries_schema(false),
+            )?,
             by_site: if per_site {
-                Some(create(dir.join("timeseries_by_site.csv"))?)
+                Some(Streamed::create(
+                    dir.join("timeseries_by_site.csv"),
+                    &tables::timeseries_schema(true),
+                )?)
             } else {
                 None
             },
             kept: Vec::with_capacity(replications as usize),
             patient_days: 0.0,
-            buf: String::new(),
-        };
-        append(&mut w.replications, &RowTables::replications_header())?;
-        append(&mut w.timeseries, &RowTables::timeseries_header())?;
-        if let Some(f) = w.by_site.as_mut() {
-            append(f, &RowTables::timeseries_by_site_header())?;
-        }
-        Ok(w)
+        })
     }
 
     /// Writes one replication's rows; outcomes must come in replication order.
     fn push(&mut self, o: Outcome) -> anyhow::Result<()> {
-        self.buf.clear();
-        RowTables::replication_row(&mut self.buf, &o);
-        append(&mut self.replications, &self.buf)?;
-        self.buf.clear();
-        RowTables::timeseries_rows(&mut self.buf, &o);
-        append(&mut self.timeseries, &self.buf)?;
+        let r = &o.replication;
+        self.replications.rows(|sink| {
+            tables::replication_row(sink, None, r.replication, r.patient_days, &o.kpis)
+        })?;
+        self.timeseries
+            .rows(|sink| tables::timeseries_rows(sink, r.replication, None, &r.weeks))?;
         if let Some(f) = self.by_site.as_mut() {
-            for (site, weeks) in o.replication.site_weeks.iter().enumerate() {
-                self.buf.clear();
-                RowTables::site_rows(&mut self.buf, o.replication.replication, site, weeks);
-                append(f, &self.buf)?;
-            }
+            f.rows(|sink| tables::site_rows(sink, &o))?;
         }
         self.kept.push(tables::kept_values(&o));
         self.patient_days += o.replication.patient_days;
@@ -177,13 +191,13 @@ impl RunWriter {
 
     /// Finishes the streamed tables, writes `summary.csv` and `manifest.json`, and
     /// returns the files' names, the KPI summaries and the total patient-days.
-    fn finish(mut self, staging: &Staging, run: &FinishedRun) -> anyhow::Result<Written> {
-        for f in [&mut self.replications, &mut self.timeseries]
+    fn finish(self, staging: &Staging, run: &FinishedRun) -> anyhow::Result<Written> {
+        let per_site = self.by_site.is_some();
+        for f in [self.replications, self.timeseries]
             .into_iter()
-            .chain(self.by_site.as_mut())
+            .chain(self.by_site)
         {
-            f.1.flush()
-                .with_context(|| format!("cannot write `{}`", f.0.display()))?;
+            f.finish()?;
         }
         let summaries = tables::summaries_of_values(&self.kept);
         let files = write_run(
@@ -192,7 +206,7 @@ impl RunWriter {
             run,
             &summaries,
             self.patient_days,
-            self.per_site,
+            per_site,
         )?;
         Ok((files, summaries, self.patient_days))
     }

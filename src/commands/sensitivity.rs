@@ -2,7 +2,6 @@
 //! parameter ranges. The design runs as a sweep (streamed, resumable); the indices,
 //! their bootstrap CIs and a chart per KPI are written next to it.
 
-use std::fmt::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -13,39 +12,62 @@ use crate::cli::SweepArgs;
 use crate::experiment::sensitivity::IndexRow;
 use crate::kpi::Kpi;
 use crate::output::atomic::write_file;
-use crate::output::field;
 use crate::output::folder::{self, FolderLock};
+use crate::output::table::{Cell, Column, ColumnKind, Csv, Format, ReadError, Schema, TableReader};
+
+/// `indices.csv`'s columns.
+pub fn indices_schema() -> Schema {
+    Schema::new(vec![
+        Column::new("method", ColumnKind::Text),
+        Column::new("kpi", ColumnKind::Text),
+        Column::new("factor", ColumnKind::Text),
+    ])
+    .with(
+        [
+            "mu_star",
+            "mu_star_ci_low",
+            "mu_star_ci_high",
+            "mu",
+            "sigma",
+            "first_order",
+            "first_ci_low",
+            "first_ci_high",
+            "total_order",
+            "total_ci_low",
+            "total_ci_high",
+        ],
+        ColumnKind::Float,
+    )
+    .with(["used"], ColumnKind::Int)
+}
 
 /// `indices.csv`: one row per (KPI, factor).
-pub fn indices_csv(method: &str, rows: &[IndexRow]) -> String {
-    let mut out = String::from(
-        "method,kpi,factor,mu_star,mu_star_ci_low,mu_star_ci_high,mu,sigma,first_order,first_ci_low,first_ci_high,total_order,total_ci_low,total_ci_high,used\n",
-    );
-    for r in rows {
-        let cells = [
-            r.mu_star,
-            r.mu_star_ci.0,
-            r.mu_star_ci.1,
-            r.mu,
-            r.sigma,
-            r.first,
-            r.first_ci.0,
-            r.first_ci.1,
-            r.total,
-            r.total_ci.0,
-            r.total_ci.1,
-        ]
-        .map(|x| field(Some(x)));
-        let _ = writeln!(
-            out,
-            "{method},{},{},{},{}",
-            r.kpi.name(),
-            r.factor,
-            cells.join(","),
-            r.used
-        );
-    }
-    out
+pub fn indices_csv(method: &str, rows: &[IndexRow]) -> anyhow::Result<Vec<u8>> {
+    Csv.bytes(&indices_schema(), &mut |sink| {
+        rows.iter().try_for_each(|r| {
+            let mut cells = [Cell::Float(None); 15];
+            cells[0] = Cell::Text(method);
+            cells[1] = Cell::Text(r.kpi.name());
+            cells[2] = Cell::Text(&r.factor);
+            for (cell, x) in cells[3..14].iter_mut().zip([
+                r.mu_star,
+                r.mu_star_ci.0,
+                r.mu_star_ci.1,
+                r.mu,
+                r.sigma,
+                r.first,
+                r.first_ci.0,
+                r.first_ci.1,
+                r.total,
+                r.total_ci.0,
+                r.total_ci.1,
+            ]) {
+                *cell = Cell::Float(Some(x));
+            }
+            cells[14] = Cell::count(r.used);
+            sink.row(&cells)
+        })
+    })
 }
 
 /// Whether `dir` holds shard folders (`shard-K-of-N/`) but no merged results yet.
@@ -127,7 +149,7 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
     }
     write_file(
         &out.join("indices.csv"),
-        indices_csv(analysis.method_name(), &rows).as_bytes(),
+        &indices_csv(analysis.method_name(), &rows)?,
     )?;
     let figures = crate::plot::sensitivity::render(
         &rows,
@@ -137,6 +159,19 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
     )?;
 
     println!("{}\n", run.summary);
+    print_indices(analysis, &rows);
+    println!(
+        "Wrote {} and {} chart{} in {}.",
+        out.join("indices.csv").display(),
+        figures,
+        if figures == 1 { "" } else { "s" },
+        out.join("plots").display()
+    );
+    Ok(())
+}
+
+/// The indices on the terminal, per KPI, factors by decreasing effect.
+fn print_indices(analysis: &crate::experiment::sensitivity::Sensitivity, rows: &[IndexRow]) {
     for &kpi in &analysis.kpis {
         println!(
             "{} — {}",
@@ -183,14 +218,6 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         }
         println!();
     }
-    println!(
-        "Wrote {} and {} chart{} in {}.",
-        out.join("indices.csv").display(),
-        figures,
-        if figures == 1 { "" } else { "s" },
-        out.join("plots").display()
-    );
-    Ok(())
 }
 
 /// Each point's output for each of `kpis`: the KPI's mean over the point's
@@ -199,54 +226,42 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
 /// design or a cell that is not a number is refused with the file and line.
 fn point_means(summary: &Path, kpis: &[Kpi], points: usize) -> anyhow::Result<Vec<Vec<f64>>> {
     let shown = summary.display();
-    let mut reader =
-        csv::Reader::from_path(summary).with_context(|| format!("cannot read `{shown}`"))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("cannot read `{shown}`"))?
-        .clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            anyhow::Error::new(UsageError(format!(
-                "`{shown}` has no `{name}` column; it is not a sweep's summary (rerun with --force)"
-            )))
-        })
+    let file = std::fs::File::open(summary).with_context(|| format!("cannot read `{shown}`"))?;
+    let damaged = |e: ReadError| -> anyhow::Error {
+        if e.is_io() {
+            anyhow::Error::new(e)
+        } else {
+            UsageError(format!(
+                "{e}; the sweep's files are damaged (rerun with --force)"
+            ))
+            .into()
+        }
     };
-    let (point_col, kpi_col, mean_col) = (column("point")?, column("kpi")?, column("mean")?);
+    let mut reader =
+        TableReader::open(std::io::BufReader::new(file), format!("`{shown}`")).map_err(damaged)?;
+    reader.require(&["point", "kpi", "mean"]).map_err(|e| {
+        anyhow::Error::new(UsageError(format!(
+            "{e}; it is not a sweep's summary (rerun with --force)"
+        )))
+    })?;
     let mut outputs = vec![vec![f64::NAN; points]; kpis.len()];
-    for record in reader.records() {
-        let record = record.with_context(|| format!("cannot read `{shown}`"))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let Some(k) = kpis
-            .iter()
-            .position(|k| record.get(kpi_col) == Some(k.name()))
-        else {
+    while let Some(row) = reader.next_row().map_err(damaged)? {
+        let Some(k) = kpis.iter().position(|k| row.text("kpi") == k.name()) else {
             continue;
         };
-        let bad = |what: &str| {
-            anyhow::Error::new(UsageError(format!(
-                "`{shown}`, line {line}: {what}; the sweep's files are damaged (rerun with --force)"
-            )))
-        };
-        let point: usize = record
-            .get(point_col)
-            .and_then(|c| c.parse().ok())
+        let point = row
+            .whole("point")
+            .ok()
+            .and_then(|p| usize::try_from(p).ok())
             .filter(|&p| p < points)
             .ok_or_else(|| {
-                bad(&format!(
-                    "`point` is not a point of the design (0 to {})",
+                anyhow::Error::new(UsageError(format!(
+                    "`{shown}`, line {}: `point` is not a point of the design (0 to {}); the sweep's files are damaged (rerun with --force)",
+                    row.line(),
                     points.saturating_sub(1)
-                ))
+                )))
             })?;
-        let mean = match record.get(mean_col) {
-            Some("") | None => f64::NAN,
-            Some(c) => c
-                .parse::<f64>()
-                .ok()
-                .filter(|m| m.is_finite())
-                .ok_or_else(|| bad(&format!("`mean` = `{c}` is not a finite number")))?,
-        };
-        outputs[k][point] = mean;
+        outputs[k][point] = row.number("mean").map_err(damaged)?.unwrap_or(f64::NAN);
     }
     Ok(outputs)
 }

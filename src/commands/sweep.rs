@@ -9,9 +9,10 @@ use super::{UsageError, threads};
 use crate::budget;
 use crate::cli::SweepArgs;
 use crate::experiment::{Experiment, Point};
+use crate::output::table::{Cell, Csv, Format};
 use crate::progress;
 use crate::scenario::Number;
-use crate::sweep::{self, files::Start, files::SweepFiles};
+use crate::sweep::{self, files, files::Start, files::SweepFiles};
 
 /// FNV-1a over the text: a stable fingerprint of what a sweep computes.
 fn fingerprint(text: &str) -> String {
@@ -44,23 +45,20 @@ pub fn describe(e: &Experiment) -> serde_json::Value {
     })
 }
 
-/// `points.csv`: the design, one row per point.
-pub fn points_csv(e: &Experiment) -> String {
-    let mut out = String::from("point");
-    for f in &e.factors {
-        out.push(',');
-        out.push_str(&f.path);
-    }
-    out.push('\n');
-    for p in &e.points {
-        out.push_str(&p.index.to_string());
-        for v in &p.values {
-            out.push(',');
-            out.push_str(&v.to_string());
-        }
-        out.push('\n');
-    }
-    out
+/// `points.csv`: the design, one row per point, each level as the experiment file
+/// spells it.
+pub fn points_csv(e: &Experiment) -> anyhow::Result<String> {
+    let schema = files::points_schema(e.factors.iter().map(|f| f.path.as_str()));
+    let bytes = Csv.bytes(&schema, &mut |sink| {
+        let mut cells = Vec::with_capacity(schema.len());
+        e.points.iter().try_for_each(|p| {
+            cells.clear();
+            cells.push(Cell::count(p.index));
+            cells.extend(p.values.iter().map(|&v| Cell::Setting(v)));
+            sink.row(&cells)
+        })
+    })?;
+    Ok(String::from_utf8(bytes)?)
 }
 
 /// What a sweep session did.
@@ -79,7 +77,7 @@ pub fn run_sweep(
     shard: Option<Shard>,
 ) -> anyhow::Result<SweepRun> {
     let description = describe(experiment);
-    let points_csv = points_csv(experiment);
+    let points_csv = points_csv(experiment)?;
     let sweep_print = fingerprint(&format!("{description}\n{points_csv}"));
     // A shard has its own folder and checkpoint; every shard shares the sweep's fingerprint.
     let (out, print, points): (PathBuf, String, Vec<Point>) = match shard {

@@ -1,12 +1,14 @@
-//! Parquet copies of holdsim's CSV tables, for pandas, polars and R (arrow) to read
-//! directly. Written with the parquet crate's low-level writer (no Arrow dependency),
-//! streaming the CSV in row groups so memory stays bounded whatever the table's size.
-//! Every column is nullable (an empty CSV field is a null); `created_by` names holdsim,
-//! so the same CSV always gives the same bytes.
+//! Parquet tables, for pandas, polars and R (arrow) to read directly: the [`Parquet`]
+//! format of the table layer ([`super::table`]), written from typed rows with the
+//! parquet crate's low-level writer (no Arrow dependency). Rows are buffered one row
+//! group at a time, so memory stays bounded whatever the table's size.
+//!
+//! Every column is nullable (an empty cell is a null); `created_by` names holdsim, so
+//! the same rows always give the same bytes.
+//!
+//! [`Parquet`]: super::table::Parquet
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -15,190 +17,223 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-/// A column's Parquet type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColumnKind {
-    Int64,
-    Double,
-    Utf8,
-}
+use super::table::{Cell, ColumnKind, Schema, TableSink};
+use crate::scenario::Number;
 
 /// Rows per row group.
 const ROW_GROUP: usize = 65_536;
 
-/// Splits one CSV line, honouring double quotes (`"a, ""b"""` is `a, "b"`).
-pub fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cell)),
-            (c, _) => cell.push(c),
-        }
-    }
-    out.push(cell);
-    out
+/// One column's values for the row group being filled: the present values and a
+/// definition level per row (1 present, 0 null).
+enum ColumnBuffer {
+    Int(Vec<i64>, Vec<i16>),
+    Double(Vec<f64>, Vec<i16>),
+    Utf8(Vec<ByteArray>, Vec<i16>),
 }
 
-/// Converts `csv` (header + rows) to `parquet`; `kind` gives each column's type by name.
-pub fn csv_to_parquet(
-    csv: &Path,
-    parquet: &Path,
-    kind: &dyn Fn(&str) -> ColumnKind,
-) -> anyhow::Result<()> {
-    let reader = BufReader::new(
-        File::open(csv).with_context(|| format!("cannot open `{}`", csv.display()))?,
-    );
-    let mut lines = reader.lines();
-    let header = split_csv_line(&lines.next().context("empty CSV")??);
-    let kinds: Vec<ColumnKind> = header.iter().map(|h| kind(h)).collect();
-    let fields: Vec<String> = header
-        .iter()
-        .zip(&kinds)
-        .map(|(h, k)| match k {
-            ColumnKind::Int64 => format!("optional int64 {h};"),
-            ColumnKind::Double => format!("optional double {h};"),
-            ColumnKind::Utf8 => format!("optional binary {h} (UTF8);"),
-        })
-        .collect();
-    let schema = Arc::new(parse_message_type(&format!(
-        "message holdsim {{ {} }}",
-        fields.join(" ")
-    ))?);
-    let props = Arc::new(
-        WriterProperties::builder()
-            .set_created_by(format!("holdsim {}", env!("CARGO_PKG_VERSION")))
-            .build(),
-    );
-    let out =
-        File::create(parquet).with_context(|| format!("cannot create `{}`", parquet.display()))?;
-    let mut writer = SerializedFileWriter::new(out, schema, props)?;
+impl ColumnBuffer {
+    fn of(kind: ColumnKind) -> ColumnBuffer {
+        match kind {
+            ColumnKind::Int => ColumnBuffer::Int(Vec::new(), Vec::new()),
+            ColumnKind::Float => ColumnBuffer::Double(Vec::new(), Vec::new()),
+            ColumnKind::Text => ColumnBuffer::Utf8(Vec::new(), Vec::new()),
+        }
+    }
 
-    let mut batch: Vec<Vec<String>> = Vec::with_capacity(ROW_GROUP);
-    let mut flush = |batch: &mut Vec<Vec<String>>| -> anyhow::Result<()> {
-        if batch.is_empty() {
+    /// Adds one row's cell; `Err` with what the column expected when the cell does
+    /// not fit it.
+    fn push(&mut self, cell: &Cell<'_>) -> Result<(), &'static str> {
+        let null = matches!(cell, Cell::Text("") | Cell::Float(None))
+            || matches!(cell, Cell::Float(Some(x)) if !x.is_finite());
+        let defs = match self {
+            ColumnBuffer::Int(_, d) | ColumnBuffer::Double(_, d) | ColumnBuffer::Utf8(_, d) => d,
+        };
+        defs.push(i16::from(!null));
+        if null {
             return Ok(());
         }
-        let mut group = writer.next_row_group()?;
-        for (j, k) in kinds.iter().enumerate() {
+        match (self, *cell) {
+            (ColumnBuffer::Int(v, _), Cell::Int(i) | Cell::Setting(Number::Int(i))) => v.push(i),
+            (
+                ColumnBuffer::Double(v, _),
+                Cell::Float(Some(x)) | Cell::Setting(Number::Float(x)),
+            ) => {
+                v.push(x);
+            }
+            (ColumnBuffer::Double(v, _), Cell::Int(i) | Cell::Setting(Number::Int(i))) => {
+                v.push(i as f64);
+            }
+            (ColumnBuffer::Utf8(v, _), Cell::Text(t)) => {
+                v.push(ByteArray::from(t.as_bytes().to_vec()));
+            }
+            (ColumnBuffer::Int(..), _) => return Err("an integer"),
+            (ColumnBuffer::Double(..), _) => return Err("a number"),
+            (ColumnBuffer::Utf8(..), _) => return Err("text"),
+        }
+        Ok(())
+    }
+}
+
+/// A Parquet table being written to `W`.
+pub struct ParquetWriter<W: Write + Send> {
+    writer: SerializedFileWriter<W>,
+    names: Vec<String>,
+    columns: Vec<ColumnBuffer>,
+    rows: usize,
+}
+
+impl<W: Write + Send> ParquetWriter<W> {
+    /// Starts a table of `schema` on `out`.
+    pub fn begin(schema: &Schema, out: W) -> anyhow::Result<ParquetWriter<W>> {
+        let fields: Vec<String> = schema
+            .columns
+            .iter()
+            .map(|c| match c.kind {
+                ColumnKind::Int => format!("optional int64 {};", c.name),
+                ColumnKind::Float => format!("optional double {};", c.name),
+                ColumnKind::Text => format!("optional binary {} (UTF8);", c.name),
+            })
+            .collect();
+        let message = Arc::new(parse_message_type(&format!(
+            "message holdsim {{ {} }}",
+            fields.join(" ")
+        ))?);
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_created_by(format!("holdsim {}", env!("CARGO_PKG_VERSION")))
+                .build(),
+        );
+        Ok(ParquetWriter {
+            writer: SerializedFileWriter::new(out, message, props)?,
+            names: schema.names().map(str::to_string).collect(),
+            columns: schema
+                .columns
+                .iter()
+                .map(|c| ColumnBuffer::of(c.kind))
+                .collect(),
+            rows: 0,
+        })
+    }
+
+    /// Writes the buffered rows as one row group.
+    fn flush_group(&mut self) -> anyhow::Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let mut group = self.writer.next_row_group()?;
+        for buffer in &mut self.columns {
             let mut column = group.next_column()?.context("schema and data disagree")?;
-            let cells: Vec<&str> = batch.iter().map(|row| row[j].as_str()).collect();
-            let defs: Vec<i16> = cells.iter().map(|c| i16::from(!c.is_empty())).collect();
-            let present = cells.iter().filter(|c| !c.is_empty());
-            match k {
-                ColumnKind::Int64 => {
-                    let values = present
-                        .map(|c| {
-                            c.parse::<i64>().with_context(|| {
-                                format!("`{c}` in column {} is not an integer", header[j])
-                            })
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()?;
+            match buffer {
+                ColumnBuffer::Int(values, defs) => {
                     column
                         .typed::<Int64Type>()
-                        .write_batch(&values, Some(&defs), None)?;
+                        .write_batch(values, Some(defs), None)?;
+                    values.clear();
+                    defs.clear();
                 }
-                ColumnKind::Double => {
-                    let values = present
-                        .map(|c| {
-                            c.parse::<f64>().with_context(|| {
-                                format!("`{c}` in column {} is not a number", header[j])
-                            })
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()?;
+                ColumnBuffer::Double(values, defs) => {
                     column
                         .typed::<DoubleType>()
-                        .write_batch(&values, Some(&defs), None)?;
+                        .write_batch(values, Some(defs), None)?;
+                    values.clear();
+                    defs.clear();
                 }
-                ColumnKind::Utf8 => {
-                    let values: Vec<ByteArray> = present
-                        .map(|c| ByteArray::from(c.as_bytes().to_vec()))
-                        .collect();
+                ColumnBuffer::Utf8(values, defs) => {
                     column
                         .typed::<ByteArrayType>()
-                        .write_batch(&values, Some(&defs), None)?;
+                        .write_batch(values, Some(defs), None)?;
+                    values.clear();
+                    defs.clear();
                 }
             }
             column.close()?;
         }
         group.close()?;
-        batch.clear();
+        self.rows = 0;
         Ok(())
-    };
-    for (i, line) in lines.enumerate() {
-        let line = line?;
-        if line.is_empty() {
-            continue;
-        }
-        let cells = split_csv_line(&line);
-        if cells.len() != header.len() {
+    }
+}
+
+impl<W: Write + Send> TableSink for ParquetWriter<W> {
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        if cells.len() != self.columns.len() {
             bail!(
-                "`{}` line {}: {} fields, expected {}",
-                csv.display(),
-                i + 2,
+                "a row of {} cells for a table of {} columns",
                 cells.len(),
-                header.len()
+                self.columns.len()
             );
         }
-        batch.push(cells);
-        if batch.len() == ROW_GROUP {
-            flush(&mut batch)?;
+        for ((buffer, cell), name) in self.columns.iter_mut().zip(cells).zip(&self.names) {
+            if let Err(expected) = buffer.push(cell) {
+                bail!("column `{name}` holds {expected}, not {cell:?}");
+            }
         }
+        self.rows += 1;
+        if self.rows == ROW_GROUP {
+            self.flush_group()?;
+        }
+        Ok(())
     }
-    flush(&mut batch)?;
-    writer.close()?;
-    Ok(())
+
+    fn finish(mut self: Box<Self>) -> anyhow::Result<()> {
+        self.flush_group()?;
+        self.writer.close()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::table::{Column, Format, Parquet};
     use super::*;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
 
-    #[test]
-    fn quoted_csv_fields_split_correctly() {
-        assert_eq!(
-            split_csv_line("1,\"a, \"\"b\"\"\",,x"),
-            vec!["1", "a, \"b\"", "", "x"]
-        );
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Column::new("point", ColumnKind::Int),
+            Column::new("kpi", ColumnKind::Text),
+            Column::new("mean", ColumnKind::Float),
+        ])
+    }
+
+    fn rows(sink: &mut dyn TableSink) -> anyhow::Result<()> {
+        sink.row(&[Cell::Int(0), Cell::Text("exits"), Cell::Float(Some(0.25))])?;
+        sink.row(&[Cell::Int(1), Cell::Text("exits"), Cell::Float(None)])?;
+        sink.row(&[Cell::Int(2), Cell::Text("a,b"), Cell::Float(Some(1e-3))])?;
+        sink.row(&[Cell::Int(3), Cell::Text(""), Cell::Float(Some(f64::NAN))])
     }
 
     #[test]
     fn parquet_round_trips_through_the_reader() {
-        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let bytes = Parquet.bytes(&schema(), &mut rows).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("t.csv");
-        std::fs::write(
-            &csv,
-            "point,kpi,mean\n0,exits,0.25\n1,exits,\n2,\"a,b\",1e-3\n",
-        )
-        .unwrap();
-        let pq = dir.path().join("t.parquet");
-        let kind = |h: &str| match h {
-            "point" => ColumnKind::Int64,
-            "kpi" => ColumnKind::Utf8,
-            _ => ColumnKind::Double,
-        };
-        csv_to_parquet(&csv, &pq, &kind).unwrap();
-        let reader = SerializedFileReader::new(File::open(&pq).unwrap()).unwrap();
-        assert_eq!(reader.metadata().file_metadata().num_rows(), 3);
-        let rows: Vec<String> = reader
+        let path = dir.path().join("t.parquet");
+        std::fs::write(&path, &bytes).unwrap();
+        let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(reader.metadata().file_metadata().num_rows(), 4);
+        let rows_read: Vec<String> = reader
             .get_row_iter(None)
             .unwrap()
             .map(|r| r.unwrap().to_string())
             .collect();
-        assert_eq!(rows[0], "{point: 0, kpi: \"exits\", mean: 0.25}");
-        assert_eq!(rows[1], "{point: 1, kpi: \"exits\", mean: null}");
-        assert_eq!(rows[2], "{point: 2, kpi: \"a,b\", mean: 0.001}");
-        // Same input, same bytes.
-        let again = dir.path().join("u.parquet");
-        csv_to_parquet(&csv, &again, &kind).unwrap();
-        assert_eq!(std::fs::read(&pq).unwrap(), std::fs::read(&again).unwrap());
+        assert_eq!(rows_read[0], "{point: 0, kpi: \"exits\", mean: 0.25}");
+        assert_eq!(rows_read[1], "{point: 1, kpi: \"exits\", mean: null}");
+        assert_eq!(rows_read[2], "{point: 2, kpi: \"a,b\", mean: 0.001}");
+        assert_eq!(rows_read[3], "{point: 3, kpi: null, mean: null}");
+        // Same rows, same bytes.
+        assert_eq!(Parquet.bytes(&schema(), &mut rows).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_cell_that_does_not_fit_its_column_is_refused() {
+        let err = Parquet
+            .bytes(&schema(), &mut |sink| {
+                sink.row(&[Cell::Text("x"), Cell::Text("k"), Cell::Float(None)])
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("column `point` holds an integer"),
+            "{err}"
+        );
     }
 }

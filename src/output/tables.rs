@@ -1,16 +1,18 @@
-//! The result files of `holdsim run` as bytes: `summary.csv`, `replications.csv`,
-//! `timeseries.csv` (and `timeseries_by_site.csv`), `manifest.json`.
+//! holdsim's tables as typed rows ([`super::table`]): `summary.csv`,
+//! `replications.csv`, `timeseries.csv` (and `timeseries_by_site.csv`) of a run, the
+//! same summary and replication rows in a sweep (after a `point` column), and
+//! `compare.csv`. Each table's schema and rows are made here once; where they go
+//! (a streamed file, bytes in memory, CSV or Parquet) is the caller's choice.
 //!
-//! Commands stream the per-replication tables row by row ([`RowTables`]) so a run's
-//! memory does not grow with its replications; the whole-table functions
-//! (`replications_csv`, `timeseries_csv`, …) make the same bytes from outcomes kept
-//! in memory, for tests and as the reference the streamed files are checked against.
+//! Commands stream the per-replication tables row by row (see [`replication_row`],
+//! [`timeseries_rows`]) so a run's memory does not grow with its replications; the
+//! whole-table functions (`replications_csv`, `timeseries_csv`, …) make the same
+//! bytes from outcomes kept in memory, for tests and as the reference the streamed
+//! files are checked against.
 
-use std::fmt::Write;
-
-use super::field;
-use crate::engine::record::{ALL_SERIES, WeekTotal};
-use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi};
+use super::table::{Cell, Column, ColumnKind, Csv, Fill, Format, Schema, TableSink};
+use crate::engine::record::{ALL_SERIES, SERIES_COUNT, WeekTotal};
+use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi, Kpis};
 use crate::runner::Outcome;
 use crate::stats::Summary;
 
@@ -37,220 +39,6 @@ pub fn kept_values(outcome: &Outcome) -> [f64; KPI_COUNT] {
     outcome.kpis.0.map(|k| k.unwrap_or(f64::NAN))
 }
 
-/// The per-replication tables of a run, as text appended one replication at a time:
-/// header first, then [`RowTables::rows`] for each outcome in replication order.
-pub struct RowTables;
-
-impl RowTables {
-    /// Header of `replications.csv`.
-    pub fn replications_header() -> String {
-        let mut out = String::from("replication,patient_days");
-        for k in ALL_KPIS {
-            out.push(',');
-            out.push_str(k.name());
-        }
-        out.push('\n');
-        out
-    }
-
-    /// Header of `timeseries.csv`.
-    pub fn timeseries_header() -> String {
-        let mut out = String::new();
-        series_header(&mut out, "replication");
-        out
-    }
-
-    /// Header of `timeseries_by_site.csv`.
-    pub fn timeseries_by_site_header() -> String {
-        let mut out = String::new();
-        series_header(&mut out, "replication,site");
-        out
-    }
-
-    /// One replication's row of `replications.csv`.
-    pub fn replication_row(out: &mut String, o: &Outcome) {
-        let _ = write!(
-            out,
-            "{},{}",
-            o.replication.replication, o.replication.patient_days
-        );
-        for k in ALL_KPIS {
-            out.push(',');
-            out.push_str(&field(o.kpis[k]));
-        }
-        out.push('\n');
-    }
-
-    /// One replication's rows of `timeseries.csv`.
-    pub fn timeseries_rows(out: &mut String, o: &Outcome) {
-        series_rows(
-            out,
-            &o.replication.replication.to_string(),
-            &o.replication.weeks,
-        );
-    }
-
-    /// The rows of `timeseries_by_site.csv` for one site of one replication (a
-    /// replication's rows are its sites' in site order).
-    pub fn site_rows(out: &mut String, replication: u64, site: usize, weeks: &[WeekTotal]) {
-        series_rows(out, &format!("{replication},{site}"), weeks);
-    }
-}
-
-pub fn summary_csv(summaries: &[(Kpi, Option<Summary>)]) -> String {
-    let mut out = String::from("kpi,n,mean,sd,ci_low,ci_high,p5,p50,p95\n");
-    for (k, s) in summaries {
-        match s {
-            Some(s) => {
-                let cells =
-                    [s.mean, s.sd, s.ci_low, s.ci_high, s.p5, s.p50, s.p95].map(|x| field(Some(x)));
-                let _ = writeln!(out, "{},{},{}", k.name(), s.n, cells.join(","));
-            }
-            None => {
-                let _ = writeln!(out, "{},0,,,,,,,", k.name());
-            }
-        }
-    }
-    out
-}
-
-pub fn replications_csv(outcomes: &[Outcome]) -> String {
-    let mut out = String::from("replication,patient_days");
-    for k in ALL_KPIS {
-        out.push(',');
-        out.push_str(k.name());
-    }
-    out.push('\n');
-    for o in outcomes {
-        let _ = write!(
-            out,
-            "{},{}",
-            o.replication.replication, o.replication.patient_days
-        );
-        for k in ALL_KPIS {
-            out.push(',');
-            out.push_str(&field(o.kpis[k]));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn series_header(out: &mut String, leading: &str) {
-    out.push_str(leading);
-    out.push_str(",week,start_day,days");
-    for s in ALL_SERIES {
-        out.push(',');
-        out.push_str(s.name());
-    }
-    out.push('\n');
-}
-
-fn series_rows(out: &mut String, leading: &str, weeks: &[WeekTotal]) {
-    for (w, week) in weeks.iter().enumerate() {
-        let _ = write!(out, "{leading},{w},{},{}", 7 * w, week.days);
-        let values = week.values();
-        for s in ALL_SERIES {
-            out.push(',');
-            out.push_str(&field(Some(values[s])));
-        }
-        out.push('\n');
-    }
-}
-
-/// Weekly series summed over sites: one row per (replication, week).
-pub fn timeseries_csv(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    series_header(&mut out, "replication");
-    for o in outcomes {
-        series_rows(
-            &mut out,
-            &o.replication.replication.to_string(),
-            &o.replication.weeks,
-        );
-    }
-    out
-}
-
-/// Weekly series per site: one row per (replication, site, week).
-pub fn timeseries_by_site_csv(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    series_header(&mut out, "replication,site");
-    for o in outcomes {
-        for (site, weeks) in o.replication.site_weeks.iter().enumerate() {
-            series_rows(
-                &mut out,
-                &format!("{},{site}", o.replication.replication),
-                weeks,
-            );
-        }
-    }
-    out
-}
-
-/// A text field for CSV, quoted when it needs to be.
-fn text_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// `compare.csv`: one row per (scenario, KPI): the scenario's mean and CI, and its
-/// paired difference from the baseline with CI, relative change with CI, and whether
-/// the difference's CI excludes zero. Baseline rows leave the difference columns empty.
-pub fn compare_csv(rows: &[crate::compare::Row]) -> String {
-    let mut out = String::from(
-        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero\n",
-    );
-    for r in rows {
-        let (n, mean, lo, hi) = match r.summary {
-            Some(s) => (
-                s.n.to_string(),
-                Some(s.mean),
-                Some(s.ci_low),
-                Some(s.ci_high),
-            ),
-            None => ("0".into(), None, None, None),
-        };
-        let (diff, dlo, dhi, rel, rlo, rhi, sig) = match r.difference {
-            Some(d) => {
-                let (rel, rlo, rhi) = match d.relative {
-                    Ok((a, b, c)) => (Some(a), Some(b), Some(c)),
-                    Err(_) => (None, None, None),
-                };
-                (
-                    Some(d.mean),
-                    Some(d.ci_low),
-                    Some(d.ci_high),
-                    rel,
-                    rlo,
-                    rhi,
-                    d.significant().to_string(),
-                )
-            }
-            None => (None, None, None, None, None, None, String::new()),
-        };
-        let _ = writeln!(
-            out,
-            "{},{},{n},{},{},{},{},{},{},{},{},{},{sig}",
-            text_field(&r.scenario),
-            r.kpi.name(),
-            field(mean),
-            field(lo),
-            field(hi),
-            field(diff),
-            field(dlo),
-            field(dhi),
-            field(rel),
-            field(rlo),
-            field(rhi)
-        );
-    }
-    out
-}
-
 /// Per-KPI summaries from a results folder's `replications.csv`.
 pub fn summaries_of(run: &crate::results::RunResults) -> Vec<(Kpi, Option<Summary>)> {
     ALL_KPIS
@@ -262,4 +50,238 @@ pub fn summaries_of(run: &crate::results::RunResults) -> Vec<(Kpi, Option<Summar
             )
         })
         .collect()
+}
+
+/// The sweep's leading column: which design point a row belongs to.
+pub fn point_column() -> Column {
+    Column::new("point", ColumnKind::Int)
+}
+
+/// `replications.csv`: `leading` columns (a sweep's `point`), then `replication`,
+/// `patient_days` and one column per KPI.
+pub fn replications_schema(leading: &[Column]) -> Schema {
+    let mut columns = leading.to_vec();
+    columns.push(Column::new("replication", ColumnKind::Int));
+    columns.push(Column::new("patient_days", ColumnKind::Float));
+    Schema::new(columns).with(ALL_KPIS.iter().map(|k| k.name()), ColumnKind::Float)
+}
+
+/// One replication's row of a replications table, after the `point` cell in a sweep.
+pub fn replication_row(
+    sink: &mut dyn TableSink,
+    point: Option<usize>,
+    replication: u64,
+    patient_days: f64,
+    kpis: &Kpis,
+) -> anyhow::Result<()> {
+    let mut cells = [Cell::Int(0); 3 + KPI_COUNT];
+    let lead = usize::from(point.is_some());
+    if let Some(p) = point {
+        cells[0] = Cell::count(p);
+    }
+    cells[lead] = Cell::count(replication);
+    cells[lead + 1] = Cell::Float(Some(patient_days));
+    for (cell, k) in cells[lead + 2..].iter_mut().zip(ALL_KPIS) {
+        *cell = Cell::Float(kpis[k]);
+    }
+    sink.row(&cells[..lead + 2 + KPI_COUNT])
+}
+
+/// `summary.csv`: `leading` columns (a sweep's `point`), then per KPI the replications
+/// it was defined in, mean, sd, 95% CI and percentiles.
+pub fn summary_schema(leading: &[Column]) -> Schema {
+    let mut columns = leading.to_vec();
+    columns.push(Column::new("kpi", ColumnKind::Text));
+    columns.push(Column::new("n", ColumnKind::Int));
+    Schema::new(columns).with(
+        ["mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"],
+        ColumnKind::Float,
+    )
+}
+
+/// One KPI's summary row, after the `point` cell in a sweep: the one place summary
+/// rows are made (run, compare and sweep all write them through here). An undefined
+/// KPI has `n` 0 and empty statistics.
+pub fn summary_row(
+    sink: &mut dyn TableSink,
+    point: Option<usize>,
+    kpi: Kpi,
+    summary: Option<&Summary>,
+) -> anyhow::Result<()> {
+    let mut cells = [Cell::Float(None); 10];
+    let lead = usize::from(point.is_some());
+    if let Some(p) = point {
+        cells[0] = Cell::count(p);
+    }
+    cells[lead] = Cell::Text(kpi.name());
+    cells[lead + 1] = Cell::count(summary.map_or(0, |s| s.n));
+    if let Some(s) = summary {
+        for (cell, x) in cells[lead + 2..]
+            .iter_mut()
+            .zip([s.mean, s.sd, s.ci_low, s.ci_high, s.p5, s.p50, s.p95])
+        {
+            *cell = Cell::Float(Some(x));
+        }
+    }
+    sink.row(&cells[..lead + 9])
+}
+
+/// A run's summary table, one row per KPI.
+pub fn write_summary(
+    sink: &mut dyn TableSink,
+    summaries: &[(Kpi, Option<Summary>)],
+) -> anyhow::Result<()> {
+    summaries
+        .iter()
+        .try_for_each(|(k, s)| summary_row(sink, None, *k, s.as_ref()))
+}
+
+/// `timeseries.csv` (leading `replication`) or `timeseries_by_site.csv` (leading
+/// `replication`, `site`): one row per week, one column per weekly series.
+pub fn timeseries_schema(per_site: bool) -> Schema {
+    let mut columns = vec![Column::new("replication", ColumnKind::Int)];
+    if per_site {
+        columns.push(Column::new("site", ColumnKind::Int));
+    }
+    Schema::new(columns)
+        .with(["week", "start_day", "days"], ColumnKind::Int)
+        .with(ALL_SERIES.iter().map(|s| s.name()), ColumnKind::Float)
+}
+
+/// The weekly rows of one replication (`site` `None`: summed over sites) or of one
+/// site of it. Rows are made on the stack: the time series is holdsim's largest file.
+pub fn timeseries_rows(
+    sink: &mut dyn TableSink,
+    replication: u64,
+    site: Option<usize>,
+    weeks: &[WeekTotal],
+) -> anyhow::Result<()> {
+    let mut cells = [Cell::Int(0); 5 + SERIES_COUNT];
+    cells[0] = Cell::count(replication);
+    let lead = 1 + usize::from(site.is_some());
+    if let Some(s) = site {
+        cells[1] = Cell::count(s);
+    }
+    for (w, week) in weeks.iter().enumerate() {
+        cells[lead] = Cell::count(w);
+        cells[lead + 1] = Cell::count(7 * w);
+        cells[lead + 2] = Cell::Int(i64::from(week.days));
+        let values = week.values();
+        for (cell, s) in cells[lead + 3..].iter_mut().zip(ALL_SERIES) {
+            *cell = Cell::Float(Some(values[s]));
+        }
+        sink.row(&cells[..lead + 3 + SERIES_COUNT])?;
+    }
+    Ok(())
+}
+
+/// One replication's rows of `timeseries_by_site.csv`, its sites in order.
+pub fn site_rows(sink: &mut dyn TableSink, o: &Outcome) -> anyhow::Result<()> {
+    o.replication
+        .site_weeks
+        .iter()
+        .enumerate()
+        .try_for_each(|(site, weeks)| {
+            timeseries_rows(sink, o.replication.replication, Some(site), weeks)
+        })
+}
+
+/// A whole table as CSV text.
+fn csv_text(schema: &Schema, fill: &mut Fill<'_>) -> String {
+    let bytes = Csv
+        .bytes(schema, fill)
+        .expect("writing a CSV table to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 cells is UTF-8")
+}
+
+/// `summary.csv` of a run.
+pub fn summary_csv(summaries: &[(Kpi, Option<Summary>)]) -> String {
+    csv_text(&summary_schema(&[]), &mut |sink| {
+        write_summary(sink, summaries)
+    })
+}
+
+/// `replications.csv` of a run.
+pub fn replications_csv(outcomes: &[Outcome]) -> String {
+    csv_text(&replications_schema(&[]), &mut |sink| {
+        outcomes.iter().try_for_each(|o| {
+            let r = &o.replication;
+            replication_row(sink, None, r.replication, r.patient_days, &o.kpis)
+        })
+    })
+}
+
+/// Weekly series summed over sites: one row per (replication, week).
+pub fn timeseries_csv(outcomes: &[Outcome]) -> String {
+    csv_text(&timeseries_schema(false), &mut |sink| {
+        outcomes.iter().try_for_each(|o| {
+            timeseries_rows(sink, o.replication.replication, None, &o.replication.weeks)
+        })
+    })
+}
+
+/// Weekly series per site: one row per (replication, site, week).
+pub fn timeseries_by_site_csv(outcomes: &[Outcome]) -> String {
+    csv_text(&timeseries_schema(true), &mut |sink| {
+        outcomes.iter().try_for_each(|o| site_rows(sink, o))
+    })
+}
+
+/// `compare.csv`'s columns.
+pub fn compare_schema() -> Schema {
+    Schema::new(vec![
+        Column::new("scenario", ColumnKind::Text),
+        Column::new("kpi", ColumnKind::Text),
+        Column::new("n", ColumnKind::Int),
+    ])
+    .with(
+        [
+            "mean",
+            "ci_low",
+            "ci_high",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+            "rel_change",
+            "rel_ci_low",
+            "rel_ci_high",
+        ],
+        ColumnKind::Float,
+    )
+    .with(["diff_excludes_zero"], ColumnKind::Text)
+}
+
+/// One row of `compare.csv`: the scenario's mean and CI, and its paired difference
+/// from the baseline with CI, relative change with CI, and whether the difference's CI
+/// excludes zero. Baseline rows leave the difference columns empty.
+pub fn compare_row(sink: &mut dyn TableSink, r: &crate::compare::Row) -> anyhow::Result<()> {
+    let mut cells = [Cell::Float(None); 13];
+    cells[0] = Cell::Text(&r.scenario);
+    cells[1] = Cell::Text(r.kpi.name());
+    cells[2] = Cell::count(r.summary.map_or(0, |s| s.n));
+    if let Some(s) = r.summary {
+        cells[3] = Cell::Float(Some(s.mean));
+        cells[4] = Cell::Float(Some(s.ci_low));
+        cells[5] = Cell::Float(Some(s.ci_high));
+    }
+    cells[12] = Cell::Text("");
+    if let Some(d) = &r.difference {
+        cells[6] = Cell::Float(Some(d.mean));
+        cells[7] = Cell::Float(Some(d.ci_low));
+        cells[8] = Cell::Float(Some(d.ci_high));
+        if let Ok((rel, lo, hi)) = d.relative {
+            cells[9] = Cell::Float(Some(rel));
+            cells[10] = Cell::Float(Some(lo));
+            cells[11] = Cell::Float(Some(hi));
+        }
+        cells[12] = Cell::Text(if d.significant() { "true" } else { "false" });
+    }
+    sink.row(&cells)
+}
+
+/// `compare.csv`: one row per (scenario, KPI).
+pub fn compare_csv(rows: &[crate::compare::Row]) -> String {
+    csv_text(&compare_schema(), &mut |sink| {
+        rows.iter().try_for_each(|r| compare_row(sink, r))
+    })
 }

@@ -19,9 +19,11 @@ use super::PointResult;
 use crate::commands::UsageError;
 use crate::kpi::ALL_KPIS;
 use crate::output::atomic::write_file;
-use crate::output::field;
 use crate::output::folder::{self, FolderLock};
-use crate::output::parquet::{ColumnKind, csv_to_parquet};
+use crate::output::table::{
+    Cell, Column, ColumnKind, CsvWriter, Format, Parquet, ReadError, Row, Schema, TableReader,
+};
+use crate::output::tables;
 use crate::stats::Summary;
 
 /// The streamed tables, in the order their byte counts are checkpointed.
@@ -93,29 +95,30 @@ pub struct SweepFiles {
     _lock: FolderLock,
 }
 
-/// The header fields of each streamed table.
-pub fn header_fields(i: usize) -> Vec<String> {
-    let fixed: &[&str] = match i {
-        0 => &["point", "replication", "patient_days"],
-        1 => &[
-            "point", "kpi", "n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95",
-        ],
-        _ => &["point", "status", "replications", "error"],
-    };
-    let mut fields: Vec<String> = fixed.iter().map(|s| (*s).to_string()).collect();
-    if i == 0 {
-        fields.extend(ALL_KPIS.iter().map(|k| k.name().to_string()));
+/// The columns of streamed table `i` (an index into [`STREAMED`]).
+pub fn schema(i: usize) -> Schema {
+    let point = [tables::point_column()];
+    match i {
+        0 => tables::replications_schema(&point),
+        1 => tables::summary_schema(&point),
+        _ => Schema::new(vec![
+            tables::point_column(),
+            Column::new("status", ColumnKind::Text),
+            Column::new("replications", ColumnKind::Int),
+            Column::new("error", ColumnKind::Text),
+        ]),
     }
-    fields
 }
 
-fn headers() -> [String; 3] {
-    [0, 1, 2].map(|i| format!("{}\n", header_fields(i).join(",")))
+/// `points.csv`'s columns: the point, then one per factor (by its key).
+pub fn points_schema<'a>(factors: impl IntoIterator<Item = &'a str>) -> Schema {
+    Schema::new(vec![tables::point_column()]).with(factors, ColumnKind::Float)
 }
 
-/// The status table's error field as the sweep writes it (always quoted).
-pub fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\"").replace('\n', " "))
+/// A failed point's reason on one line, so every row of `status.csv` is one line (the
+/// checkpoint counts rows by line ends).
+fn one_line(reason: &str) -> String {
+    reason.replace('\n', " ")
 }
 
 /// A damaged file: exit 2, naming the file (and line) and what is wrong.
@@ -123,80 +126,28 @@ pub fn damaged(message: String) -> anyhow::Error {
     UsageError(message).into()
 }
 
-/// A streamed table read back with the `csv` crate, checking its header and reporting
-/// every problem with the file's name and line.
-pub struct Rows<R: Read> {
-    reader: csv::Reader<R>,
-    /// The file as named in messages.
-    pub label: String,
-    record: csv::StringRecord,
-    width: usize,
-    /// The line of the last row read (1: the header), for "ends after line N".
-    pub last_line: u64,
-}
-
-impl<R: Read> Rows<R> {
-    /// Starts reading `source` (named `label`), which must begin with the header of
-    /// streamed table `table` (an index into [`STREAMED`]).
-    pub fn new(source: R, label: String, table: usize) -> anyhow::Result<Rows<R>> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(source);
-        let expected = header_fields(table);
-        let header = reader.headers().map_err(|e| csv_error(e, &label))?.clone();
-        if header.is_empty() {
-            return Err(damaged(format!("{label} is empty (no header line)")));
-        }
-        if header.iter().ne(expected.iter().map(String::as_str)) {
-            return Err(damaged(format!(
-                "{label}, line 1: the header is `{}`, expected `{}`",
-                header.iter().collect::<Vec<_>>().join(","),
-                expected.join(",")
-            )));
-        }
-        Ok(Rows {
-            reader,
-            label,
-            record: csv::StringRecord::new(),
-            width: expected.len(),
-            last_line: 1,
-        })
-    }
-
-    /// The next row and its line number, or `None` at the end.
-    pub fn next_row(&mut self) -> anyhow::Result<Option<(u64, &csv::StringRecord)>> {
-        if !self
-            .reader
-            .read_record(&mut self.record)
-            .map_err(|e| csv_error(e, &self.label))?
-        {
-            return Ok(None);
-        }
-        let line = self.record.position().map_or(0, csv::Position::line);
-        self.last_line = line;
-        if self.record.len() != self.width {
-            return Err(damaged(format!(
-                "{}, line {line}: {} fields, expected {}",
-                self.label,
-                self.record.len(),
-                self.width
-            )));
-        }
-        Ok(Some((line, &self.record)))
-    }
-}
-
-/// A `csv` error as a holdsim error: I/O stays an I/O error (exit 1), anything else
-/// means the file is damaged (exit 2).
-pub fn csv_error(e: csv::Error, label: &str) -> anyhow::Error {
-    let line = e.position().map(csv::Position::line);
-    let at = line.map_or(String::new(), |l| format!(", line {l}"));
-    if e.is_io_error() {
-        anyhow::Error::new(e).context(format!("cannot read {label}"))
+/// A problem reading a table as a holdsim error: a file that cannot be read stays an
+/// I/O error (exit 1), anything else means the file is damaged (exit 2).
+pub fn read_error(e: ReadError) -> anyhow::Error {
+    if e.is_io() {
+        anyhow::Error::new(e)
     } else {
-        damaged(format!("{label}{at}: {e}"))
+        damaged(e.to_string())
     }
+}
+
+/// A streamed table read back, its header checked.
+pub type Rows<R> = TableReader<R>;
+
+/// Starts reading `source` (named `label`), which must begin with the header of
+/// streamed table `table` (an index into [`STREAMED`]).
+pub fn rows<R: Read>(source: R, label: String, table: usize) -> anyhow::Result<Rows<R>> {
+    TableReader::open_exact(source, label, &schema(table)).map_err(read_error)
+}
+
+/// The next row of `rows`, or `None` at the end.
+pub fn next_row<'r, R: Read>(rows: &'r mut Rows<R>) -> anyhow::Result<Option<Row<'r>>> {
+    rows.next_row().map_err(read_error)
 }
 
 /// One row of a status table.
@@ -208,15 +159,17 @@ pub struct StatusRow {
 }
 
 /// Parses a status row (`point,status,replications,error`).
-pub fn status_row(record: &csv::StringRecord, label: &str, line: u64) -> anyhow::Result<StatusRow> {
-    let point = whole(&record[0], label, line, "point")?;
-    let replications = whole(&record[2], label, line, "replications")?;
-    let ok = match &record[1] {
+pub fn status_row(row: &Row<'_>) -> anyhow::Result<StatusRow> {
+    let point = row.whole("point").map_err(read_error)?;
+    let replications = row.whole("replications").map_err(read_error)?;
+    let ok = match row.text("status") {
         "ok" => true,
         "failed" if replications == 0 => false,
         other => {
             return Err(damaged(format!(
-                "{label}, line {line}: status `{other}` with {replications} replications; expected `ok`, or `failed` with 0"
+                "{}, line {}: status `{other}` with {replications} replications; expected `ok`, or `failed` with 0",
+                row.label(),
+                row.line()
             )));
         }
     };
@@ -224,15 +177,6 @@ pub fn status_row(record: &csv::StringRecord, label: &str, line: u64) -> anyhow:
         point: point as usize,
         ok,
         replications,
-    })
-}
-
-/// A whole-number field.
-pub fn whole(text: &str, label: &str, line: u64, column: &str) -> anyhow::Result<u64> {
-    text.parse::<u64>().map_err(|_| {
-        damaged(format!(
-            "{label}, line {line}: {column} is `{text}`, expected a whole number"
-        ))
     })
 }
 
@@ -244,7 +188,7 @@ pub fn expect_point_rows<R: Read>(
     s: &StatusRow,
     replications: &mut Rows<R>,
     summary: &mut Rows<R>,
-    each: &mut dyn FnMut(usize, &csv::StringRecord) -> anyhow::Result<()>,
+    each: &mut dyn FnMut(usize, &Row<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let kpis = if s.ok { ALL_KPIS.len() as u64 } else { 0 };
     for (table, rows, count) in [
@@ -252,9 +196,9 @@ pub fn expect_point_rows<R: Read>(
         (1, &mut *summary, kpis),
     ] {
         for j in 0..count {
-            let label = rows.label.clone();
-            let last = rows.last_line;
-            let Some((line, r)) = rows.next_row()? else {
+            let label = rows.label().to_string();
+            let last = rows.last_line();
+            let Some(r) = next_row(rows)? else {
                 return Err(damaged(format!(
                     "{label} ends after line {last}, before point {}'s rows ({} of {count} present; its status says {})",
                     s.point,
@@ -266,11 +210,14 @@ pub fn expect_point_rows<R: Read>(
                     }
                 )));
             };
-            let point = whole(&r[0], &label, line, "point")?;
-            let second_ok = if table == 0 {
-                whole(&r[1], &label, line, "replication")? == j
+            let point = r.whole("point").map_err(read_error)?;
+            let (second, second_ok) = if table == 0 {
+                (
+                    r.text("replication"),
+                    r.whole("replication").map_err(read_error)? == j,
+                )
             } else {
-                &r[1] == ALL_KPIS[j as usize].name()
+                (r.text("kpi"), r.text("kpi") == ALL_KPIS[j as usize].name())
             };
             if point != s.point as u64 || !second_ok {
                 let what = if table == 0 {
@@ -279,13 +226,13 @@ pub fn expect_point_rows<R: Read>(
                     format!("KPI {}", ALL_KPIS[j as usize].name())
                 };
                 return Err(damaged(format!(
-                    "{label}, line {line}: found point {point}, {} `{}`; expected point {}, {what} (a row is missing, duplicated or out of order)",
+                    "{label}, line {}: found point {point}, {} `{second}`; expected point {}, {what} (a row is missing, duplicated or out of order)",
+                    r.line(),
                     if table == 0 { "replication" } else { "KPI" },
-                    &r[1],
                     s.point
                 )));
             }
-            each(table, r)?;
+            each(table, &r)?;
         }
     }
     Ok(())
@@ -293,29 +240,27 @@ pub fn expect_point_rows<R: Read>(
 
 /// Checks that a table has no rows left (after every point's rows were read).
 pub fn expect_end<R: Read>(rows: &mut Rows<R>) -> anyhow::Result<()> {
-    let label = rows.label.clone();
-    if let Some((line, r)) = rows.next_row()? {
+    let label = rows.label().to_string();
+    if let Some(r) = next_row(rows)? {
         return Err(damaged(format!(
-            "{label}, line {line}: an extra row (point `{}`) after the last point's rows",
-            &r[0]
+            "{label}, line {}: an extra row (point `{}`) after the last point's rows",
+            r.line(),
+            r.text("point")
         )));
     }
     Ok(())
 }
 
-/// Checks the streamed files in `progress` against `cp` before a resume trusts them:
-/// each file's length and checksum up to the checkpoint, its row count, and that the
-/// three tables agree point by point. Returns the number of points the verified files
-/// hold.
-fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
+/// Checks each streamed file against the checkpoint `cp`: at least its recorded
+/// length, and over that length the recorded checksum and row count.
+fn check_bytes(
+    progress: &Path,
+    cp: &Checkpoint,
+    rows: &[u64; 3],
+    hashes: &[String; 3],
+) -> anyhow::Result<()> {
     let cp_path = progress.join("checkpoint.json");
     let again = "rerun with --force to start the sweep again";
-    let (Some(rows), Some(hashes)) = (&cp.rows, &cp.fnv1a) else {
-        return Err(damaged(format!(
-            "`{}` has no row counts or checksums (damaged, or written by an older holdsim), so the files cannot be verified; {again}",
-            cp_path.display()
-        )));
-    };
     for (i, name) in STREAMED.iter().enumerate() {
         let path = progress.join(name);
         let len = fs::metadata(&path)
@@ -363,10 +308,27 @@ fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
             )));
         }
     }
+    Ok(())
+}
+
+/// Checks the streamed files in `progress` against `cp` before a resume trusts them:
+/// each file's length and checksum up to the checkpoint, its row count, and that the
+/// three tables agree point by point. Returns the number of points the verified files
+/// hold.
+fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
+    let cp_path = progress.join("checkpoint.json");
+    let again = "rerun with --force to start the sweep again";
+    let (Some(rows), Some(hashes)) = (&cp.rows, &cp.fnv1a) else {
+        return Err(damaged(format!(
+            "`{}` has no row counts or checksums (damaged, or written by an older holdsim), so the files cannot be verified; {again}",
+            cp_path.display()
+        )));
+    };
+    check_bytes(progress, cp, rows, hashes)?;
     let open = |i: usize| -> anyhow::Result<Rows<std::io::Take<BufReader<File>>>> {
         let path = progress.join(STREAMED[i]);
         let f = File::open(&path).with_context(|| format!("cannot open `{}`", path.display()))?;
-        Rows::new(
+        self::rows(
             BufReader::new(f).take(cp.bytes[i]),
             format!("`{}`", path.display()),
             i,
@@ -376,14 +338,15 @@ fn verify(progress: &Path, cp: &Checkpoint) -> anyhow::Result<usize> {
     let mut points = 0;
     let mut last: Option<usize> = None;
     loop {
-        let label = status.label.clone();
-        let Some((line, r)) = status.next_row()? else {
+        let label = status.label().to_string();
+        let Some(r) = next_row(&mut status)? else {
             break;
         };
-        let s = status_row(r, &label, line)?;
+        let s = status_row(&r)?;
         if last.is_some_and(|p| s.point <= p) {
             return Err(damaged(format!(
-                "{label}, line {line}: point {} after point {}; points must be in increasing order, once each; {again}",
+                "{label}, line {}: point {} after point {}; points must be in increasing order, once each; {again}",
+                r.line(),
                 s.point,
                 last.unwrap_or_default()
             )));
@@ -404,6 +367,104 @@ fn is_shard_folder(dir: &Path) -> bool {
         .and_then(|n| n.strip_prefix("shard-"))
         .and_then(|n| n.split_once("-of-"))
         .is_some_and(|(k, n)| k.parse::<usize>().is_ok() && n.parse::<usize>().is_ok())
+}
+
+/// What an existing folder holds for the sweep with `fingerprint`: an unfinished
+/// run of it (verified, with its checkpoint) or its finished results; anything else is
+/// refused.
+fn existing_sweep(
+    dir: &Path,
+    shown: &Path,
+    fingerprint: &str,
+) -> anyhow::Result<(Start, Option<Checkpoint>)> {
+    let progress = dir.join("progress");
+    let checkpoint_path = progress.join("checkpoint.json");
+    if checkpoint_path.exists() {
+        let text = fs::read_to_string(&checkpoint_path)
+            .with_context(|| format!("cannot read `{}`", checkpoint_path.display()))?;
+        let old: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+            damaged(format!(
+                "`{}` is damaged ({e}); rerun with --force to start the sweep again",
+                checkpoint_path.display()
+            ))
+        })?;
+        if old.fingerprint != fingerprint {
+            return Err(damaged(format!(
+                "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
+                shown.display()
+            )));
+        }
+        let verified = verify(&progress, &old)?;
+        let mut checkpoint = old;
+        if verified != checkpoint.points_done {
+            eprintln!(
+                "warning: `{}` claims {} points done, but its verified files hold {verified}; resuming after {verified}",
+                checkpoint_path.display(),
+                checkpoint.points_done
+            );
+            checkpoint.points_done = verified;
+        }
+        Ok((Start::Resume(checkpoint.points_done), Some(checkpoint)))
+    } else if let Ok(text) = fs::read_to_string(dir.join("manifest.json")) {
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        if m["fingerprint"] == fingerprint {
+            Ok((Start::Complete, None))
+        } else {
+            Err(damaged(format!(
+                "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
+                shown.display()
+            )))
+        }
+    } else {
+        Err(damaged(format!(
+            "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
+            shown.display()
+        )))
+    }
+}
+
+/// Opens the streamed files in `progress`: a fresh sweep's with their headers (the
+/// checkpoint's byte counts set to them), a resumed one's cut back to the checkpoint.
+/// Returns the files, their running checksums and row counts.
+fn open_streamed(
+    progress: &Path,
+    start: Start,
+    checkpoint: &mut Checkpoint,
+) -> anyhow::Result<(Vec<File>, [u64; 3], [u64; 3])> {
+    let mut files = Vec::new();
+    let mut hashes = [FNV_START; 3];
+    let mut rows = [0u64; 3];
+    for (i, name) in STREAMED.iter().enumerate() {
+        let path = progress.join(name);
+        let context = || format!("cannot write `{}`", path.display());
+        let mut f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open `{}`", path.display()))?;
+        if start == Start::Fresh {
+            f.set_len(0).with_context(context)?;
+            let header = CsvWriter::begin(&schema(i), Vec::new())
+                .and_then(CsvWriter::into_inner)
+                .with_context(context)?;
+            f.write_all(&header).with_context(context)?;
+            checkpoint.bytes[i] = header.len() as u64;
+            hashes[i] = fnv1a(FNV_START, &header);
+        } else {
+            // Cut off anything written after the last checkpoint.
+            f.set_len(checkpoint.bytes[i]).with_context(context)?;
+            let verified = checkpoint.fnv1a.as_ref().map(|h| &h[i]);
+            hashes[i] = verified
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+                .unwrap_or(FNV_START);
+            rows[i] = checkpoint.rows.map_or(0, |r| r[i]);
+        }
+        f.seek(std::io::SeekFrom::End(0)).with_context(context)?;
+        files.push(f);
+    }
+    Ok((files, hashes, rows))
 }
 
 impl SweepFiles {
@@ -431,7 +492,6 @@ impl SweepFiles {
             folder::write_marker(parent)?;
         }
         let progress = dir.join("progress");
-        let checkpoint_path = progress.join("checkpoint.json");
         if exists && force {
             fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot remove `{}`", shown.display()))?;
@@ -445,47 +505,10 @@ impl SweepFiles {
             fnv1a: None,
         };
         if dir.exists() {
-            if checkpoint_path.exists() {
-                let text = fs::read_to_string(&checkpoint_path)
-                    .with_context(|| format!("cannot read `{}`", checkpoint_path.display()))?;
-                let old: Checkpoint = serde_json::from_str(&text).map_err(|e| {
-                    damaged(format!(
-                        "`{}` is damaged ({e}); rerun with --force to start the sweep again",
-                        checkpoint_path.display()
-                    ))
-                })?;
-                if old.fingerprint != fingerprint {
-                    return Err(damaged(format!(
-                        "`{}` holds an unfinished sweep of a different experiment (or different settings); pass --force to discard it, or choose another folder with --out",
-                        shown.display()
-                    )));
-                }
-                let verified = verify(&progress, &old)?;
+            let (found, old) = existing_sweep(&dir, shown, fingerprint)?;
+            start = found;
+            if let Some(old) = old {
                 checkpoint = old;
-                if verified != checkpoint.points_done {
-                    eprintln!(
-                        "warning: `{}` claims {} points done, but its verified files hold {verified}; resuming after {verified}",
-                        checkpoint_path.display(),
-                        checkpoint.points_done
-                    );
-                    checkpoint.points_done = verified;
-                }
-                start = Start::Resume(checkpoint.points_done);
-            } else if let Ok(text) = fs::read_to_string(dir.join("manifest.json")) {
-                let m: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-                if m["fingerprint"] == fingerprint {
-                    start = Start::Complete;
-                } else {
-                    return Err(damaged(format!(
-                        "`{}` holds the results of a different sweep; pass --force to replace them, or choose another folder with --out",
-                        shown.display()
-                    )));
-                }
-            } else {
-                return Err(damaged(format!(
-                    "the output folder `{}` already exists and is not a sweep of this experiment; pass --force to replace it (only a folder holdsim wrote can be replaced), or choose another with --out",
-                    shown.display()
-                )));
             }
         }
         if start == Start::Fresh {
@@ -498,39 +521,11 @@ impl SweepFiles {
                 .with_context(|| format!("cannot create `{}`", progress.display()))?;
             write_file(&dir.join("points.csv"), points_csv.as_bytes())?;
         }
-        let mut files = Vec::new();
-        let mut hashes = [FNV_START; 3];
-        let mut rows = [0u64; 3];
-        if start != Start::Complete {
-            for (i, name) in STREAMED.iter().enumerate() {
-                let path = progress.join(name);
-                let context = || format!("cannot write `{}`", path.display());
-                let mut f = OpenOptions::new()
-                    .create(true)
-                    .read(true)
-                    .write(true)
-                    .truncate(false)
-                    .open(&path)
-                    .with_context(|| format!("cannot open `{}`", path.display()))?;
-                if start == Start::Fresh {
-                    f.set_len(0).with_context(context)?;
-                    let header = &headers()[i];
-                    f.write_all(header.as_bytes()).with_context(context)?;
-                    checkpoint.bytes[i] = header.len() as u64;
-                    hashes[i] = fnv1a(FNV_START, header.as_bytes());
-                } else {
-                    // Cut off anything written after the last checkpoint.
-                    f.set_len(checkpoint.bytes[i]).with_context(context)?;
-                    let verified = checkpoint.fnv1a.as_ref().map(|h| &h[i]);
-                    hashes[i] = verified
-                        .and_then(|h| u64::from_str_radix(h, 16).ok())
-                        .unwrap_or(FNV_START);
-                    rows[i] = checkpoint.rows.map_or(0, |r| r[i]);
-                }
-                f.seek(std::io::SeekFrom::End(0)).with_context(context)?;
-                files.push(f);
-            }
-        }
+        let (files, hashes, rows) = if start == Start::Complete {
+            (Vec::new(), [FNV_START; 3], [0; 3])
+        } else {
+            open_streamed(&progress, start, &mut checkpoint)?
+        };
         let mut this = SweepFiles {
             dir,
             shown: shown.to_path_buf(),
@@ -566,52 +561,15 @@ impl SweepFiles {
 
     /// Appends finished points (in design order) and moves the checkpoint past them.
     pub fn append(&mut self, results: &[PointResult]) -> anyhow::Result<()> {
-        let mut text = [String::new(), String::new(), String::new()];
-        for r in results {
-            match &r.outcome {
-                Ok(rows) => {
-                    for row in rows {
-                        text[0].push_str(&format!(
-                            "{},{},{}",
-                            r.point, row.replication, row.patient_days
-                        ));
-                        for k in ALL_KPIS {
-                            text[0].push(',');
-                            text[0].push_str(&field(row.kpis[k]));
-                        }
-                        text[0].push('\n');
-                    }
-                    for k in ALL_KPIS {
-                        match Summary::of(rows.iter().map(|row| row.kpis[k])) {
-                            Some(s) => {
-                                let cells = [s.mean, s.sd, s.ci_low, s.ci_high, s.p5, s.p50, s.p95]
-                                    .map(|x| field(Some(x)));
-                                text[1].push_str(&format!(
-                                    "{},{},{},{}\n",
-                                    r.point,
-                                    k.name(),
-                                    s.n,
-                                    cells.join(",")
-                                ));
-                            }
-                            None => {
-                                text[1].push_str(&format!("{},{},0,,,,,,,\n", r.point, k.name()))
-                            }
-                        }
-                    }
-                    text[2].push_str(&format!("{},ok,{},\n", r.point, rows.len()));
-                }
-                Err(e) => text[2].push_str(&format!("{},failed,0,{}\n", r.point, quote(e))),
-            }
-        }
-        for (i, t) in text.iter().enumerate() {
+        let chunk = chunk_rows(results).context("cannot write a sweep's rows")?;
+        for (i, bytes) in chunk.iter().enumerate() {
             let path = self.progress.join(STREAMED[i]);
             self.files[i]
-                .write_all(t.as_bytes())
+                .write_all(bytes)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            self.checkpoint.bytes[i] += t.len() as u64;
-            self.hashes[i] = fnv1a(self.hashes[i], t.as_bytes());
-            self.rows[i] += t.bytes().filter(|&b| b == b'\n').count() as u64;
+            self.checkpoint.bytes[i] += bytes.len() as u64;
+            self.hashes[i] = fnv1a(self.hashes[i], bytes);
+            self.rows[i] += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
         }
         self.checkpoint.points_done += results.len();
         self.save_checkpoint()
@@ -624,38 +582,102 @@ impl SweepFiles {
     }
 }
 
+/// The rows `results` add to each streamed table, as CSV bytes (no header).
+fn chunk_rows(results: &[PointResult]) -> anyhow::Result<[Vec<u8>; 3]> {
+    let mut out = [0, 1, 2].map(|_| CsvWriter::continuing(Vec::new()));
+    let [replications, summary, status] = &mut out;
+    for r in results {
+        let point = Some(r.point);
+        match &r.outcome {
+            Ok(rows) => {
+                for row in rows {
+                    tables::replication_row(
+                        replications,
+                        point,
+                        row.replication,
+                        row.patient_days,
+                        &row.kpis,
+                    )?;
+                }
+                for k in ALL_KPIS {
+                    let s = Summary::of(rows.iter().map(|row| row.kpis[k]));
+                    tables::summary_row(summary, point, k, s.as_ref())?;
+                }
+                status.write_row(&[
+                    Cell::count(r.point),
+                    Cell::Text("ok"),
+                    Cell::count(rows.len()),
+                    Cell::Text(""),
+                ])?;
+            }
+            Err(e) => status.write_row(&[
+                Cell::count(r.point),
+                Cell::Text("failed"),
+                Cell::Int(0),
+                Cell::Text(&one_line(e)),
+            ])?,
+        }
+    }
+    let [a, b, c] = out;
+    Ok([a.into_inner()?, b.into_inner()?, c.into_inner()?])
+}
+
+/// Writes the Parquet copy of the CSV table at `csv` to `parquet`, reading the CSV
+/// back as typed rows of `schema` (its header must be exactly that). A sweep's CSV
+/// files are its record across sessions (streamed, resumed, merged from shards), so
+/// the copy is made from them once they are complete.
+fn parquet_copy(csv: &Path, parquet: &Path, schema: &Schema) -> anyhow::Result<()> {
+    let source = File::open(csv).with_context(|| format!("cannot open `{}`", csv.display()))?;
+    let mut reader = TableReader::open_exact(
+        BufReader::new(source),
+        format!("`{}`", csv.display()),
+        schema,
+    )
+    .map_err(read_error)?;
+    let out =
+        File::create(parquet).with_context(|| format!("cannot create `{}`", parquet.display()))?;
+    let mut sink = Parquet.begin(schema, Box::new(std::io::BufWriter::new(out)))?;
+    while let Some(row) = reader.next_row().map_err(read_error)? {
+        sink.row(&row.cells(schema).map_err(read_error)?)?;
+    }
+    sink.finish()
+}
+
 /// Moves the complete tables in `work` (the three streamed CSVs) into `dir` beside
 /// `dir/points.csv`, with Parquet copies of all four and `manifest.json` last, then
 /// removes `work`. Each file goes to a temporary name first and is renamed, and the
 /// sources are copied rather than moved, so an interrupted finish can simply run again.
 pub fn finish_dir(work: &Path, dir: &Path, manifest: &serde_json::Value) -> anyhow::Result<()> {
-    let kind = |h: &str| match h {
-        "point" | "replication" | "n" | "replications" => ColumnKind::Int64,
-        "kpi" | "status" | "error" => ColumnKind::Utf8,
-        _ => ColumnKind::Double,
-    };
     let rename = |from: &Path, to: &Path| {
         fs::rename(from, to).with_context(|| format!("cannot move `{}` into place", to.display()))
     };
-    for name in STREAMED {
+    for (i, name) in STREAMED.iter().enumerate() {
         let src = work.join(name);
         let stem = name.trim_end_matches(".csv");
         let tmp = work.join(format!("{stem}.parquet.tmp"));
-        csv_to_parquet(&src, &tmp, &kind)
+        parquet_copy(&src, &tmp, &schema(i))
             .with_context(|| format!("cannot write `{}`", tmp.display()))?;
         rename(&tmp, &dir.join(format!("{stem}.parquet")))?;
         let tmp = work.join(format!("{name}.tmp"));
         fs::copy(&src, &tmp).with_context(|| format!("cannot write `{}`", tmp.display()))?;
         rename(&tmp, &dir.join(name))?;
     }
+    let points = dir.join("points.csv");
+    let header = TableReader::open(
+        BufReader::new(
+            File::open(&points).with_context(|| format!("cannot open `{}`", points.display()))?,
+        ),
+        format!("`{}`", points.display()),
+    )
+    .map_err(read_error)?
+    .header()
+    .to_vec();
     let tmp = work.join("points.parquet.tmp");
-    csv_to_parquet(&dir.join("points.csv"), &tmp, &|h: &str| {
-        if h == "point" {
-            ColumnKind::Int64
-        } else {
-            ColumnKind::Double
-        }
-    })
+    parquet_copy(
+        &points,
+        &tmp,
+        &points_schema(header.iter().skip(1).map(String::as_str)),
+    )
     .with_context(|| format!("cannot write `{}`", tmp.display()))?;
     rename(&tmp, &dir.join("points.parquet"))?;
     write_file(
@@ -664,4 +686,39 @@ pub fn finish_dir(work: &Path, dir: &Path, manifest: &serde_json::Value) -> anyh
     )?;
     fs::remove_dir_all(work).ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_points_reason_is_one_quoted_field_that_reads_back_whole() {
+        let results = [PointResult {
+            point: 4,
+            outcome: Err("a, \"b\"\nc".into()),
+        }];
+        let [replications, summary, status] = chunk_rows(&results).unwrap();
+        assert!(replications.is_empty() && summary.is_empty());
+        assert_eq!(
+            String::from_utf8(status.clone()).unwrap(),
+            "4,failed,0,\"a, \"\"b\"\" c\"\n"
+        );
+        let mut file = CsvWriter::begin(&schema(2), Vec::new())
+            .unwrap()
+            .into_inner()
+            .unwrap();
+        file.extend_from_slice(&status);
+        let mut reader = rows(&file[..], "`status.csv`".into(), 2).unwrap();
+        let row = next_row(&mut reader).unwrap().unwrap();
+        assert_eq!(
+            status_row(&row).unwrap(),
+            StatusRow {
+                point: 4,
+                ok: false,
+                replications: 0
+            }
+        );
+        assert_eq!(row.text("error"), "a, \"b\" c");
+    }
 }

@@ -7,17 +7,17 @@
 //! are named with the file and line.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use super::files::{
-    Rows, STREAMED, StatusRow, damaged, expect_end, expect_point_rows, finish_dir, quote,
-    status_row,
+    self, Rows, STREAMED, StatusRow, damaged, expect_end, expect_point_rows, finish_dir, status_row,
 };
 use crate::output::atomic::write_file;
 use crate::output::folder::{self, FolderLock};
+use crate::output::table::{CsvWriter, Row, TableReader};
 
 /// The shard folders found in `dir`: `(index, count, path)`, sorted. Folders whose
 /// name is a shard's but not spelt as holdsim spells it (`shard-01-of-2`), and two
@@ -55,39 +55,44 @@ pub struct Merged {
 /// One merged table being written.
 struct Out {
     path: PathBuf,
-    file: BufWriter<File>,
+    csv: CsvWriter<File>,
 }
 
 impl Out {
-    fn create(path: PathBuf) -> anyhow::Result<Out> {
+    /// Creates `path` with the header of streamed table `table`.
+    fn create(path: PathBuf, table: usize) -> anyhow::Result<Out> {
         let file =
             File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        Ok(Out {
-            path,
-            file: BufWriter::new(file),
-        })
+        let csv = CsvWriter::begin(&files::schema(table), file)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(Out { path, csv })
     }
 
-    fn line(&mut self, fields: &[&str]) -> anyhow::Result<()> {
-        let text = fields.join(",");
-        writeln!(self.file, "{text}")
+    /// Copies a shard's row as it was written.
+    fn copy(&mut self, row: &Row<'_>) -> anyhow::Result<()> {
+        self.csv
+            .copy_row(row)
             .with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
-    fn finish(mut self) -> anyhow::Result<()> {
-        self.file
-            .flush()
-            .with_context(|| format!("cannot write `{}`", self.path.display()))
+    fn finish(self) -> anyhow::Result<()> {
+        self.csv
+            .into_inner()
+            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
+        Ok(())
     }
 }
 
 type Reader = Rows<BufReader<File>>;
 
+/// A shard's index and its `manifest.json`.
+type Manifest = (usize, serde_json::Value);
+
 /// Opens one shard's table, named for messages as `shard K of N: `path``.
 fn open_table(shard: &Path, k: usize, count: usize, table: usize) -> anyhow::Result<Reader> {
     let path = shard.join(STREAMED[table]);
     let f = File::open(&path).with_context(|| format!("cannot open `{}`", path.display()))?;
-    Rows::new(
+    files::rows(
         BufReader::new(f),
         format!("shard {k} of {count}: `{}`", path.display()),
         table,
@@ -126,6 +131,70 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             counts.join(", ")
         )));
     }
+    let (manifests, shard_locks) = read_manifests(dir, count)?;
+    let (sweep_print, total) = check_manifests(dir, count, &manifests)?;
+
+    // The merged files go into DIR itself: only into a folder holdsim made, or one
+    // without any file the merge would overwrite.
+    if !folder::has_marker(&resolved) {
+        if let Some(name) = ["points.csv", "manifest.json"]
+            .iter()
+            .chain(STREAMED.iter())
+            .find(|n| dir.join(n).exists())
+        {
+            return Err(damaged(format!(
+                "refusing to merge into `{}`: it was not made by holdsim (no `{}` marker) and already holds `{name}`, which the merge would overwrite",
+                dir.display(),
+                folder::MARKER
+            )));
+        }
+        folder::write_marker(&resolved)?;
+    }
+
+    let shard_dirs: Vec<PathBuf> = (0..count)
+        .map(|k| dir.join(format!("shard-{k}-of-{count}")))
+        .collect();
+    let work = dir.join("progress-merge");
+    merge_rows(&shard_dirs, total, &work)?;
+    let points_path = shard_dirs[0].join("points.csv");
+    let design = fs::read(&points_path)
+        .with_context(|| format!("cannot read `{}`", points_path.display()))?;
+    let design_points = count_rows(&design, &points_path)?;
+    if design_points != total {
+        return Err(damaged(format!(
+            "`{}` holds {design_points} design points, its manifest says {total}",
+            points_path.display()
+        )));
+    }
+    write_file(&dir.join("points.csv"), &design)?;
+    let mut manifest = manifests[0].1.clone();
+    manifest["fingerprint"] = sweep_print;
+    manifest["shard"] = serde_json::Value::Null;
+    manifest["merged_from_shards"] = serde_json::json!(count);
+    manifest["wall_time_seconds_this_session"] = serde_json::Value::Null;
+    finish_dir(&work, dir, &manifest)?;
+    drop(shard_locks);
+    Ok(Merged {
+        shards: count,
+        points: total as usize,
+    })
+}
+
+/// The data rows of the table `bytes` read from `path` (checked as CSV on the way).
+fn count_rows(bytes: &[u8], path: &Path) -> anyhow::Result<u64> {
+    let mut reader =
+        TableReader::open(bytes, format!("`{}`", path.display())).map_err(files::read_error)?;
+    let mut rows = 0;
+    while reader.next_row().map_err(files::read_error)?.is_some() {
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Each shard's manifest, in shard order, with a lock on each shard folder (a shard
+/// still being written is not ready to merge). Every missing or unfinished shard is
+/// named at once.
+fn read_manifests(dir: &Path, count: usize) -> anyhow::Result<(Vec<Manifest>, Vec<FolderLock>)> {
     let mut problems = Vec::new();
     let mut manifests = Vec::new();
     let mut shard_locks = Vec::new();
@@ -158,9 +227,19 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             problems.join("\n  - ")
         )));
     }
+    Ok((manifests, shard_locks))
+}
+
+/// Checks that the manifests are of shards 0 to N−1 of one sweep, each in its own
+/// folder, and returns the sweep's fingerprint and its number of points.
+fn check_manifests(
+    dir: &Path,
+    count: usize,
+    manifests: &[Manifest],
+) -> anyhow::Result<(serde_json::Value, u64)> {
     let sweep_print = manifests[0].1["sweep_fingerprint"].clone();
     let total = manifests[0].1["points"].as_u64();
-    for (k, m) in &manifests {
+    for (k, m) in manifests {
         let folder_name = format!("shard-{k}-of-{count}");
         let says = (m["shard"]["index"].as_u64(), m["shard"]["count"].as_u64());
         if says != (Some(*k as u64), Some(count as u64)) {
@@ -195,28 +274,13 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             )));
         }
     }
-    let total = total.unwrap_or(0);
+    Ok((sweep_print, total.unwrap_or(0)))
+}
 
-    // The merged files go into DIR itself: only into a folder holdsim made, or one
-    // without any file the merge would overwrite.
-    if !folder::has_marker(&resolved) {
-        if let Some(name) = ["points.csv", "manifest.json"]
-            .iter()
-            .chain(STREAMED.iter())
-            .find(|n| dir.join(n).exists())
-        {
-            return Err(damaged(format!(
-                "refusing to merge into `{}`: it was not made by holdsim (no `{}` marker) and already holds `{name}`, which the merge would overwrite",
-                dir.display(),
-                folder::MARKER
-            )));
-        }
-        folder::write_marker(&resolved)?;
-    }
-
-    let shard_dirs: Vec<PathBuf> = (0..count)
-        .map(|k| dir.join(format!("shard-{k}-of-{count}")))
-        .collect();
+/// Merges the shards' streamed tables into `work`, point by point (point p lives in
+/// shard p mod N), checking each shard holds exactly its points' rows.
+fn merge_rows(shard_dirs: &[PathBuf], total: u64, work: &Path) -> anyhow::Result<()> {
+    let count = shard_dirs.len();
     let mut tables: Vec<[Reader; 3]> = Vec::new();
     for (k, d) in shard_dirs.iter().enumerate() {
         tables.push([
@@ -225,45 +289,38 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
             open_table(d, k, count, 2)?,
         ]);
     }
-    let work = dir.join("progress-merge");
-    fs::create_dir_all(&work).with_context(|| format!("cannot create `{}`", work.display()))?;
+    fs::create_dir_all(work).with_context(|| format!("cannot create `{}`", work.display()))?;
     let mut outs = Vec::new();
     for (i, name) in STREAMED.iter().enumerate() {
-        let mut out = Out::create(work.join(name))?;
-        let header = super::files::header_fields(i);
-        out.line(&header.iter().map(String::as_str).collect::<Vec<_>>())?;
-        outs.push(out);
+        outs.push(Out::create(work.join(name), i)?);
     }
     // Point p lives in shard p mod N: take its rows from there, in point order, and
     // check each is exactly what the point's status row calls for.
     for p in 0..total {
         let k = (p % count as u64) as usize;
         let [reps, summary, status] = &mut tables[k];
-        let label = status.label.clone();
-        let s: StatusRow = match status.next_row()? {
-            Some((line, r)) => {
-                let s = status_row(r, &label, line)?;
+        let label = status.label().to_string();
+        let last_line = status.last_line();
+        let s: StatusRow = match files::next_row(status)? {
+            Some(r) => {
+                let s = status_row(&r)?;
                 if s.point as u64 != p {
                     return Err(damaged(format!(
-                        "{label}, line {line}: found point {}, expected point {p} (shard {k} of {count} holds the points whose index mod {count} is {k}, once each, in order)",
+                        "{label}, line {}: found point {}, expected point {p} (shard {k} of {count} holds the points whose index mod {count} is {k}, once each, in order)",
+                        r.line(),
                         s.point
                     )));
                 }
-                let error = if s.ok { r[3].to_string() } else { quote(&r[3]) };
-                outs[2].line(&[&r[0], &r[1], &r[2], &error])?;
+                outs[2].copy(&r)?;
                 s
             }
             None => {
                 return Err(damaged(format!(
-                    "{label} ends after line {}, before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})",
-                    status.last_line
+                    "{label} ends after line {last_line}, before point {p} (the design has {total} points; shard {k} of {count} must hold every point whose index mod {count} is {k})"
                 )));
             }
         };
-        expect_point_rows(&s, reps, summary, &mut |table, r| {
-            let fields: Vec<&str> = r.iter().collect();
-            outs[table].line(&fields)
-        })?;
+        expect_point_rows(&s, reps, summary, &mut |table, r| outs[table].copy(r))?;
     }
     for shard in &mut tables {
         for rows in shard.iter_mut() {
@@ -273,27 +330,5 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
     for out in outs {
         out.finish()?;
     }
-    let points_path = shard_dirs[0].join("points.csv");
-    let design = fs::read(&points_path)
-        .with_context(|| format!("cannot read `{}`", points_path.display()))?;
-    let design_rows = design.iter().filter(|&&b| b == b'\n').count() as u64;
-    if design_rows != total + 1 {
-        return Err(damaged(format!(
-            "`{}` holds {} design points, its manifest says {total}",
-            points_path.display(),
-            design_rows.saturating_sub(1)
-        )));
-    }
-    write_file(&dir.join("points.csv"), &design)?;
-    let mut manifest = manifests[0].1.clone();
-    manifest["fingerprint"] = sweep_print;
-    manifest["shard"] = serde_json::Value::Null;
-    manifest["merged_from_shards"] = serde_json::json!(count);
-    manifest["wall_time_seconds_this_session"] = serde_json::Value::Null;
-    finish_dir(&work, dir, &manifest)?;
-    drop(shard_locks);
-    Ok(Merged {
-        shards: count,
-        points: total as usize,
-    })
+    Ok(())
 }
