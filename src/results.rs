@@ -98,52 +98,37 @@ pub struct RunResults {
     pub timeseries: Table,
 }
 
-/// A results folder as one arm of a comparison: its name and `replications.csv`'s
-/// KPI columns (a KPI the folder lacks compares as no replications).
-impl crate::compare::Arm for RunResults {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn kpi_values(&self, kpi: crate::kpi::Kpi) -> Vec<Option<f64>> {
-        self.replications.column(kpi.name()).unwrap_or_default()
-    }
-}
+/// A results folder being read: each file is checked against the manifest before any
+/// of it is trusted, and every complaint names the file and line.
+struct Folder<'a>(&'a Path);
 
-/// The largest horizon a results folder may claim (a bound on what readers allocate;
-/// far beyond any scenario: 10,000 years).
-const MAX_HORIZON_DAYS: u64 = 3_650_000;
+impl Folder<'_> {
+    fn read(&self, name: &str) -> anyhow::Result<String> {
+        let path = self.0.join(name);
+        fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read `{}` (is `{}` a holdsim results folder?)",
+                path.display(),
+                self.0.display()
+            )
+        })
+    }
 
-impl RunResults {
-    /// Reads a run folder, checking it against its manifest before anything trusts
-    /// it: every column present, every cell a finite number, `replications.csv` one
-    /// row per replication (0, 1, … as the manifest counts them), `timeseries.csv` one
-    /// row per (replication, week) in order, weeks within the manifest's horizon.
-    pub fn load(dir: &Path) -> anyhow::Result<RunResults> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "cannot read `{}` (is `{}` a holdsim results folder?)",
-                    path.display(),
-                    dir.display()
-                )
-            })
-        };
-        let label = |name: &str| format!("`{}`", dir.join(name).display());
-        let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")?)
-            .map_err(|e| damaged(format!("{}: not valid JSON ({e})", label("manifest.json"))))?;
-        let name = manifest["name"]
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "scenario".into());
+    fn label(&self, name: &str) -> String {
+        format!("`{}`", self.0.join(name).display())
+    }
+
+    /// `manifest.json`, its replication count and its horizon in days.
+    fn manifest(&self) -> anyhow::Result<(serde_json::Value, u64, u64)> {
+        let label = self.label("manifest.json");
+        let manifest: serde_json::Value = serde_json::from_str(&self.read("manifest.json")?)
+            .map_err(|e| damaged(format!("{label}: not valid JSON ({e})")))?;
         let n = manifest["replications"]
             .as_u64()
             .filter(|&n| n >= 1)
             .ok_or_else(|| {
                 damaged(format!(
-                    "{}: `replications` is {}, expected a whole number of at least 1",
-                    label("manifest.json"),
+                    "{label}: `replications` is {}, expected a whole number of at least 1",
                     manifest["replications"]
                 ))
             })?;
@@ -153,15 +138,17 @@ impl RunResults {
             .filter(|&h| (1..=MAX_HORIZON_DAYS).contains(&h))
             .ok_or_else(|| {
                 damaged(format!(
-                    "{}: `kpi_window_days` is {}, expected [warm-up, horizon] with a horizon of 1 to {MAX_HORIZON_DAYS} days",
-                    label("manifest.json"),
+                    "{label}: `kpi_window_days` is {}, expected [warm-up, horizon] with a horizon of 1 to {MAX_HORIZON_DAYS} days",
                     manifest["kpi_window_days"]
                 ))
             })?;
-        let weeks = horizon.div_ceil(7);
+        Ok((manifest, n, horizon))
+    }
 
-        let reps_label = label("replications.csv");
-        let replications = Table::parse(&read("replications.csv")?, &reps_label)?;
+    /// `replications.csv`: every KPI column, one row per replication 0..n in order.
+    fn replications(&self, n: u64) -> anyhow::Result<Table> {
+        let reps_label = self.label("replications.csv");
+        let replications = Table::parse(&self.read("replications.csv")?, &reps_label)?;
         let mut needed = vec!["replication"];
         needed.extend(ALL_KPIS.iter().map(|k| k.name()));
         replications.require(&reps_label, &needed)?;
@@ -187,9 +174,14 @@ impl RunResults {
                 replications.rows.len()
             )));
         }
+        Ok(replications)
+    }
 
-        let ts_label = label("timeseries.csv");
-        let timeseries = Table::parse(&read("timeseries.csv")?, &ts_label)?;
+    /// `timeseries.csv`: every series column, one row per (replication, week) in order.
+    fn timeseries(&self, n: u64, horizon: u64) -> anyhow::Result<Table> {
+        let weeks = horizon.div_ceil(7);
+        let ts_label = self.label("timeseries.csv");
+        let timeseries = Table::parse(&self.read("timeseries.csv")?, &ts_label)?;
         let mut needed = vec!["replication", "week", "start_day", "days"];
         needed.extend(ALL_SERIES.iter().map(|s| s.name()));
         timeseries.require(&ts_label, &needed)?;
@@ -226,6 +218,40 @@ impl RunResults {
                 n * weeks
             )));
         }
+        Ok(timeseries)
+    }
+}
+
+/// A results folder as one arm of a comparison: its name and `replications.csv`'s
+/// KPI columns (a KPI the folder lacks compares as no replications).
+impl crate::compare::Arm for RunResults {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn kpi_values(&self, kpi: crate::kpi::Kpi) -> Vec<Option<f64>> {
+        self.replications.column(kpi.name()).unwrap_or_default()
+    }
+}
+
+/// The largest horizon a results folder may claim (a bound on what readers allocate;
+/// far beyond any scenario: 10,000 years).
+const MAX_HORIZON_DAYS: u64 = 3_650_000;
+
+impl RunResults {
+    /// Reads a run folder, checking it against its manifest before anything trusts
+    /// it: every column present, every cell a finite number, `replications.csv` one
+    /// row per replication (0, 1, … as the manifest counts them), `timeseries.csv` one
+    /// row per (replication, week) in order, weeks within the manifest's horizon.
+    pub fn load(dir: &Path) -> anyhow::Result<RunResults> {
+        let folder = Folder(dir);
+        let (manifest, n, horizon) = folder.manifest()?;
+        let name = manifest["name"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "scenario".into());
+        let replications = folder.replications(n)?;
+        let timeseries = folder.timeseries(n, horizon)?;
         Ok(RunResults {
             name,
             dir: dir.to_path_buf(),
