@@ -38,6 +38,7 @@ pub mod limits {
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::kpi::Kpi;
 use crate::scenario::{self, Number, Scenario, ScenarioError};
@@ -96,26 +97,37 @@ struct AdaptiveTable {
     batch: Option<u32>,
 }
 
-/// The whole file as TOML sees it. Scenario sections are taken as opaque here: the
-/// scenario loader checks them, with lines.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExperimentFile {
-    base: Option<String>,
-    experiment: Option<SettingsTable>,
-    design: Option<DesignTable>,
-    adaptive: Option<AdaptiveTable>,
-    sensitivity: Option<sensitivity::SensitivityTable>,
-    run: Option<toml::Value>,
-    referrals: Option<toml::Value>,
-    workforce: Option<toml::Value>,
-    strain: Option<toml::Value>,
-    support: Option<toml::Value>,
-    policy: Option<toml::Value>,
-    cost: Option<toml::Value>,
-    profile: Option<toml::Value>,
-    service: Option<toml::Value>,
+/// Declares [`ExperimentFile`] with a field for every scenario section the one table
+/// lists ([`scenario::scenario_sections`]), so an experiment file accepts exactly the
+/// sections a scenario does (with serde's `deny_unknown_fields` refusing the rest).
+macro_rules! experiment_file {
+    (
+        tables { $( $(#[$tmeta:meta])* $table:ident : $table_ty:ident, )* }
+        arrays { $( $(#[$ameta:meta])* $array:ident => $field:ident : $entry:ident = $default:expr, )* }
+    ) => {
+        /// The whole file as TOML sees it. Scenario sections pass through unread
+        /// here: [`scenario::load_experiment_scenario`] checks them, with lines.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ExperimentFile {
+            base: Option<String>,
+            experiment: Option<SettingsTable>,
+            design: Option<DesignTable>,
+            adaptive: Option<AdaptiveTable>,
+            sensitivity: Option<sensitivity::SensitivityTable>,
+            $(
+                #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+                $table: Option<IgnoredAny>,
+            )*
+            $(
+                #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+                $array: Option<IgnoredAny>,
+            )*
+        }
+    };
 }
+
+scenario::scenario_sections!(experiment_file);
 
 /// The replications algorithm (Hoad, Robinson & Davies 2010): run replications in
 /// batches until the 95% CI half-width of every listed KPI is within
@@ -184,17 +196,6 @@ impl Experiment {
                 "{shown}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)"
             )));
         }
-        let _ = (
-            &file.run,
-            &file.referrals,
-            &file.workforce,
-            &file.strain,
-            &file.support,
-            &file.policy,
-            &file.cost,
-            &file.profile,
-            &file.service,
-        );
         let scenario = scenario::load_experiment_scenario(files, path, overrides)?;
         let settings = file.experiment.unwrap_or_default();
         let replications = settings.replications.unwrap_or(scenario.run.replications);
