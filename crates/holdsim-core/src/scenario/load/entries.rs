@@ -52,7 +52,8 @@ impl Entries for Service {
         let mut no_extra_keys = |_: &mut Loader, _: &str, _: &str, _: &Spanned<DeValue<'_>>| false;
         let mut services = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let entry = loader.read_entry::<Service>(label, text, "service", i, item, &mut no_extra_keys);
+            let entry =
+                loader.read_entry::<Service>(label, text, "service", i, item, &mut no_extra_keys);
             if let Some((mut service, name)) = entry {
                 service.name = name;
                 services.push(service);
@@ -331,7 +332,12 @@ impl Loader {
                 Ok(_) => w.get_ref().to_string_lossy(),
                 Err(found) => found,
             };
-            self.problem(label, line, key, format!("expected a weight > 0, found {found}"));
+            self.problem(
+                label,
+                line,
+                key,
+                format!("expected a weight > 0, found {found}"),
+            );
         }
     }
 

@@ -146,9 +146,9 @@ impl Loader {
 /// a suggestion), a key that belongs in a section, or neither.
 fn unknown_top_level(name: &str, value: &DeValue<'_>) -> String {
     let all = section_headers();
-    let home = SECTIONS.iter().find(|s| {
-        section_specs(s).is_some_and(|specs| specs.iter().any(|spec| spec.key == name))
-    });
+    let home = SECTIONS
+        .iter()
+        .find(|s| section_specs(s).is_some_and(|specs| specs.iter().any(|spec| spec.key == name)));
     match (value, home) {
         (DeValue::Table(_), _) => {
             let known: Vec<&str> = SECTIONS.iter().chain(ARRAY_SECTIONS).copied().collect();
@@ -160,8 +160,8 @@ fn unknown_top_level(name: &str, value: &DeValue<'_>) -> String {
         (_, Some(section)) => {
             format!("unknown top-level key; `{name}` belongs in the [{section}] section")
         }
-        (_, None) => format!(
-            "unknown top-level key; a scenario has only `base` and the sections {all}"
-        ),
+        (_, None) => {
+            format!("unknown top-level key; a scenario has only `base` and the sections {all}")
+        }
     }
 }
