@@ -5,12 +5,13 @@
 //! [`sections`] applies one file's top-level tables; [`entries`] reads the entries of
 //! its `[[profile]]`, `[[service]]` and `[[site_group]]` arrays; [`overrides`] applies
 //! `--set`; [`suggest`] words the problems (did-you-mean, what a key expects); and
-//! [`text`] holds the TOML value and line helpers they share. This module ties them
-//! together and remembers where every key was set, so that problems found after
-//! loading (the cross-key rules) point at the line to change.
+//! [`text`] holds the TOML value and line helpers they share; [`origins`] remembers
+//! where every key was set, so that problems found after loading (the cross-key
+//! rules) point at the line to change. This module ties them together.
 
 mod chain;
 mod entries;
+mod origins;
 mod overrides;
 mod sections;
 mod suggest;
@@ -23,6 +24,7 @@ use toml::de::DeTable;
 
 use super::{Problem, Scenario, ScenarioError};
 use crate::source::FileSource;
+use origins::Origin;
 
 pub(crate) use entries::Entries;
 pub(crate) use text::Text;
@@ -34,13 +36,6 @@ pub const EXPERIMENT_TABLES: [&str; 4] = ["experiment", "design", "adaptive", "s
 /// beyond any hand-written file (the bundled ones are a few KB; 20,000 site groups are
 /// ~2 MB), small enough that reading one can never exhaust memory.
 pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Where a key's value came from, so later problems can point at it.
-#[derive(Clone, Debug)]
-struct Origin {
-    source: String,
-    line: Option<usize>,
-}
 
 /// Collects problems and remembers the origin of every key set so far.
 pub(crate) struct Loader {
@@ -177,71 +172,5 @@ impl Loader {
             key,
             message: message.into(),
         });
-    }
-
-    /// Remembers that `key` was set at `line` of `source`.
-    fn set_origin(&mut self, key: impl Into<String>, source: &str, line: Option<usize>) {
-        self.origins.insert(
-            key.into(),
-            Origin {
-                source: source.into(),
-                line,
-            },
-        );
-    }
-
-    fn forget_prefix(&mut self, prefix: &str) {
-        self.origins.retain(|k, _| !k.starts_with(prefix));
-    }
-
-    /// An origin set for `key` itself or for a key under it (`profile.x.services.y`
-    /// for `profile.x.services`).
-    fn explicit_origin(&self, key: &str) -> Option<Origin> {
-        let child = format!("{key}.");
-        // Keys are sorted, so the first key at or after `child` is under it if any is.
-        self.origins
-            .get(key)
-            .or_else(|| {
-                self.origins
-                    .range(child.clone()..)
-                    .next()
-                    .filter(|(k, _)| k.starts_with(&child))
-                    .map(|(_, o)| o)
-            })
-            .cloned()
-    }
-
-    /// Where to report a cross-key problem about `key`: where `key` was set, else where
-    /// one of the `related` keys of the rule was set (reporting that key instead), else
-    /// where an enclosing entry was set, else the default.
-    fn locate(&self, key: String, related: &[String], top: &str) -> (String, Origin) {
-        if let Some(o) = self.explicit_origin(&key) {
-            return (key, o);
-        }
-        for r in related {
-            if let Some(o) = self.explicit_origin(r) {
-                return (r.clone(), o);
-            }
-        }
-        let origin = self.origin_of(&key, top);
-        (key, origin)
-    }
-
-    fn origin_of(&self, key: &str, top: &str) -> Origin {
-        // A cross-key problem about `profile.x.y` may stem from the whole [[profile]] array.
-        let mut k = key.to_string();
-        loop {
-            if let Some(o) = self.origins.get(&k) {
-                return o.clone();
-            }
-            match k.rfind('.') {
-                Some(i) => k.truncate(i),
-                None => break,
-            }
-        }
-        Origin {
-            source: format!("{top} (default value)"),
-            line: None,
-        }
     }
 }
