@@ -6,7 +6,7 @@
 //! [`Model::try_new`] is the one place a scenario becomes runnable: it runs the
 //! scenario's cross-key rules, then builds every distribution through constructors
 //! that return their limits as errors. The loader (`holdsim check`, `run`, …) and
-//! [`Scenario::validate`] run the very same derivation ([`Model::problems`]), only
+//! [`Scenario::validate`] run the very same derivation (`Model::problems`), only
 //! without the per-day series, so a scenario that passes them cannot fail here, and
 //! a model that exists cannot make the engine panic.
 

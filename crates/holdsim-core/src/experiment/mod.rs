@@ -7,9 +7,10 @@
 //! path and every value is checked before anything runs; a point whose *combination*
 //! of values is invalid is recorded with its error when the sweep reaches it.
 //!
-//! Every problem with the file is a [`UsageError`] (exit 2) naming the file, the
-//! table, the factor and its line, so the user knows what to change; sizes are
-//! bounded by [`limits`] before anything is allocated.
+//! Every problem the user can fix is an [`ExperimentError::Usage`] or
+//! [`ExperimentError::Scenario`] (exit 2 in the CLI) naming the file, the table, the
+//! factor and its line, so the user knows what to change; sizes are bounded by
+//! [`limits`] before anything is allocated.
 
 pub mod design;
 pub mod sensitivity;

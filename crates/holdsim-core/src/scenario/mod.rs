@@ -1,8 +1,8 @@
 //! Scenarios: the user-facing description of a run, read from TOML files.
 //!
-//! Stage one of a two-stage configuration: [`load`] reads a file (and the chain of
+//! Stage one of a two-stage configuration: [`load()`] reads a file (and the chain of
 //! `base = "…"` files it inherits from), applies `--set` overrides, checks every key's
-//! type and range against the [registry](registry) and the cross-key rules of
+//! type and range against the [registry] and the cross-key rules of
 //! docs/parameters.md, and returns a fully populated [`Scenario`] or every problem found,
 //! each naming the file, line and key. Stage two, [`crate::model::Model`], derives
 //! what the engine needs.

@@ -59,7 +59,7 @@ pub fn load(
 }
 
 /// Loads the scenario an experiment file describes: its `base` chain and any scenario
-/// sections it sets (every one [`super::scenario_sections`] lists), ignoring its
+/// sections it sets (every one the table in `scenario::sections` lists), ignoring its
 /// experiment tables (`[experiment]`, `[design]`, …), which [`crate::experiment`] reads.
 pub fn load_experiment_scenario(
     files: &dyn FileSource,
