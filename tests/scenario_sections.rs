@@ -11,6 +11,10 @@ use holdsim::scenario::{ARRAY_SECTIONS, SECTIONS, Scenario, load_str};
 
 use crate::util::{holdsim, root};
 
+/// A design of two points that any scenario accepts.
+const DESIGN: &str =
+    "[design]\nmethod = \"grid\"\n\n[[design.factor]]\npath = \"run.seed\"\nvalues = [1, 2]\n";
+
 /// Every section name of the table, scalar sections first.
 fn all_sections() -> Vec<&'static str> {
     SECTIONS.iter().chain(ARRAY_SECTIONS).copied().collect()
@@ -97,8 +101,7 @@ fn every_section_of_the_table_reaches_a_scenario_and_an_experiment_and_check_ren
         assert_holds(&scenario, &source, name, "scenario file");
 
         let path = dir.path().join(format!("{name}.toml"));
-        let design = "[design]\nmethod = \"grid\"\n\n[[design.factor]]\npath = \"run.seed\"\nvalues = [1, 2]\n";
-        fs::write(&path, format!("base = \"base.toml\"\n\n{text}\n{design}")).unwrap();
+        fs::write(&path, format!("base = \"base.toml\"\n\n{text}\n{DESIGN}")).unwrap();
         let exp = experiment::load(&path, &[])
             .unwrap_or_else(|e| panic!("an experiment setting [{name}] should load: {e:#}"));
         assert_holds(&exp.scenario, &source, name, "experiment file");
@@ -127,11 +130,9 @@ fn an_experiment_refuses_a_section_no_scenario_has() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("base.toml"), "").unwrap();
     let path = dir.path().join("exp.toml");
-    let design =
-        "[design]\nmethod = \"grid\"\n\n[[design.factor]]\npath = \"run.seed\"\nvalues = [1, 2]\n";
     fs::write(
         &path,
-        format!("base = \"base.toml\"\n\n[site_grup]\n\n{design}"),
+        format!("base = \"base.toml\"\n\n[site_grup]\n\n{DESIGN}"),
     )
     .unwrap();
     let e = experiment::load(&path, &[]).unwrap_err();
