@@ -8,18 +8,20 @@
 //! Before this table the lists were written out by hand in several places and had
 //! drifted: an experiment file with `[[site_group]]` was refused.
 
+use serde_json::{Map, Value};
 use toml::de::DeArray;
 
 use super::load::{Entries, Loader, Text};
 use super::params::{self, Cost, Policy, Referrals, Run, Strain, Support, Workforce};
 use super::registry::{Record, Spec};
+use super::render::RenderEntry;
 use super::{Profile, Service, SiteGroup};
 
 /// Calls `$callback!` with every section of a scenario file, in file order:
 /// `tables { name: Type, … }` for the scalar sections (`[run]`, …), whose keys the
 /// registry declares, and `arrays { name => field: Entry = default, … }` for the
 /// arrays of tables (`[[profile]]`, …), whose entries the loader reads through
-/// [`Entries`]. Each item may carry doc comments, which the generated struct keeps.
+/// [`Entries`] and `check` and manifests render through `RenderEntry`. Each item may carry doc comments, which the generated struct keeps.
 macro_rules! scenario_sections {
     ($callback:ident) => {
         $callback! {
@@ -95,6 +97,23 @@ macro_rules! define_scenario {
                     $( stringify!($table) => Some(&self.$table), )*
                     _ => None,
                 }
+            }
+
+            /// Appends every entry of every array section, each under its
+            /// `[[name]]` header, as `check` prints them.
+            pub(super) fn write_arrays_toml(&self, out: &mut String) {
+                $( for entry in &self.$field {
+                    out.push_str(concat!("[[", stringify!($array), "]]\n"));
+                    <$entry as RenderEntry>::write_toml(entry, out);
+                } )*
+            }
+
+            /// Inserts every array section into `root` by name, as manifests record them.
+            pub(super) fn insert_arrays_json(&self, root: &mut Map<String, Value>) {
+                $(
+                    let entries = self.$field.iter().map(<$entry as RenderEntry>::to_json).collect();
+                    root.insert(stringify!($array).into(), Value::Array(entries));
+                )*
             }
 
             /// Replaces the entries of the array section `name` with a file's array
