@@ -18,5 +18,6 @@ mod robust_outputs;
 mod robust_resources;
 mod robust_validation;
 mod scenario_errors;
+mod scenario_sections;
 mod slurm;
 mod sweep;

@@ -6,14 +6,16 @@
 //! [`Model::try_new`] is the one place a scenario becomes runnable: it runs the
 //! scenario's cross-key rules, then builds every distribution through constructors
 //! that return their limits as errors. The loader (`holdsim check`, `run`, …) and
-//! [`Scenario::validate`] run the very same derivation ([`Model::problems`]), only
+//! [`Scenario::validate`] run the very same derivation (`Model::problems`), only
 //! without the per-day series, so a scenario that passes them cannot fail here, and
 //! a model that exists cannot make the engine panic.
 
 use crate::dist::{
     BetaMeanSd, Count, DistError, Duration, GammaMeanCv, TruncatedNormal, daily_from_weekly,
 };
-use crate::scenario::{Broken, Problem, Scenario, ScenarioError, cross_key_problems};
+use std::collections::BTreeMap;
+
+use crate::scenario::{Broken, Problem, Profile, Scenario, ScenarioError, cross_key_problems};
 
 /// The floor of the burnout threshold's truncated normal (docs/model.md § 7.9).
 const THRESHOLD_FLOOR: f64 = 0.2;
@@ -198,189 +200,28 @@ impl Model {
             .collect()
     }
 
+    /// The model of `s` alone (its groups aside), or every distribution it cannot
+    /// build. Each part is derived by its own function, which adds what it cannot
+    /// build to `problems`, so all of them are reported at once, in this order.
     fn single(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
         let mut problems = Vec::new();
-        let horizon = s.run.horizon_days;
-        let r = &s.referrals;
-        // The largest λ_t; the seasonal factor is at most 1 + amplitude, so when this
-        // one is a valid Poisson mean every day's is, and the engine's per-day
-        // `Count::new` cannot fail.
-        let peak_rate = r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude);
-        if let Err(e) = Count::new(peak_rate) {
-            problems.push(broken(
-                &[
-                    ("lambda", "referrals.rate_per_week"),
-                    ("", "referrals.seasonal_amplitude"),
-                ],
-                "the daily referral count at the seasonal peak, Poisson(rate_per_week / 5 · (1 + seasonal_amplitude))",
-                e,
-            ));
-        }
-        let arrival_rate = if series {
-            (0..horizon)
-                .map(|t| {
-                    if t % 7 < 5 {
-                        let phase =
-                            2.0 * std::f64::consts::PI * (f64::from(t) - r.peak_day) / 365.0;
-                        r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude * phase.cos())
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-
-        let mut service_waits = Vec::with_capacity(s.services.len());
-        for sv in &s.services {
-            match Duration::from_median_p90(sv.wait_median_days, sv.wait_p90_days) {
-                Ok(d) => service_waits.push(d),
-                Err(e) => problems.push(broken(
-                    &[
-                        ("p90", &format!("service.{}.wait_p90_days", sv.name)),
-                        ("median", &format!("service.{}.wait_median_days", sv.name)),
-                    ],
-                    "the log-normal wait",
-                    e,
-                )),
-            }
-        }
-        // Names are unique (a cross-key rule), so the first match is the service.
-        let service_index: std::collections::BTreeMap<&str, usize> = s
-            .services
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, sv)| (sv.name.as_str(), i))
-            .collect();
-
-        let profile_weights = cumulative_weights(s.profiles.iter().map(|p| p.weight));
-        let mut profiles = Vec::with_capacity(s.profiles.len());
-        for (p, &cumulative_weight) in s.profiles.iter().zip(&profile_weights) {
-            let key = |k: &str| format!("profile.{}.{k}", p.name);
-            let service_weights = cumulative_weights(p.services.iter().map(|&(_, w)| w));
-            let mut services = Vec::with_capacity(p.services.len());
-            for ((name, _), &c) in p.services.iter().zip(&service_weights) {
-                match service_index.get(name.as_str()) {
-                    Some(&index) => services.push((c, index)),
-                    None => problems.push(Broken::new(
-                        key("services"),
-                        &[],
-                        format!("names service `{name}`, which no [[service]] defines"),
-                    )),
-                }
-            }
-            let extra_sessions = Count::new(p.sessions_mean - 1.0).map_err(|e| {
-                broken(
-                    &[("lambda", &key("sessions_mean"))],
-                    "the extra sessions, Poisson(sessions_mean − 1)",
-                    e,
-                )
-            });
-            let extra_prep_weeks = Count::new(p.prep_weeks_mean - 1.0).map_err(|e| {
-                broken(
-                    &[("lambda", &key("prep_weeks_mean"))],
-                    "the extra weeks of preparing, Poisson(prep_weeks_mean − 1)",
-                    e,
-                )
-            });
-            let holding_hours =
-                GammaMeanCv::new(p.holding_hours_mean, p.holding_hours_cv).map_err(|e| {
-                    broken(
-                        &[
-                            ("cv", &key("holding_hours_cv")),
-                            ("mean", &key("holding_hours_mean")),
-                        ],
-                        "the weekly holding hours, Gamma(holding_hours_mean, holding_hours_cv)",
-                        e,
-                    )
-                });
-            let distress = BetaMeanSd::new(p.distress_mean, p.distress_sd).map_err(|e| {
-                broken(
-                    &[("sd", &key("distress_sd")), ("mean", &key("distress_mean"))],
-                    "distress, Beta(distress_mean, distress_sd)",
-                    e,
-                )
-            });
-            match (extra_sessions, extra_prep_weeks, holding_hours, distress) {
-                (Ok(extra_sessions), Ok(extra_prep_weeks), Ok(holding_hours), Ok(distress)) => {
-                    profiles.push(ProfileModel {
-                        cumulative_weight,
-                        extra_sessions,
-                        p_waits: p.p_waits,
-                        services,
-                        p_prepares: p.p_prepares,
-                        extra_prep_weeks,
-                        p_witnessing: p.p_witnessing,
-                        witness_resolve_daily: daily_from_weekly(p.witnessing_resolve_per_week),
-                        holding_hours,
-                        distress,
-                    })
-                }
-                (a, b, c, d) => {
-                    problems.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten())
-                }
-            }
-        }
-
-        let w = &s.workforce;
-        let st = &s.strain;
-        let sup = &s.support;
-        let p = &s.policy;
-        let c0 = w.hours_per_week * w.patient_facing_fraction / 5.0;
-        let recruitment =
-            Duration::from_median_p90(w.recruitment_median_days, w.recruitment_p90_days).map_err(
-                |e| {
-                    broken(
-                        &[
-                            ("p90", "workforce.recruitment_p90_days"),
-                            ("median", "workforce.recruitment_median_days"),
-                        ],
-                        "the log-normal vacancy duration",
-                        e,
-                    )
-                },
-            );
-        let threshold = TruncatedNormal::new(st.threshold_mean, st.threshold_sd, THRESHOLD_FLOOR)
-            .map_err(|e| {
-                broken(
-                    &[
-                        ("sd", "strain.threshold_sd"),
-                        ("mean", "strain.threshold_mean"),
-                    ],
-                    "the burnout threshold, a normal truncated at 0.2",
-                    e,
-                )
-            });
-        let sick_leave =
-            Duration::from_median_p90(st.sick_leave_median_days, st.sick_leave_p90_days).map_err(
-                |e| {
-                    broken(
-                        &[
-                            ("p90", "strain.sick_leave_p90_days"),
-                            ("median", "strain.sick_leave_median_days"),
-                        ],
-                        "the log-normal sick leave",
-                        e,
-                    )
-                },
-            );
-        let (recruitment, threshold, sick_leave) = match (recruitment, threshold, sick_leave) {
-            (Ok(a), Ok(b), Ok(c)) if problems.is_empty() => (a, b, c),
-            (a, b, c) => {
-                problems.extend([a.err(), b.err(), c.err()].into_iter().flatten());
-                return Err(problems);
-            }
-        };
+        let arrival_rate = arrival_rates(s, series, &mut problems);
+        let service_waits = service_waits(s, &mut problems);
+        let profiles = profile_models(s, &mut problems);
+        let StaffDurations {
+            recruitment,
+            threshold,
+            sick_leave,
+        } = staff_durations(s, problems)?;
+        let (w, st, sup, p) = (&s.workforce, &s.strain, &s.support, &s.policy);
         Ok(Model {
-            horizon_days: horizon,
+            horizon_days: s.run.horizon_days,
             warmup_days: s.run.warmup_days,
             seed: s.run.seed,
             sites: s.run.sites,
             link_workers: w.link_workers,
             arrival_rate,
-            c0,
+            c0: w.hours_per_week * w.patient_facing_fraction / 5.0,
             session_hours: w.session_hours,
             overtime_max: w.overtime_max,
             onboarding_days: w.onboarding_days,
@@ -421,5 +262,194 @@ impl Model {
             .iter()
             .map(|m| f64::from(m.sites) * f64::from(m.link_workers) * window / 365.0)
             .sum()
+    }
+}
+
+/// `λ_t` for every day of the horizon (empty without `series`), after checking that
+/// the seasonal peak's daily count is a valid Poisson mean.
+fn arrival_rates(s: &Scenario, series: bool, problems: &mut Vec<Broken>) -> Vec<f64> {
+    let r = &s.referrals;
+    // The largest λ_t; the seasonal factor is at most 1 + amplitude, so when this
+    // one is a valid Poisson mean every day's is, and the engine's per-day
+    // `Count::new` cannot fail.
+    let peak_rate = r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude);
+    if let Err(e) = Count::new(peak_rate) {
+        problems.push(broken(
+            &[
+                ("lambda", "referrals.rate_per_week"),
+                ("", "referrals.seasonal_amplitude"),
+            ],
+            "the daily referral count at the seasonal peak, Poisson(rate_per_week / 5 · (1 + seasonal_amplitude))",
+            e,
+        ));
+    }
+    if !series {
+        return Vec::new();
+    }
+    (0..s.run.horizon_days)
+        .map(|t| {
+            if t % 7 < 5 {
+                let phase = 2.0 * std::f64::consts::PI * (f64::from(t) - r.peak_day) / 365.0;
+                r.rate_per_week / 5.0 * (1.0 + r.seasonal_amplitude * phase.cos())
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Each `[[service]]`'s log-normal wait, in the scenario's order.
+fn service_waits(s: &Scenario, problems: &mut Vec<Broken>) -> Vec<Duration> {
+    let mut waits = Vec::with_capacity(s.services.len());
+    for sv in &s.services {
+        match Duration::from_median_p90(sv.wait_median_days, sv.wait_p90_days) {
+            Ok(d) => waits.push(d),
+            Err(e) => problems.push(broken(
+                &[
+                    ("p90", &format!("service.{}.wait_p90_days", sv.name)),
+                    ("median", &format!("service.{}.wait_median_days", sv.name)),
+                ],
+                "the log-normal wait",
+                e,
+            )),
+        }
+    }
+    waits
+}
+
+/// Each `[[profile]]` ready to draw from, with its services as indices into
+/// [`Model::service_waits`].
+fn profile_models(s: &Scenario, problems: &mut Vec<Broken>) -> Vec<ProfileModel> {
+    // Names are unique (a cross-key rule), so the first match is the service.
+    let service_index: BTreeMap<&str, usize> = s
+        .services
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, sv)| (sv.name.as_str(), i))
+        .collect();
+    let profile_weights = cumulative_weights(s.profiles.iter().map(|p| p.weight));
+    let mut profiles = Vec::with_capacity(s.profiles.len());
+    for (p, &cumulative_weight) in s.profiles.iter().zip(&profile_weights) {
+        if let Some(model) = profile_model(p, cumulative_weight, &service_index, problems) {
+            profiles.push(model);
+        }
+    }
+    profiles
+}
+
+/// One profile's model: its services' cumulative weights and its four distributions.
+fn profile_model(
+    p: &Profile,
+    cumulative_weight: f64,
+    service_index: &BTreeMap<&str, usize>,
+    problems: &mut Vec<Broken>,
+) -> Option<ProfileModel> {
+    let key = |k: &str| format!("profile.{}.{k}", p.name);
+    let service_weights = cumulative_weights(p.services.iter().map(|&(_, w)| w));
+    let mut services = Vec::with_capacity(p.services.len());
+    for ((name, _), &c) in p.services.iter().zip(&service_weights) {
+        match service_index.get(name.as_str()) {
+            Some(&index) => services.push((c, index)),
+            None => problems.push(Broken::new(
+                key("services"),
+                &[],
+                format!("names service `{name}`, which no [[service]] defines"),
+            )),
+        }
+    }
+    let extra_sessions = Count::new(p.sessions_mean - 1.0).map_err(|e| {
+        let what = "the extra sessions, Poisson(sessions_mean − 1)";
+        broken(&[("lambda", &key("sessions_mean"))], what, e)
+    });
+    let extra_prep_weeks = Count::new(p.prep_weeks_mean - 1.0).map_err(|e| {
+        let what = "the extra weeks of preparing, Poisson(prep_weeks_mean − 1)";
+        broken(&[("lambda", &key("prep_weeks_mean"))], what, e)
+    });
+    let holding_hours = GammaMeanCv::new(p.holding_hours_mean, p.holding_hours_cv).map_err(|e| {
+        let keys = [
+            ("cv", &key("holding_hours_cv")[..]),
+            ("mean", &key("holding_hours_mean")[..]),
+        ];
+        let what = "the weekly holding hours, Gamma(holding_hours_mean, holding_hours_cv)";
+        broken(&keys, what, e)
+    });
+    let distress = BetaMeanSd::new(p.distress_mean, p.distress_sd).map_err(|e| {
+        let what = "distress, Beta(distress_mean, distress_sd)";
+        broken(
+            &[("sd", &key("distress_sd")), ("mean", &key("distress_mean"))],
+            what,
+            e,
+        )
+    });
+    match (extra_sessions, extra_prep_weeks, holding_hours, distress) {
+        (Ok(extra_sessions), Ok(extra_prep_weeks), Ok(holding_hours), Ok(distress)) => {
+            Some(ProfileModel {
+                cumulative_weight,
+                extra_sessions,
+                p_waits: p.p_waits,
+                services,
+                p_prepares: p.p_prepares,
+                extra_prep_weeks,
+                p_witnessing: p.p_witnessing,
+                witness_resolve_daily: daily_from_weekly(p.witnessing_resolve_per_week),
+                holding_hours,
+                distress,
+            })
+        }
+        (a, b, c, d) => {
+            problems.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten());
+            None
+        }
+    }
+}
+
+/// The distributions of a post's career: vacancy, burnout threshold, sick leave.
+struct StaffDurations {
+    recruitment: Duration,
+    threshold: TruncatedNormal,
+    sick_leave: Duration,
+}
+
+/// The staff distributions when they and every part derived before them could be
+/// built (`problems` is empty); else every problem, theirs last.
+fn staff_durations(s: &Scenario, mut problems: Vec<Broken>) -> Result<StaffDurations, Vec<Broken>> {
+    let (w, st) = (&s.workforce, &s.strain);
+    let recruitment = Duration::from_median_p90(w.recruitment_median_days, w.recruitment_p90_days)
+        .map_err(|e| {
+            let keys = [
+                ("p90", "workforce.recruitment_p90_days"),
+                ("median", "workforce.recruitment_median_days"),
+            ];
+            broken(&keys, "the log-normal vacancy duration", e)
+        });
+    let threshold = TruncatedNormal::new(st.threshold_mean, st.threshold_sd, THRESHOLD_FLOOR)
+        .map_err(|e| {
+            let keys = [
+                ("sd", "strain.threshold_sd"),
+                ("mean", "strain.threshold_mean"),
+            ];
+            broken(&keys, "the burnout threshold, a normal truncated at 0.2", e)
+        });
+    let sick_leave = Duration::from_median_p90(st.sick_leave_median_days, st.sick_leave_p90_days)
+        .map_err(|e| {
+            let keys = [
+                ("p90", "strain.sick_leave_p90_days"),
+                ("median", "strain.sick_leave_median_days"),
+            ];
+            broken(&keys, "the log-normal sick leave", e)
+        });
+    match (recruitment, threshold, sick_leave) {
+        (Ok(recruitment), Ok(threshold), Ok(sick_leave)) if problems.is_empty() => {
+            Ok(StaffDurations {
+                recruitment,
+                threshold,
+                sick_leave,
+            })
+        }
+        (a, b, c) => {
+            problems.extend([a.err(), b.err(), c.err()].into_iter().flatten());
+            Err(problems)
+        }
     }
 }

@@ -7,9 +7,10 @@
 //! path and every value is checked before anything runs; a point whose *combination*
 //! of values is invalid is recorded with its error when the sweep reaches it.
 //!
-//! Every problem with the file is a [`UsageError`] (exit 2) naming the file, the
-//! table, the factor and its line, so the user knows what to change; sizes are
-//! bounded by [`limits`] before anything is allocated.
+//! Every problem the user can fix is an [`ExperimentError::Usage`] or
+//! [`ExperimentError::Scenario`] (exit 2 in the CLI) naming the file, the table, the
+//! factor and its line, so the user knows what to change; sizes are bounded by
+//! [`limits`] before anything is allocated.
 
 pub mod design;
 pub mod sensitivity;
@@ -38,6 +39,7 @@ pub mod limits {
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::kpi::Kpi;
 use crate::scenario::{self, Number, Scenario, ScenarioError};
@@ -96,26 +98,37 @@ struct AdaptiveTable {
     batch: Option<u32>,
 }
 
-/// The whole file as TOML sees it. Scenario sections are taken as opaque here: the
-/// scenario loader checks them, with lines.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExperimentFile {
-    base: Option<String>,
-    experiment: Option<SettingsTable>,
-    design: Option<DesignTable>,
-    adaptive: Option<AdaptiveTable>,
-    sensitivity: Option<sensitivity::SensitivityTable>,
-    run: Option<toml::Value>,
-    referrals: Option<toml::Value>,
-    workforce: Option<toml::Value>,
-    strain: Option<toml::Value>,
-    support: Option<toml::Value>,
-    policy: Option<toml::Value>,
-    cost: Option<toml::Value>,
-    profile: Option<toml::Value>,
-    service: Option<toml::Value>,
+/// Declares [`ExperimentFile`] with a field for every scenario section the one table
+/// lists ([`scenario::scenario_sections`]), so an experiment file accepts exactly the
+/// sections a scenario does (with serde's `deny_unknown_fields` refusing the rest).
+macro_rules! experiment_file {
+    (
+        tables { $( $(#[$tmeta:meta])* $table:ident : $table_ty:ident, )* }
+        arrays { $( $(#[$ameta:meta])* $array:ident => $field:ident : $entry:ident = $default:expr, )* }
+    ) => {
+        /// The whole file as TOML sees it. Scenario sections pass through unread
+        /// here: [`scenario::load_experiment_scenario`] checks them, with lines.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ExperimentFile {
+            base: Option<String>,
+            experiment: Option<SettingsTable>,
+            design: Option<DesignTable>,
+            adaptive: Option<AdaptiveTable>,
+            sensitivity: Option<sensitivity::SensitivityTable>,
+            $(
+                #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+                $table: Option<IgnoredAny>,
+            )*
+            $(
+                #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+                $array: Option<IgnoredAny>,
+            )*
+        }
+    };
 }
+
+scenario::scenario_sections!(experiment_file);
 
 /// The replications algorithm (Hoad, Robinson & Davies 2010): run replications in
 /// batches until the 95% CI half-width of every listed KPI is within
@@ -159,42 +172,8 @@ impl Experiment {
         overrides: &[String],
     ) -> Result<Experiment, ExperimentError> {
         let shown = path.display();
-        let text = files.read_text(path).map_err(|e| {
-            let message = format!("cannot read experiment file `{shown}`: {e}");
-            if e.user_can_fix {
-                usage(message)
-            } else {
-                ExperimentError::Unreadable(message)
-            }
-        })?;
-        let file: ExperimentFile = toml::from_str(&text)
-            .map_err(|e| usage(format!("{shown}: {}", e.to_string().trim_end())))?;
-        if file.design.is_none() && file.sensitivity.is_none() {
-            return Err(usage(format!(
-                "{shown} has no [design] or [sensitivity] table, so it is a scenario, not an experiment: run it with `holdsim run {shown}`; an experiment names its scenario with `base = \"…\"` and adds [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`)"
-            )));
-        }
-        if file.design.is_some() && file.sensitivity.is_some() {
-            return Err(usage(format!(
-                "{shown}: give either [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`), not both"
-            )));
-        }
-        if file.base.is_none() {
-            return Err(usage(format!(
-                "{shown}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)"
-            )));
-        }
-        let _ = (
-            &file.run,
-            &file.referrals,
-            &file.workforce,
-            &file.strain,
-            &file.support,
-            &file.policy,
-            &file.cost,
-            &file.profile,
-            &file.service,
-        );
+        let (text, file) = read_experiment_file(files, path)?;
+        check_tables(&file, &shown.to_string())?;
         let scenario = scenario::load_experiment_scenario(files, path, overrides)?;
         let settings = file.experiment.unwrap_or_default();
         let replications = settings.replications.unwrap_or(scenario.run.replications);
@@ -211,26 +190,9 @@ impl Experiment {
         }
         let seed = settings.seed.unwrap_or(scenario.run.seed);
         let dir = path.parent().unwrap_or(Path::new("."));
-        let (factors, points, method, sensitivity) = match (file.design, file.sensitivity) {
-            (Some(d), _) => {
-                let keys = design::DesignKeys {
-                    method: d.method,
-                    points: d.points,
-                    seed: d.seed,
-                    file: d.file.as_deref(),
-                };
-                let (f, p, m) = design::build(&scenario, keys, d.factor, (files, dir), &text)
-                    .map_err(|e| usage(format!("{shown}: [design]: {e}")))?;
-                (f, p, m, None)
-            }
-            (None, Some(t)) => {
-                let (f, p, spec) = sensitivity::build(&scenario, t, &text)
-                    .map_err(|e| usage(format!("{shown}: [sensitivity]: {e}")))?;
-                let method = spec.method_name();
-                (f, p, method, Some(spec))
-            }
-            (None, None) => unreachable!("checked above"),
-        };
+        let tables = (file.design, file.sensitivity);
+        let design = build_design(&scenario, tables, (files, dir), &text)
+            .map_err(|e| usage(format!("{shown}: {e}")))?;
         let adaptive = match file.adaptive {
             None => None,
             Some(a) => Some(
@@ -249,11 +211,11 @@ impl Experiment {
             replications,
             seed,
             common_random_numbers: settings.common_random_numbers.unwrap_or(true),
-            factors,
-            points,
+            factors: design.factors,
+            points: design.points,
             adaptive,
-            sensitivity,
-            method,
+            sensitivity: design.sensitivity,
+            method: design.method,
         })
     }
 
@@ -285,6 +247,94 @@ impl Experiment {
         } else {
             crate::rng::mix(self.seed ^ crate::rng::mix(point.index as u64 + 1))
         }
+    }
+}
+
+/// The experiment file's text and its tables, or why it cannot be read or parsed.
+fn read_experiment_file(
+    files: &dyn FileSource,
+    path: &Path,
+) -> Result<(String, ExperimentFile), ExperimentError> {
+    let shown = path.display();
+    let text = files.read_text(path).map_err(|e| {
+        let message = format!("cannot read experiment file `{shown}`: {e}");
+        if e.user_can_fix {
+            usage(message)
+        } else {
+            ExperimentError::Unreadable(message)
+        }
+    })?;
+    let file: ExperimentFile = toml::from_str(&text)
+        .map_err(|e| usage(format!("{shown}: {}", e.to_string().trim_end())))?;
+    Ok((text, file))
+}
+
+/// Refuses a file without exactly one of `[design]` and `[sensitivity]`, or without
+/// a `base` scenario, saying what to do instead.
+fn check_tables(file: &ExperimentFile, shown: &str) -> Result<(), ExperimentError> {
+    if file.design.is_none() && file.sensitivity.is_none() {
+        return Err(usage(format!(
+            "{shown} has no [design] or [sensitivity] table, so it is a scenario, not an experiment: run it with `holdsim run {shown}`; an experiment names its scenario with `base = \"…\"` and adds [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`)"
+        )));
+    }
+    if file.design.is_some() && file.sensitivity.is_some() {
+        return Err(usage(format!(
+            "{shown}: give either [design] (for `holdsim sweep`) or [sensitivity] (for `holdsim sensitivity`), not both"
+        )));
+    }
+    if file.base.is_none() {
+        return Err(usage(format!(
+            "{shown}: an experiment must name its scenario with `base = \"path/to/scenario.toml\"` (relative to the experiment file)"
+        )));
+    }
+    Ok(())
+}
+
+/// What an experiment's `[design]` or `[sensitivity]` table builds.
+struct BuiltDesign {
+    factors: Vec<Factor>,
+    points: Vec<Point>,
+    method: &'static str,
+    sensitivity: Option<sensitivity::Sensitivity>,
+}
+
+/// The factors and points of the one design table [`check_tables`] let through, or
+/// what is wrong with it (prefixed with the table's name).
+fn build_design(
+    scenario: &Scenario,
+    tables: (Option<DesignTable>, Option<sensitivity::SensitivityTable>),
+    files_and_dir: (&dyn FileSource, &Path),
+    text: &str,
+) -> Result<BuiltDesign, String> {
+    match tables {
+        (Some(d), _) => {
+            let keys = design::DesignKeys {
+                method: d.method,
+                points: d.points,
+                seed: d.seed,
+                file: d.file.as_deref(),
+            };
+            let (factors, points, method) =
+                design::build(scenario, keys, d.factor, files_and_dir, text)
+                    .map_err(|e| format!("[design]: {e}"))?;
+            Ok(BuiltDesign {
+                factors,
+                points,
+                method,
+                sensitivity: None,
+            })
+        }
+        (None, Some(t)) => {
+            let (factors, points, spec) =
+                sensitivity::build(scenario, t, text).map_err(|e| format!("[sensitivity]: {e}"))?;
+            Ok(BuiltDesign {
+                factors,
+                points,
+                method: spec.method_name(),
+                sensitivity: Some(spec),
+            })
+        }
+        (None, None) => unreachable!("check_tables refuses a file without either"),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Scenarios: the user-facing description of a run, read from TOML files.
 //!
-//! Stage one of a two-stage configuration: [`load`] reads a file (and the chain of
+//! Stage one of a two-stage configuration: [`load()`] reads a file (and the chain of
 //! `base = "…"` files it inherits from), applies `--set` overrides, checks every key's
-//! type and range against the [registry](registry) and the cross-key rules of
+//! type and range against the [registry] and the cross-key rules of
 //! docs/parameters.md, and returns a fully populated [`Scenario`] or every problem found,
 //! each naming the file, line and key. Stage two, [`crate::model::Model`], derives
 //! what the engine needs.
@@ -11,6 +11,7 @@ mod load;
 pub mod params;
 pub mod registry;
 mod render;
+mod sections;
 mod validate;
 
 use std::fmt;
@@ -18,25 +19,10 @@ use std::fmt;
 pub use load::{EXPERIMENT_TABLES, MAX_INPUT_BYTES, load, load_experiment_scenario, load_str};
 pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
 pub use registry::{Number, Record, SetError, Spec};
+pub(crate) use sections::scenario_sections;
+pub use sections::{ARRAY_SECTIONS, SECTIONS, Scenario, section_specs};
 pub(crate) use validate::{Broken, cross_key_problems};
 pub use validate::{MAX_POSTS, MAX_SITES};
-
-/// A complete, validated scenario: every key has a value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Scenario {
-    pub run: Run,
-    pub referrals: Referrals,
-    pub workforce: Workforce,
-    pub strain: Strain,
-    pub support: Support,
-    pub policy: Policy,
-    pub cost: Cost,
-    pub profiles: Vec<Profile>,
-    pub services: Vec<Service>,
-    /// Groups of sites with their own parameters (`[[site_group]]`); empty when every
-    /// site is alike. With groups, the scenario's sites are the groups' sites, in order.
-    pub site_groups: Vec<SiteGroup>,
-}
 
 /// `[[site_group]]`: `count` sites whose parameters differ from the scenario's by `set`
 /// (dotted paths; `run.*` excluded — horizon, warm-up and seed are the scenario's).
@@ -47,75 +33,7 @@ pub struct SiteGroup {
     pub set: Vec<(String, Number)>,
 }
 
-impl Default for Scenario {
-    fn default() -> Self {
-        Scenario {
-            run: Run::default(),
-            referrals: Referrals::default(),
-            workforce: Workforce::default(),
-            strain: Strain::default(),
-            support: Support::default(),
-            policy: Policy::default(),
-            cost: Cost::default(),
-            profiles: params::default_profiles(),
-            services: params::default_services(),
-            site_groups: Vec::new(),
-        }
-    }
-}
-
-/// The scalar sections in file order, by name.
-pub const SECTIONS: [&str; 7] = [
-    "run",
-    "referrals",
-    "workforce",
-    "strain",
-    "support",
-    "policy",
-    "cost",
-];
-
-/// Specs of a named section.
-pub fn section_specs(section: &str) -> Option<&'static [Spec]> {
-    Some(match section {
-        "run" => Run::specs(),
-        "referrals" => Referrals::specs(),
-        "workforce" => Workforce::specs(),
-        "strain" => Strain::specs(),
-        "support" => Support::specs(),
-        "policy" => Policy::specs(),
-        "cost" => Cost::specs(),
-        _ => return None,
-    })
-}
-
 impl Scenario {
-    fn section_mut(&mut self, section: &str) -> Option<&mut dyn RecordDyn> {
-        Some(match section {
-            "run" => &mut self.run,
-            "referrals" => &mut self.referrals,
-            "workforce" => &mut self.workforce,
-            "strain" => &mut self.strain,
-            "support" => &mut self.support,
-            "policy" => &mut self.policy,
-            "cost" => &mut self.cost,
-            _ => return None,
-        })
-    }
-
-    fn section(&self, section: &str) -> Option<&dyn RecordDyn> {
-        Some(match section {
-            "run" => &self.run,
-            "referrals" => &self.referrals,
-            "workforce" => &self.workforce,
-            "strain" => &self.strain,
-            "support" => &self.support,
-            "policy" => &self.policy,
-            "cost" => &self.cost,
-            _ => return None,
-        })
-    }
-
     /// Reads a scalar by dotted path: `workforce.link_workers`,
     /// `profile.waiting.holding_hours_mean`, `profile.waiting.services.hospital`,
     /// `service.hospital.wait_median_days`.
@@ -274,21 +192,6 @@ impl Scenario {
             * f64::from(self.workforce.link_workers)
             * f64::from(self.run.horizon_days - self.run.warmup_days)
             / 365.0
-    }
-}
-
-/// Object-safe view of [`Record`] so sections can be chosen by name.
-trait RecordDyn {
-    fn get_dyn(&self, key: &str) -> Option<Number>;
-    fn set_dyn(&mut self, key: &str, value: Number) -> Result<(), SetError>;
-}
-
-impl<R: Record> RecordDyn for R {
-    fn get_dyn(&self, key: &str) -> Option<Number> {
-        self.get(key)
-    }
-    fn set_dyn(&mut self, key: &str, value: Number) -> Result<(), SetError> {
-        self.set(key, value)
     }
 }
 

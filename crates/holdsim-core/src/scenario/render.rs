@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{Map, Value, json};
 
 use super::registry::{Number, Record};
-use super::{Profile, SECTIONS, Scenario, Service, section_specs};
+use super::{Profile, SECTIONS, Scenario, Service, SiteGroup, section_specs};
 
 fn number_json(n: Number) -> Value {
     match n {
@@ -32,34 +32,7 @@ pub fn to_toml(s: &Scenario) -> String {
         }
         out.push('\n');
     }
-    for p in &s.profiles {
-        out.push_str("[[profile]]\n");
-        let _ = writeln!(out, "name = {}", toml_string(&p.name));
-        write_record(&mut out, p);
-        let services: Vec<String> = p
-            .services
-            .iter()
-            .map(|(n, w)| format!("{} = {w:?}", toml_key(n)))
-            .collect();
-        let _ = writeln!(out, "services = {{ {} }}\n", services.join(", "));
-    }
-    for sv in &s.services {
-        out.push_str("[[service]]\n");
-        let _ = writeln!(out, "name = {}", toml_string(&sv.name));
-        write_record(&mut out, sv);
-        out.push('\n');
-    }
-    for g in &s.site_groups {
-        out.push_str("[[site_group]]\n");
-        let _ = writeln!(out, "name = {}", toml_string(&g.name));
-        let _ = writeln!(out, "count = {}", g.count);
-        let set: Vec<String> = g
-            .set
-            .iter()
-            .map(|(p, v)| format!("{} = {v}", toml_string(p)))
-            .collect();
-        let _ = writeln!(out, "set = {{ {} }}\n", set.join(", "));
-    }
+    s.write_arrays_toml(&mut out);
     out
 }
 
@@ -124,42 +97,77 @@ pub fn to_json(s: &Scenario) -> Value {
         }
         root.insert(section.to_string(), Value::Object(m));
     }
-    let profiles: Vec<Value> = s.profiles.iter().map(profile_json).collect();
-    let services: Vec<Value> = s.services.iter().map(service_json).collect();
-    root.insert("profile".into(), Value::Array(profiles));
-    root.insert("service".into(), Value::Array(services));
-    let groups: Vec<Value> = s
-        .site_groups
-        .iter()
-        .map(|g| {
-            let set: Map<String, Value> = g
-                .set
-                .iter()
-                .map(|(p, v)| (p.clone(), number_json(*v)))
-                .collect();
-            json!({"name": g.name, "count": g.count, "set": set})
-        })
-        .collect();
-    root.insert("site_group".into(), Value::Array(groups));
+    s.insert_arrays_json(&mut root);
     Value::Object(root)
 }
 
-fn profile_json(p: &Profile) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), json!(p.name));
-    m.extend(record_json(p));
-    let services: Map<String, Value> = p
-        .services
-        .iter()
-        .map(|(n, w)| (n.clone(), json!(w)))
-        .collect();
-    m.insert("services".into(), Value::Object(services));
-    Value::Object(m)
+/// How `check` (TOML) and manifests (JSON) render an entry of an array section;
+/// every array of the section table implements it, so none can be left out.
+pub(super) trait RenderEntry {
+    /// The entry's keys after its `[[…]]` header, and the blank line that ends it.
+    fn write_toml(&self, out: &mut String);
+    fn to_json(&self) -> Value;
 }
 
-fn service_json(sv: &Service) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), json!(sv.name));
-    m.extend(record_json(sv));
-    Value::Object(m)
+impl RenderEntry for Profile {
+    fn write_toml(&self, out: &mut String) {
+        let _ = writeln!(out, "name = {}", toml_string(&self.name));
+        write_record(out, self);
+        let services: Vec<String> = self
+            .services
+            .iter()
+            .map(|(n, w)| format!("{} = {w:?}", toml_key(n)))
+            .collect();
+        let _ = writeln!(out, "services = {{ {} }}\n", services.join(", "));
+    }
+
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.extend(record_json(self));
+        let services: Map<String, Value> = self
+            .services
+            .iter()
+            .map(|(n, w)| (n.clone(), json!(w)))
+            .collect();
+        m.insert("services".into(), Value::Object(services));
+        Value::Object(m)
+    }
+}
+
+impl RenderEntry for Service {
+    fn write_toml(&self, out: &mut String) {
+        let _ = writeln!(out, "name = {}", toml_string(&self.name));
+        write_record(out, self);
+        out.push('\n');
+    }
+
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.extend(record_json(self));
+        Value::Object(m)
+    }
+}
+
+impl RenderEntry for SiteGroup {
+    fn write_toml(&self, out: &mut String) {
+        let _ = writeln!(out, "name = {}", toml_string(&self.name));
+        let _ = writeln!(out, "count = {}", self.count);
+        let set: Vec<String> = self
+            .set
+            .iter()
+            .map(|(p, v)| format!("{} = {v}", toml_string(p)))
+            .collect();
+        let _ = writeln!(out, "set = {{ {} }}\n", set.join(", "));
+    }
+
+    fn to_json(&self) -> Value {
+        let set: Map<String, Value> = self
+            .set
+            .iter()
+            .map(|(p, v)| (p.clone(), number_json(*v)))
+            .collect();
+        json!({"name": self.name, "count": self.count, "set": set})
+    }
 }

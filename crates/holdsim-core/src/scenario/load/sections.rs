@@ -1,0 +1,167 @@
+//! One file's top-level tables: scalar sections (`[run]`, …) key by key, arrays of
+//! tables (`[[profile]]`, …) handed to [`super::entries`], experiment tables allowed
+//! or refused, and anything else reported with the sections a file may hold.
+
+use toml::Spanned;
+use toml::de::{DeArray, DeString, DeTable, DeValue};
+
+use super::suggest::{expected_of, suggest};
+use super::text::{Lossy, Text, describe, error_line, invalid_toml, to_number};
+use super::{EXPERIMENT_TABLES, Loader};
+use crate::scenario::sections::section_headers;
+use crate::scenario::{ARRAY_SECTIONS, PathError, SECTIONS, Scenario, section_specs};
+
+impl Loader {
+    /// Applies one file's keys on top of `scenario`.
+    pub(super) fn apply_text(&mut self, scenario: &mut Scenario, label: &str, text: &str) {
+        let before = self.problems.len();
+        self.apply_table(scenario, label, &Text::new(text));
+        // The parsed table iterates keys in name order: list the problems in file order.
+        self.problems[before..].sort_by_key(|p| p.line);
+    }
+
+    fn apply_table(&mut self, scenario: &mut Scenario, label: &str, text: &Text<'_>) {
+        let table = match DeTable::parse(text) {
+            Ok(t) => t.into_inner(),
+            Err(e) => {
+                self.problem(label, error_line(text, &e), None, invalid_toml(&e));
+                return;
+            }
+        };
+        for (name, value) in table.iter() {
+            self.apply_top_level(scenario, label, text, name, value);
+        }
+    }
+
+    /// Applies one top-level key of a file: `base` (read with the chain), an
+    /// experiment table, a section, or a mistake.
+    fn apply_top_level(
+        &mut self,
+        scenario: &mut Scenario,
+        label: &str,
+        text: &Text<'_>,
+        name: &Spanned<DeString<'_>>,
+        value: &Spanned<DeValue<'_>>,
+    ) {
+        let line = Some(text.line(name.span().start));
+        let name: &str = name.get_ref().as_ref();
+        if name == "base" {
+            return;
+        }
+        if EXPERIMENT_TABLES.contains(&name) {
+            if !self.experiment_tables_allowed {
+                self.problem(
+                    label,
+                    line,
+                    Some(name.into()),
+                    format!("[{name}] belongs in an experiment file, so this is one: run it with `holdsim sweep {label}` (a scenario for `holdsim run` has no experiment tables)"),
+                );
+            }
+            return;
+        }
+        match value.get_ref() {
+            DeValue::Array(items) if ARRAY_SECTIONS.contains(&name) => {
+                self.apply_array(scenario, label, text, name, items, line);
+            }
+            other if ARRAY_SECTIONS.contains(&name) => self.problem(
+                label,
+                line,
+                Some(name.into()),
+                format!(
+                    "expected an array of tables (`[[{name}]]`), found {}",
+                    describe(other)
+                ),
+            ),
+            DeValue::Table(keys) if section_specs(name).is_some() => {
+                self.apply_section(scenario, label, text, name, keys);
+            }
+            other if section_specs(name).is_some() => self.problem(
+                label,
+                line,
+                Some(name.into()),
+                format!("expected a table (`[{name}]`), found {}", describe(other)),
+            ),
+            other => {
+                let message = unknown_top_level(name, other);
+                self.problem(label, line, Some(name.into()), message);
+            }
+        }
+    }
+
+    /// A file's `[[name]]` array: its entries replace the inherited ones, and the
+    /// keys the inherited entries set no longer locate problems.
+    fn apply_array(
+        &mut self,
+        scenario: &mut Scenario,
+        label: &str,
+        text: &Text<'_>,
+        name: &str,
+        items: &DeArray<'_>,
+        line: Option<usize>,
+    ) {
+        self.forget_prefix(&format!("{name}."));
+        let known = scenario.read_array(self, name, label, text, items);
+        debug_assert!(known, "ARRAY_SECTIONS lists `{name}`");
+        self.set_origin(name, label, line);
+    }
+
+    /// The keys of a scalar section (`[workforce]`, …), each checked by the registry.
+    fn apply_section(
+        &mut self,
+        scenario: &mut Scenario,
+        label: &str,
+        text: &Text<'_>,
+        section: &str,
+        keys: &DeTable<'_>,
+    ) {
+        for (key, v) in keys.iter() {
+            let line = Some(text.line(key.span().start));
+            let key: &str = key.get_ref().as_ref();
+            let path = format!("{section}.{key}");
+            match to_number(v.get_ref()) {
+                Ok(n) => match scenario.set_path(&path, n) {
+                    Ok(()) => self.set_origin(path, label, line),
+                    Err(e) => {
+                        self.path_problem(label, line, &path, e, &v.get_ref().to_string_lossy())
+                    }
+                },
+                Err(found) => {
+                    let known = section_specs(section)
+                        .is_some_and(|specs| specs.iter().any(|s| s.key == key));
+                    let err = if known {
+                        PathError::Invalid {
+                            expected: expected_of(&path),
+                        }
+                    } else {
+                        PathError::UnknownKey
+                    };
+                    self.path_problem(label, line, &path, err, &found);
+                }
+            }
+        }
+    }
+}
+
+/// What to say about a top-level key that is no section: a misspelt section (with
+/// a suggestion), a key that belongs in a section, or neither.
+fn unknown_top_level(name: &str, value: &DeValue<'_>) -> String {
+    let all = section_headers();
+    let home = SECTIONS
+        .iter()
+        .find(|s| section_specs(s).is_some_and(|specs| specs.iter().any(|spec| spec.key == name)));
+    match (value, home) {
+        (DeValue::Table(_), _) => {
+            let known: Vec<&str> = SECTIONS.iter().chain(ARRAY_SECTIONS).copied().collect();
+            format!(
+                "unknown section{}; expected one of {all} or `base`",
+                suggest(name, &known)
+            )
+        }
+        (_, Some(section)) => {
+            format!("unknown top-level key; `{name}` belongs in the [{section}] section")
+        }
+        (_, None) => {
+            format!("unknown top-level key; a scenario has only `base` and the sections {all}")
+        }
+    }
+}
