@@ -236,7 +236,10 @@ const SITE_GROUPS: &str = "\n## `[[site_group]]`\n\n\
          site `i` keeps random-stream key `i` (docs/model.md § 9 item 5). `run.sites`\n\
          may be left out; if given, it must equal the sum of the counts. Each group's\n\
          values must pass the same range checks and rules across keys as a scenario.\n\
-         `scenarios/england.toml` uses two groups (650 sites with 2 posts, 600 with 3).\n";
+         `scenarios/england.toml` uses two groups (650 sites with 2 posts, 600 with 3).\n\n\
+         Experiment files (`holdsim sweep`, `holdsim sensitivity`) may give their own\n\
+         `[[site_group]]`s, like every other scenario section; they replace the base\n\
+         scenario's groups.\n";
 
 /// The checks that involve more than one key.
 const RULES_ACROSS_KEYS: &str = "\n## Rules across keys\n\n\

@@ -12,7 +12,7 @@ use crate::kpi::{ALL_KPIS, Better, Kpi};
 use crate::numbers::{MISSING, kpi_difference_with_ci, kpi_value, relative_change};
 use crate::plot::Figure;
 use crate::results::RunResults;
-use crate::scenario::{SECTIONS, Scenario, section_specs};
+use crate::scenario::{ARRAY_SECTIONS, SECTIONS, Scenario, section_specs};
 use crate::stats::Summary;
 
 /// The row of `kpi` for scenario `name`, if the comparison has one.
@@ -293,7 +293,8 @@ fn differences_from_defaults(
             }
         }
     }
-    for list in ["profile", "service"] {
+    // Site groups have their own table (`site_groups`); every other list is one row.
+    for &list in ARRAY_SECTIONS.iter().filter(|&&l| l != "site_group") {
         if scenario[list] != defaults[list] {
             changed.push((
                 format!("[[{list}]]"),
