@@ -113,32 +113,8 @@ pub fn run_sweep(
         println!("Resuming {} after {done} of {total} points.", out.display());
     }
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let bar = progress::bar(total as u64, "points", quiet);
-    bar.set_position(files.points_done() as u64);
     let started = Instant::now();
-    // Chunks keep memory bounded and let results reach the disk as points finish.
-    let chunk = (2 * threads).max(4);
-    let (mut ok, mut failed, mut replications) = (0usize, 0usize, 0usize);
-    while files.points_done() < total {
-        let from = files.points_done();
-        let to = (from + chunk).min(total);
-        let results = pool.install(|| sweep::run_chunk(experiment, &points[from..to]));
-        for r in &results {
-            match &r.outcome {
-                Ok(rows) => {
-                    ok += 1;
-                    replications += rows.len();
-                }
-                Err(_) => failed += 1,
-            }
-        }
-        files.append(&results)?;
-        bar.set_position(to as u64);
-    }
-    bar.finish_and_clear();
+    let tally = run_points(experiment, &points, &mut files, threads, quiet)?;
     let wall = started.elapsed().as_secs_f64();
 
     let mut manifest = description;
@@ -158,18 +134,68 @@ pub fn run_sweep(
     manifest["files"] = json!(sweep::files::FINAL);
     let dir = files.finish(&manifest)?;
     let summary = format!(
-        "Swept {total} points of {} ({} design): {ok} ran this session{}, {replications} replications, in {wall:.1} s on {threads} thread{}.\nWrote {} (points, replications, summary, status as CSV and Parquet; manifest.json).",
+        "Swept {total} points of {} ({} design): {} ran this session{}, {} replications, in {wall:.1} s on {threads} thread{}.\nWrote {} (points, replications, summary, status as CSV and Parquet; manifest.json).",
         experiment.name,
         experiment.method,
-        if failed > 0 {
-            format!(", {failed} failed (see status.csv)")
+        tally.ok,
+        if tally.failed > 0 {
+            format!(", {} failed (see status.csv)", tally.failed)
         } else {
             String::new()
         },
+        tally.replications,
         if threads == 1 { "" } else { "s" },
         dir.display()
     );
     Ok(SweepRun { summary })
+}
+
+/// What one session of a sweep ran.
+struct Tally {
+    ok: usize,
+    failed: usize,
+    replications: usize,
+}
+
+/// Runs the points not yet in `files`, in chunks (memory stays bounded and results
+/// reach the disk as points finish), with a progress bar over all points.
+fn run_points(
+    experiment: &Experiment,
+    points: &[Point],
+    files: &mut SweepFiles,
+    threads: usize,
+    quiet: bool,
+) -> anyhow::Result<Tally> {
+    let total = points.len();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let bar = progress::bar(total as u64, "points", quiet);
+    bar.set_position(files.points_done() as u64);
+    let chunk = (2 * threads).max(4);
+    let mut tally = Tally {
+        ok: 0,
+        failed: 0,
+        replications: 0,
+    };
+    while files.points_done() < total {
+        let from = files.points_done();
+        let to = (from + chunk).min(total);
+        let results = pool.install(|| sweep::run_chunk(experiment, &points[from..to]));
+        for r in &results {
+            match &r.outcome {
+                Ok(rows) => {
+                    tally.ok += 1;
+                    tally.replications += rows.len();
+                }
+                Err(_) => tally.failed += 1,
+            }
+        }
+        files.append(&results)?;
+        bar.set_position(to as u64);
+    }
+    bar.finish_and_clear();
+    Ok(tally)
 }
 
 /// The default output folder of an experiment: results/<file stem>.
