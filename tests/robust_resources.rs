@@ -156,8 +156,8 @@ fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] 
         Watch::UNWATCHED,
         &mut |o| {
             let r = &o.replication;
-            tables::replication_row(&mut files[0], None, r.replication, r.patient_days, &o.kpis)?;
-            tables::timeseries_rows(&mut files[1], r.replication, None, &r.weeks)?;
+            tables::replication_row(&mut files[0], None, r.index, r.patient_days, &o.kpis)?;
+            tables::timeseries_rows(&mut files[1], r.index, None, &r.weeks)?;
             tables::site_rows(&mut files[2], &o)?;
             kept.push(tables::kept_values(&o));
             Ok::<(), anyhow::Error>(())
@@ -322,7 +322,7 @@ fn cancellation_stops_a_replication_between_days_and_a_run_between_replications(
             ..Watch::UNWATCHED
         },
         &mut |o| {
-            seen.push(o.replication.replication);
+            seen.push(o.replication.index);
             if seen.len() == 5 {
                 cancel.store(true, Ordering::Relaxed);
             }

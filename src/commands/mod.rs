@@ -176,11 +176,10 @@ impl RunWriter {
     /// Writes one replication's rows; outcomes must come in replication order.
     fn push(&mut self, o: Outcome) -> anyhow::Result<()> {
         let r = &o.replication;
-        self.replications.rows(|sink| {
-            tables::replication_row(sink, None, r.replication, r.patient_days, &o.kpis)
-        })?;
+        self.replications
+            .rows(|sink| tables::replication_row(sink, None, r.index, r.patient_days, &o.kpis))?;
         self.timeseries
-            .rows(|sink| tables::timeseries_rows(sink, r.replication, None, &r.weeks))?;
+            .rows(|sink| tables::timeseries_rows(sink, r.index, None, &r.weeks))?;
         if let Some(f) = self.by_site.as_mut() {
             f.rows(|sink| tables::site_rows(sink, &o))?;
         }

@@ -181,9 +181,7 @@ pub fn site_rows(sink: &mut dyn TableSink, o: &Outcome) -> anyhow::Result<()> {
         .site_weeks
         .iter()
         .enumerate()
-        .try_for_each(|(site, weeks)| {
-            timeseries_rows(sink, o.replication.replication, Some(site), weeks)
-        })
+        .try_for_each(|(site, weeks)| timeseries_rows(sink, o.replication.index, Some(site), weeks))
 }
 
 /// A whole table as CSV text.
@@ -206,7 +204,7 @@ pub fn replications_csv(outcomes: &[Outcome]) -> String {
     csv_text(&replications_schema(&[]), &mut |sink| {
         outcomes.iter().try_for_each(|o| {
             let r = &o.replication;
-            replication_row(sink, None, r.replication, r.patient_days, &o.kpis)
+            replication_row(sink, None, r.index, r.patient_days, &o.kpis)
         })
     })
 }
@@ -215,7 +213,7 @@ pub fn replications_csv(outcomes: &[Outcome]) -> String {
 pub fn timeseries_csv(outcomes: &[Outcome]) -> String {
     csv_text(&timeseries_schema(false), &mut |sink| {
         outcomes.iter().try_for_each(|o| {
-            timeseries_rows(sink, o.replication.replication, None, &o.replication.weeks)
+            timeseries_rows(sink, o.replication.index, None, &o.replication.weeks)
         })
     })
 }

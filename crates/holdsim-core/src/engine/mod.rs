@@ -42,7 +42,8 @@ pub struct Waits {
 /// Everything one replication produces.
 #[derive(Clone, Debug)]
 pub struct Replication {
-    pub replication: u64,
+    /// Which replication this is (0-based): with the seed, it keys every stream.
+    pub index: u64,
     /// Weekly totals summed over sites (the last week may be partial).
     pub weeks: Vec<WeekTotal>,
     /// Weekly totals per site, when [`Options::per_site_series`] is set.
@@ -276,7 +277,7 @@ pub fn run_replication_with(
     }
     total.audit_problems.truncate(10);
     Some(Replication {
-        replication,
+        index: replication,
         weeks: total.weeks,
         site_weeks: total.site_weeks,
         window: total.window,
