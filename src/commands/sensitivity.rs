@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::sweep::{default_out, run_sweep, shard_of};
+use super::sweep::{out_and_shard, run_sweep};
 use super::{UsageError, threads};
 use crate::cli::SweepArgs;
 use crate::experiment::sensitivity::IndexRow;
@@ -100,11 +100,7 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         ))
         .into());
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.experiment));
-    let shard = shard_of(args)?;
+    let (out, shard) = out_and_shard(args)?;
     let threads = threads(args.threads)?;
     if shard.is_none() && !args.force && unmerged_shards(&out) {
         return Err(super::UsageError(format!(

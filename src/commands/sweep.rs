@@ -232,11 +232,7 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.experiment));
-    let shard = shard_of(args)?;
+    let (out, shard) = out_and_shard(args)?;
     let run = run_sweep(
         &experiment,
         &out,
@@ -248,6 +244,17 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     )?;
     println!("{}", run.summary);
     Ok(())
+}
+
+/// Where a `sweep` or `sensitivity` command writes (`--out`, else
+/// results/<experiment file stem>) and which shard it runs (`--shard`, else Slurm's
+/// array variables, else all points).
+pub(super) fn out_and_shard(args: &SweepArgs) -> anyhow::Result<(PathBuf, Option<Shard>)> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.experiment));
+    Ok((out, shard_of(args)?))
 }
 
 /// One share of a sweep's points: those whose index is `index` modulo `count`, which

@@ -232,9 +232,6 @@ fn range_levels(path: &str, from: f64, to: f64, step: f64) -> Result<Vec<f64>, S
 
 /// Refuses keys of `[[design.factor]]` that `method` would ignore.
 fn check_factor_keys(f: &FactorTable, method: Method) -> Result<(), String> {
-    let present = |keys: &[(&'static str, bool)]| -> Vec<&'static str> {
-        keys.iter().filter(|k| k.1).map(|k| k.0).collect()
-    };
     let ignored = match method {
         Method::Grid => present(&[("min", f.min.is_some()), ("max", f.max.is_some())]),
         Method::LatinHypercube | Method::Random => present(&[
@@ -272,36 +269,33 @@ fn check_design_keys(keys: &DesignKeys) -> Result<(), String> {
         keys.seed.is_some(),
         keys.file.is_some(),
     );
-    let ignored: Vec<&str> = match keys.method {
-        Method::Grid => [("points", points), ("seed", seed), ("file", file)]
-            .iter()
-            .filter(|k| k.1)
-            .map(|k| k.0)
-            .collect(),
-        Method::LatinHypercube | Method::Random => {
-            if file {
-                vec!["file"]
-            } else {
-                vec![]
-            }
-        }
-        Method::Table => [("points", points), ("seed", seed)]
-            .iter()
-            .filter(|k| k.1)
-            .map(|k| k.0)
-            .collect(),
+    let ignored = match keys.method {
+        Method::Grid => present(&[("points", points), ("seed", seed), ("file", file)]),
+        Method::LatinHypercube | Method::Random => present(&[("file", file)]),
+        Method::Table => present(&[("points", points), ("seed", seed)]),
     };
+    refuse_ignored(&ignored, keys.method.name(), "")
+}
+
+/// The names of the keys that are present, of (name, present) pairs.
+pub fn present(keys: &[(&'static str, bool)]) -> Vec<&'static str> {
+    keys.iter().filter(|k| k.1).map(|k| k.0).collect()
+}
+
+/// Refuses keys the chosen `method` would silently ignore, naming them: a key that
+/// does nothing is a mistake the user should hear about. `hint` (if any) says which
+/// keys the methods take.
+pub fn refuse_ignored(ignored: &[&str], method: &str, hint: &str) -> Result<(), String> {
     if ignored.is_empty() {
         return Ok(());
     }
     Err(format!(
-        "{} not used by method = \"{}\"; remove {}",
+        "{} not used by method = \"{method}\"{hint}; remove {}",
         ignored
             .iter()
             .map(|k| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(", "),
-        keys.method.name(),
         if ignored.len() == 1 { "it" } else { "them" }
     ))
 }

@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::design::{Factor, Point, check_size, check_value, line_of};
+use super::design::{Factor, Point, check_size, check_value, line_of, present, refuse_ignored};
 use super::limits;
 use crate::kpi::Kpi;
 use crate::scenario::Scenario;
@@ -188,37 +188,22 @@ pub fn build(
 /// Sobol' `samples`): silently ignoring them would run a different analysis than
 /// the file seems to ask for.
 fn check_method_keys(t: &SensitivityTable) -> Result<(), String> {
-    let ignored: Vec<&str> = match t.method {
-        Method::Morris => [("samples", t.samples.is_some())]
-            .iter()
-            .filter(|k| k.1)
-            .map(|k| k.0)
-            .collect(),
-        Method::Sobol => [
+    let ignored = match t.method {
+        Method::Morris => present(&[("samples", t.samples.is_some())]),
+        Method::Sobol => present(&[
             ("trajectories", t.trajectories.is_some()),
             ("levels", t.levels.is_some()),
-        ]
-        .iter()
-        .filter(|k| k.1)
-        .map(|k| k.0)
-        .collect(),
+        ]),
     };
-    if ignored.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "{} not used by method = \"{}\" (Morris takes `trajectories` and `levels`, Sobol' takes `samples`); remove {}",
-        ignored
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        match t.method {
-            Method::Morris => "morris",
-            Method::Sobol => "sobol",
-        },
-        if ignored.len() == 1 { "it" } else { "them" }
-    ))
+    let method = match t.method {
+        Method::Morris => "morris",
+        Method::Sobol => "sobol",
+    };
+    refuse_ignored(
+        &ignored,
+        method,
+        " (Morris takes `trajectories` and `levels`, Sobol' takes `samples`)",
+    )
 }
 
 /// The factors' ranges, each naming a parameter of `base` once, both ends valid for
