@@ -271,7 +271,7 @@ fn allocation_aborts_a_single_replication_reports_every_site_day() {
 }
 
 /// The core's one stop mechanism: a flag set from any thread ends a long replication
-/// within a simulated week and a run between replications, and nothing from after
+/// within a simulated day and a run between replications, and nothing from after
 /// the flag reaches the sink.
 #[test]
 fn cancellation_stops_a_replication_between_days_and_a_run_between_replications() {
@@ -301,9 +301,11 @@ fn cancellation_stops_a_replication_between_days_and_a_run_between_replications(
         control,
     );
     assert!(stopped.is_none(), "a cancelled replication is not reported");
+    // Each of the three chunks of sites running when the flag is set may report at
+    // most the week it is in; the check after every day stops it before another.
     assert!(
-        told.load(Ordering::Relaxed) < 40 * 700 / 4,
-        "it stopped early: {} of {} site-days",
+        told.load(Ordering::Relaxed) <= 70 + 3 * 7 + 7,
+        "it stopped within a day: {} of {} site-days simulated",
         told.load(Ordering::Relaxed),
         40 * 700
     );

@@ -5,7 +5,7 @@
 //!
 //! This is the core's one run API: every front end follows a run through [`Watch`]
 //! (a callback per finished replication and per simulated week) and stops it with
-//! its cancellation flag, checked between replications and between days.
+//! its cancellation flag, checked between replications and after every simulated day.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;

@@ -86,8 +86,8 @@ pub fn no_progress(_site_days: u64) {}
 pub struct Control<'a> {
     /// Told of simulated site-days (see [`Progress`]).
     pub progress: Progress<'a>,
-    /// Set (by any thread) to stop: checked with the progress calls, so a replication
-    /// stops within a simulated week of each site it is running.
+    /// Set (by any thread) to stop: checked after every simulated day, so a
+    /// replication stops within a day of each site it is running.
     pub cancel: Option<&'a AtomicBool>,
 }
 
@@ -184,9 +184,10 @@ fn run_sites(
             // enough to cost nothing beside a week's work.
             if t % 7 == 6 || t + 1 == horizon {
                 (control.progress)(u64::from(t % 7 + 1));
-                if control.cancelled() {
-                    return p;
-                }
+            }
+            // One relaxed load a site-day: a stop is seen before the next day.
+            if control.cancelled() {
+                return p;
             }
         }
         if let Some(own) = own_weeks {
