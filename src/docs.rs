@@ -201,7 +201,9 @@ fn profiles(out: &mut String) {
          (`services = { hospital = 0.5, talking_therapies = 0.5 }`); the services are\n\
          chosen by normalised weight in name order and must be defined by a\n\
          `[[service]]`. A `[[profile]]` list in a file replaces the inherited list\n\
-         whole. Dotted paths: `profile.NAME.KEY`, `profile.NAME.services.SERVICE`.\n\n",
+         whole; to change some keys of one inherited profile, write `[profile.NAME]`\n\
+         with only those keys (`services = { hospital = 0.5 }` changes one weight).\n\
+         Dotted paths: `profile.NAME.KEY`, `profile.NAME.services.SERVICE`.\n\n",
     );
     key_table(out, "", Profile::specs(), false);
     out.push_str("\nThe default profiles, used when no file gives a `[[profile]]` list:\n\n");
@@ -215,7 +217,10 @@ fn services(out: &mut String) {
          An external service a patient may wait for, with a log-normal waiting time\n\
          given by its median and 90th percentile in days (docs/model.md § 7.9). Every\n\
          key is required, with `name` (a string, unique). A `[[service]]` list in a\n\
-         file replaces the inherited list whole. Dotted path: `service.NAME.KEY`.\n\n",
+         file replaces the inherited list whole; to change one inherited service,\n\
+         write `[service.NAME]` with only the keys that change, e.g.\n\
+         `[service.talking_therapies]` and `wait_median_days = 20`. Dotted path:\n\
+         `service.NAME.KEY`.\n\n",
     );
     key_table(out, "", Service::specs(), false);
     out.push_str("\nThe default services, used when no file gives a `[[service]]` list:\n\n");

@@ -107,7 +107,7 @@ const CASES: &[Case] = &[
     case("boolean_value.toml", "support.training_effect", 3, &["expected a number in [0, 1], found a boolean"]),
     case("link_workers_too_large.toml", "workforce.link_workers", 3, &["expected an integer in [1, 10000], found 5000000000"]),
     case("section_not_a_table.toml", "run", 2, &["expected a table (`[run]`), found an integer"]),
-    case("profile_not_array.toml", "profile", 2, &["expected an array of tables (`[[profile]]`), found a table"]),
+    case("profile_not_array.toml", "profile", 2, &["expected an array of tables (`[[profile]]`)", "(`[profile.NAME]`), found a table"]),
     case("services_not_a_table.toml", "profile.solo.services", 7, &["expected a table of service name = weight, found an integer"]),
     // Ranges of scalar keys.
     case("zero_link_workers.toml", "workforce.link_workers", 3, &["expected an integer in [1, 10000], found 0"]),

@@ -269,7 +269,7 @@ impl Loader {
         }
         let plural = if missing.len() == 1 { "" } else { "s" };
         let message = format!(
-            "missing required key{plural} {} (every key is required in a [[{kind}]] a file gives)",
+            "missing required key{plural} {} (every key is required in a [[{kind}]] a file gives: `[[{kind}]]` replaces the whole inherited list; to change some keys of one inherited {kind}, write `[{kind}.NAME]` with only those keys)",
             missing.join(", ")
         );
         self.problem(label, entry_line, Some(format!("{kind}.{name}")), message);

@@ -3,7 +3,8 @@
 //!
 //! One job per module: [`chain`] reads a file and the `base` files it inherits from;
 //! [`sections`] applies one file's top-level tables; [`entries`] reads the entries of
-//! its `[[profile]]`, `[[service]]` and `[[site_group]]` arrays; [`overrides`] applies
+//! its `[[profile]]`, `[[service]]` and `[[site_group]]` arrays; [`patches`] changes
+//! one inherited entry (`[service.NAME]`, `[profile.NAME]`); [`overrides`] applies
 //! `--set`; [`suggest`] words the problems (did-you-mean, what a key expects); and
 //! [`text`] holds the TOML value and line helpers they share; [`origins`] remembers
 //! where every key was set, so that problems found after loading (the cross-key
@@ -13,6 +14,7 @@ mod chain;
 mod entries;
 mod origins;
 mod overrides;
+mod patches;
 mod sections;
 mod suggest;
 mod text;

@@ -1,10 +1,12 @@
 //! One file's top-level tables: scalar sections (`[run]`, …) key by key, arrays of
-//! tables (`[[profile]]`, …) handed to [`super::entries`], experiment tables allowed
+//! tables (`[[profile]]`, …) handed to [`super::entries`], changes to one inherited
+//! entry (`[service.NAME]`) to [`super::patches`], experiment tables allowed
 //! or refused, and anything else reported with the sections a file may hold.
 
 use toml::Spanned;
 use toml::de::{DeArray, DeString, DeTable, DeValue};
 
+use super::patches::PATCHABLE;
 use super::suggest::{expected_of, suggest};
 use super::text::{Lossy, Text, describe, error_line, invalid_toml, to_number};
 use super::{EXPERIMENT_TABLES, Loader};
@@ -63,12 +65,21 @@ impl Loader {
             DeValue::Array(items) if ARRAY_SECTIONS.contains(&name) => {
                 self.apply_array(scenario, label, text, name, items, line);
             }
+            // `[service.NAME]` tables; a bare `[service]` of keys is the array mistake.
+            DeValue::Table(entries) if PATCHABLE.contains(&name) && all_tables(entries) => {
+                self.apply_patches(scenario, label, text, name, entries);
+            }
             other if ARRAY_SECTIONS.contains(&name) => self.problem(
                 label,
                 line,
                 Some(name.into()),
                 format!(
-                    "expected an array of tables (`[[{name}]]`), found {}",
+                    "expected an array of tables (`[[{name}]]`){}, found {}",
+                    if PATCHABLE.contains(&name) {
+                        format!(" or tables changing inherited entries (`[{name}.NAME]`)")
+                    } else {
+                        String::new()
+                    },
                     describe(other)
                 ),
             ),
@@ -140,6 +151,13 @@ impl Loader {
             }
         }
     }
+}
+
+/// Whether every value of `table` is itself a table (`[service.NAME]`), not a key.
+fn all_tables(table: &DeTable<'_>) -> bool {
+    table
+        .iter()
+        .all(|(_, v)| matches!(v.get_ref(), DeValue::Table(_)))
 }
 
 /// What to say about a top-level key that is no section: a misspelt section (with
