@@ -270,4 +270,9 @@ const INHERITANCE: &str = "\n## Inheritance: `base`\n\n\
          A file may start with `base = \"other.toml\"`, relative to the file, to inherit\n\
          every value of another scenario file; it then states only what differs. Chains\n\
          of `base` files are followed (a cycle is an error), and `--set` overrides apply\n\
-         last. An experiment file names its scenario the same way.\n";
+         last. An experiment file names its scenario the same way.\n\n\
+         ## Names: `title` and `description`\n\n\
+         Top-level text keys, inherited like any other: `title` names the scenario in\n\
+         every output (terminal, report, charts; the file stem when absent), and\n\
+         `description` says what it is for. Each is at most 2,000 characters. Options\n\
+         of a comparison that share a title are told apart by their file names.\n";

@@ -88,8 +88,12 @@ impl Table {
 /// One scenario's written results.
 #[derive(Clone, Debug)]
 pub struct RunResults {
-    /// Display name: the scenario file's stem.
+    /// The scenario's unique name: its file stem (`baseline`, `baseline-2`), which
+    /// names its folder and its rows in `compare.csv`.
     pub name: String,
+    /// What readers see: the scenario's `title`, else its name; made unique among
+    /// the runs of a comparison by [`load_any`].
+    pub title: String,
     pub dir: PathBuf,
     pub manifest: serde_json::Value,
     /// `replications.csv`: one row per replication, KPI columns.
@@ -252,7 +256,11 @@ impl RunResults {
             .unwrap_or_else(|| "scenario".into());
         let replications = folder.replications(n)?;
         let timeseries = folder.timeseries(n, horizon)?;
+        let title = manifest["scenario"]["title"]
+            .as_str()
+            .map_or_else(|| name.clone(), str::to_string);
         Ok(RunResults {
+            title,
             name,
             dir: dir.to_path_buf(),
             replications,
@@ -322,8 +330,61 @@ pub fn load_any(dir: &Path) -> anyhow::Result<Vec<RunResults>> {
                 };
                 RunResults::load(&dir.join("scenarios").join(name))
             })
-            .collect()
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map(distinct_titles)
     } else {
         Ok(vec![RunResults::load(dir)?])
+    }
+}
+
+/// Options that share a title (one inherited from a common `base`, say) are told
+/// apart by their names: "Current team (option_fourth_lw)".
+fn distinct_titles(mut runs: Vec<RunResults>) -> Vec<RunResults> {
+    let pairs: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| (r.name.as_str(), r.title.as_str()))
+        .collect();
+    let titles = distinct(&pairs);
+    for (run, title) in runs.iter_mut().zip(titles) {
+        run.title = title;
+    }
+    runs
+}
+
+/// Each (name, title)'s title, with " (name)" added where another shares it.
+fn distinct(pairs: &[(&str, &str)]) -> Vec<String> {
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, title))| {
+            let shared = pairs
+                .iter()
+                .enumerate()
+                .any(|(j, p)| j != i && p.1 == title);
+            if shared && title != name {
+                format!("{title} ({name})")
+            } else {
+                title.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_sharing_a_title_are_told_apart_by_name() {
+        let pairs = [
+            ("a", "Today"),
+            ("b", "Today"),
+            ("c", "Four posts"),
+            ("d", "d"),
+        ];
+        assert_eq!(
+            distinct(&pairs),
+            ["Today (a)", "Today (b)", "Four posts", "d"]
+        );
     }
 }

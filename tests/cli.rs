@@ -280,7 +280,13 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
         .unwrap();
     crate::util::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("supported vs baseline"), "{stdout}");
+    // Options are named by their titles, in full.
+    assert!(
+        stdout.contains(
+            "Supported: training, 2 h supervision a month, caseload cap, 12-week boundary vs Today: 3 link workers, 12 referrals a week"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("difference [95% CI]"));
     let cmp = dir.path().join("cmp");
     for f in [
@@ -372,7 +378,7 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
     assert!(
         fs::read_to_string(cmp.join("report.html"))
             .unwrap()
-            .contains("supported compared with baseline")
+            .contains("boundary compared with Today: 3 link workers")
     );
     // A single run's folder gets plots and a report too.
     assert!(

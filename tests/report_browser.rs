@@ -106,9 +106,10 @@ fn report_renders_in_headless_chromium_with_visible_plots_and_no_errors() {
         );
     }
     assert!(html.contains("@font-face") && html.contains("data:font/ttf;base64,"));
+    // Options are named by their titles.
     assert!(
-        html.contains("supported compared with baseline")
-            && html.contains("pressured compared with baseline")
+        html.contains("Supported: training, 2 h supervision a month, caseload cap, 12-week boundary compared with Today: 3 link workers, 12 referrals a week")
+            && html.contains("National pressure: 3 link workers, 20 referrals a week compared with Today")
     );
 
     let probed = dir.path().join("probed.html");

@@ -583,14 +583,20 @@ fn base_path_is_relative_to_the_child_file() {
 fn bundled_scenarios_load_and_inherit_the_baseline() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let baseline = load_ok(&root.join("baseline.toml"), &[]);
+    assert!(baseline.title.is_some(), "the baseline names itself");
     assert_eq!(
-        baseline,
+        Scenario {
+            title: None,
+            ..baseline.clone()
+        },
         Scenario::default(),
-        "the baseline is the defaults"
+        "the baseline is the defaults, with a title"
     );
     let pressured = load_ok(&root.join("pressured.toml"), &[]);
     let mut expected = baseline.clone();
     expected.referrals.rate_per_week = 20.0;
+    expected.title = pressured.title.clone();
+    assert_ne!(pressured.title, baseline.title, "each option names itself");
     assert_eq!(pressured, expected);
     let supported = load_ok(&root.join("supported.toml"), &[]);
     assert_eq!(supported.policy.caseload_cap, 30);

@@ -18,7 +18,7 @@ mod robust_outputs;
 mod robust_resources;
 mod robust_validation;
 mod scenario_errors;
-mod scenario_patches;
+mod scenario_local;
 mod scenario_sections;
 mod slurm;
 mod sweep;

@@ -83,7 +83,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         first.run.seed,
         first.run.warmup_days,
         first.run.horizon_days,
-        names[0]
+        first.title.as_deref().unwrap_or(&names[0])
     );
     print!("{}", built.terminal);
     println!(

@@ -102,9 +102,13 @@ fn describe_run(path: &Path, scenario: &Scenario, model: &Model) -> String {
         .iter()
         .map(|m| u64::from(m.sites) * u64::from(m.link_workers))
         .fold(0, u64::saturating_add);
+    // A titled scenario is named by its title, its file in brackets.
+    let named = match &scenario.title {
+        Some(title) => format!("{title} ({})", path.display()),
+        None => path.display().to_string(),
+    };
     format!(
-        "{}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}",
-        path.display(),
+        "{named}: {} replication{} × {} days, {} site{} with {} link worker post{}; KPIs over days {}–{}; seed {}",
         r.replications,
         plural(u64::from(r.replications)),
         r.horizon_days,

@@ -55,24 +55,21 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
 
 /// One table per compared scenario: baseline mean, scenario mean, paired difference
 /// with its 95% CI and relative change; `*` marks a CI that excludes zero.
-pub fn comparison_table(rows: &[Row], names: &[String]) -> String {
+pub fn comparison_table(rows: &[Row], arms: &[(String, String)]) -> String {
     let mut out = String::new();
-    let Some(baseline) = names.first() else {
+    let Some((baseline, baseline_title)) = arms.first() else {
         return out;
     };
-    for name in &names[1..] {
+    for (name, title) in &arms[1..] {
+        // The titles in full on the line above; the narrow columns say which is which.
         let _ = writeln!(
             out,
-            "{name} vs {baseline} (paired by replication; * = 95% CI of the difference excludes 0)"
+            "{title} vs {baseline_title} (paired by replication; * = 95% CI of the difference excludes 0)"
         );
         let _ = writeln!(
             out,
             "{:<40} {:>11} {:>11}  {:<32} {:<22}",
-            "KPI",
-            baseline_short(baseline),
-            baseline_short(name),
-            "difference [95% CI]",
-            "relative [95% CI]"
+            "KPI", "baseline", "option", "difference [95% CI]", "relative [95% CI]"
         );
         let _ = writeln!(out, "{}", "─".repeat(122));
         for row in rows.iter().filter(|r| &r.scenario == name) {
@@ -114,15 +111,6 @@ fn relative_text(d: &Difference) -> String {
         Ok((r, lo, hi)) => relative_change(r, lo, hi),
         Err(RelativeUndefined::BaselineZero) => "baseline 0".into(),
         Err(_) => MISSING.into(),
-    }
-}
-
-/// A column header no wider than its column.
-fn baseline_short(name: &str) -> String {
-    if name.chars().count() <= 11 {
-        name.to_string()
-    } else {
-        format!("{}…", name.chars().take(10).collect::<String>())
     }
 }
 

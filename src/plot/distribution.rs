@@ -47,7 +47,7 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             let quantiles = (!sorted.is_empty())
                 .then(|| [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| percentile_sorted(&sorted, q)));
             Row {
-                name: r.name.clone(),
+                name: r.title.clone(),
                 total: r.replications.rows.len(),
                 summary: Summary::of(all),
                 values,

@@ -413,7 +413,7 @@ impl Fan {
             .map(|d| d / 365.0)
             .filter(|w| *w < x_max);
         Some(Fan {
-            names: runs.iter().map(|r| r.name.clone()).collect(),
+            names: runs.iter().map(|r| r.title.clone()).collect(),
             panels,
             x_max,
             y: style::pad_below(axis_range(lo.min(0.0), hi, 0.05, true), 0.012),

@@ -89,7 +89,7 @@ fn columns(names: &[String], cells: usize) -> usize {
 
 /// Each scenario's mean and 95% CI of each KPI, one panel per KPI.
 pub fn kpi_comparison(runs: &[RunResults], kpis: &[Kpi]) -> Plot {
-    let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = runs.iter().map(|r| r.title.clone()).collect();
     let cells = kpis.len() + 1;
     let cols = columns(&names, cells);
     let chart = KpiChart {
@@ -119,7 +119,7 @@ pub fn kpi_comparison(runs: &[RunResults], kpis: &[Kpi]) -> Plot {
     if runs.len() > 1 {
         caption.push_str(&format!(
             " The dashed line marks the baseline ({}) mean. Non-overlapping intervals suggest a real difference; the paired comparison in the table is sharper, because scenarios share random numbers.",
-            runs[0].name
+            runs[0].title
         ));
     }
     Plot {

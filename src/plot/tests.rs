@@ -64,6 +64,7 @@ fn synthetic(
     }
     RunResults {
         name: name.into(),
+        title: name.into(),
         dir: PathBuf::from(name),
         manifest: json!({"name": name, "scenario": {"run": {"warmup_days": 70}}}),
         replications,

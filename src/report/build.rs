@@ -20,7 +20,10 @@ pub struct Built {
 pub fn build(dir: &Path) -> anyhow::Result<Built> {
     let runs = load_any(dir)?;
     let rows = compare::compare(&runs);
-    let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+    let arms: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| (r.name.clone(), r.title.clone()))
+        .collect();
     if runs.len() > 1 {
         write_file(
             &dir.join("compare.csv"),
@@ -40,7 +43,7 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
     let html = super::html(&runs, &rows, &figures, &Meta::from_manifest(&manifest));
     write_file(&dir.join("report.html"), html.as_bytes())?;
     let terminal = if runs.len() > 1 {
-        terminal::comparison_table(&rows, &names)
+        terminal::comparison_table(&rows, &arms)
     } else {
         terminal::kpi_table(
             &tables::summaries_of(&runs[0]),

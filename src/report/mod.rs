@@ -146,8 +146,8 @@ fn title(names: &[&str]) -> String {
 
 /// The whole page. `runs[0]` is the baseline; `rows` come from [`crate::compare::compare`].
 pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) -> String {
-    let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
-    let title = title(&names);
+    let titles: Vec<&str> = runs.iter().map(|r| r.title.as_str()).collect();
+    let title = title(&titles);
     let mut h = head(&title);
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
@@ -156,7 +156,7 @@ pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) 
         meta.replications.map_or("?".into(), |n| n.to_string())
     );
     h.push_str(&sections::headlines(runs, rows));
-    h.push_str(&sections::kpi_table(&names, rows));
+    h.push_str(&sections::kpi_table(runs, rows));
     h.push_str(&sections::figures(figures));
     h.push_str(&sections::assumptions(runs));
     h.push_str(&sections::about(runs, meta));

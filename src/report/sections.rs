@@ -34,8 +34,8 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
         let _ = writeln!(
             h,
             "<h3>{} compared with {}</h3>\n<ul class=\"headlines\">",
-            escape(&run.name),
-            escape(&baseline.name)
+            escape(&run.title),
+            escape(&baseline.title)
         );
         for kpi in Kpi::headlines() {
             let base = row_of(rows, &baseline.name, kpi).and_then(|r| r.summary);
@@ -45,7 +45,8 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
                 this.and_then(|r| r.summary),
                 this.and_then(|r| r.difference),
             ) {
-                let text = headline::sentence(&run.name, &baseline.name, kpi, bs.mean, ts.mean, &d);
+                let text =
+                    headline::sentence(&run.title, &baseline.title, kpi, bs.mean, ts.mean, &d);
                 let _ = writeln!(h, "<li>{}</li>", escape(&text));
             }
         }
@@ -57,16 +58,16 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
 
 /// Every KPI's mean (with CI) per scenario and, beside each non-baseline scenario,
 /// the paired difference from the baseline.
-pub fn kpi_table(names: &[&str], rows: &[Row]) -> String {
+pub fn kpi_table(runs: &[RunResults], rows: &[Row]) -> String {
     let mut h =
         String::from("<h2>Key performance indicators</h2>\n<table>\n<thead><tr><th>KPI</th>");
-    for (i, n) in names.iter().enumerate() {
-        let baseline = if i == 0 && names.len() > 1 {
+    for (i, r) in runs.iter().enumerate() {
+        let baseline = if i == 0 && runs.len() > 1 {
             " (baseline)"
         } else {
             ""
         };
-        let _ = write!(h, "<th>{}{baseline}</th>", escape(n));
+        let _ = write!(h, "<th>{}{baseline}</th>", escape(&r.title));
         if i > 0 {
             h.push_str("<th>difference (95% CI)</th>");
         }
@@ -74,8 +75,8 @@ pub fn kpi_table(names: &[&str], rows: &[Row]) -> String {
     h.push_str("</tr></thead>\n<tbody>\n");
     for kpi in ALL_KPIS {
         let _ = write!(h, "<tr><td>{}</td>", escape(kpi.label()));
-        for (i, n) in names.iter().enumerate() {
-            let row = row_of(rows, n, kpi);
+        for (i, r) in runs.iter().enumerate() {
+            let row = row_of(rows, &r.name, kpi);
             h.push_str(&summary_cell(kpi, row.and_then(|r| r.summary)));
             if i > 0 {
                 h.push_str(&difference_cell(kpi, row.and_then(|r| r.difference)));
@@ -206,7 +207,7 @@ pub fn assumptions(runs: &[RunResults]) -> String {
 fn key_parameters(runs: &[RunResults]) -> String {
     let mut h = String::from("<h3>Key parameters</h3>\n<table>\n<thead><tr><th>parameter</th>");
     for r in runs {
-        let _ = write!(h, "<th>{}</th>", escape(&r.name));
+        let _ = write!(h, "<th>{}</th>", escape(&r.title));
     }
     h.push_str("<th style=\"text-align:left\">unit and source</th></tr></thead>\n<tbody>\n");
     for path in KEY_PARAMETERS {
@@ -256,7 +257,7 @@ fn site_groups(runs: &[RunResults]) -> String {
         let _ = writeln!(
             h,
             "<h3>{}: site groups</h3>\n<table>\n<thead><tr><th>group</th><th>sites</th><th style=\"text-align:left\">settings that differ from the scenario</th></tr></thead>\n<tbody>",
-            escape(&r.name)
+            escape(&r.title)
         );
         for g in groups {
             let settings: Vec<String> = g["set"]
@@ -312,7 +313,7 @@ fn changed_parameters(run: &RunResults, defaults: &Value) -> String {
     let changed = differences_from_defaults(&run.manifest["scenario"], defaults);
     let mut h = format!(
         "<h3>{}: parameters that differ from the defaults</h3>\n",
-        escape(&run.name)
+        escape(&run.title)
     );
     if changed.is_empty() {
         h.push_str("<p>None: every parameter has its default value.</p>\n");
@@ -345,7 +346,7 @@ pub fn about(runs: &[RunResults], meta: &Meta) -> String {
         .iter()
         .map(|r| {
             let file = r.manifest["scenario_file"].as_str().unwrap_or("?");
-            format!("{}: {file}", r.name)
+            format!("{}: {file}", r.title)
         })
         .collect::<Vec<_>>()
         .join("; ");

@@ -112,6 +112,10 @@ macro_rules! experiment_file {
         #[serde(deny_unknown_fields)]
         struct ExperimentFile {
             base: Option<String>,
+            #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+            title: Option<IgnoredAny>,
+            #[allow(dead_code, reason = "accepted here, read by the scenario loader")]
+            description: Option<IgnoredAny>,
             experiment: Option<SettingsTable>,
             design: Option<DesignTable>,
             adaptive: Option<AdaptiveTable>,

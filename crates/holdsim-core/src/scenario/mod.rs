@@ -151,17 +151,10 @@ impl Scenario {
     /// Built once per scenario (never per group), so work on groups stays linear in
     /// their number.
     pub fn without_groups(&self) -> Scenario {
+        // Every other field as it is, so a section added to the table is kept too.
         Scenario {
-            run: self.run.clone(),
-            referrals: self.referrals.clone(),
-            workforce: self.workforce.clone(),
-            strain: self.strain.clone(),
-            support: self.support.clone(),
-            policy: self.policy.clone(),
-            cost: self.cost.clone(),
-            profiles: self.profiles.clone(),
-            services: self.services.clone(),
             site_groups: Vec::new(),
+            ..self.clone()
         }
     }
 

@@ -17,6 +17,14 @@ fn number_json(n: Number) -> Value {
 
 pub fn to_toml(s: &Scenario) -> String {
     let mut out = String::new();
+    for (key, text) in [("title", &s.title), ("description", &s.description)] {
+        if let Some(text) = text {
+            let _ = writeln!(out, "{key} = {}", toml_string(text));
+        }
+    }
+    if s.title.is_some() || s.description.is_some() {
+        out.push('\n');
+    }
     for section in SECTIONS {
         let _ = writeln!(out, "[{section}]");
         for spec in section_specs(section).unwrap_or_default() {
@@ -87,6 +95,11 @@ fn record_json<R: Record>(r: &R) -> Map<String, Value> {
 
 pub fn to_json(s: &Scenario) -> Value {
     let mut root = Map::new();
+    for (key, text) in [("title", &s.title), ("description", &s.description)] {
+        if let Some(text) = text {
+            root.insert(key.into(), Value::String(text.clone()));
+        }
+    }
     for section in SECTIONS {
         let mut m = Map::new();
         for spec in section_specs(section).unwrap_or_default() {

@@ -57,6 +57,11 @@ macro_rules! define_scenario {
         /// A complete, validated scenario: every key has a value.
         #[derive(Clone, Debug, PartialEq)]
         pub struct Scenario {
+            /// What the scenario is called in every output (`title = "…"`); outputs
+            /// fall back to the file stem. Inherited through `base` like any key.
+            pub title: Option<String>,
+            /// Free text saying what the scenario is for (`description = "…"`).
+            pub description: Option<String>,
             $( $(#[$tmeta])* pub $table: $table_ty, )*
             $( $(#[$ameta])* pub $field: Vec<$entry>, )*
         }
@@ -64,6 +69,8 @@ macro_rules! define_scenario {
         impl Default for Scenario {
             fn default() -> Self {
                 Scenario {
+                    title: None,
+                    description: None,
                     $( $table: $table_ty::default(), )*
                     $( $field: $default, )*
                 }

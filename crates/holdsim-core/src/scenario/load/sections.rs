@@ -50,6 +50,10 @@ impl Loader {
         if name == "base" {
             return;
         }
+        if TEXT_KEYS.contains(&name) {
+            self.apply_text_key(scenario, label, line, name, value.get_ref());
+            return;
+        }
         if EXPERIMENT_TABLES.contains(&name) {
             if !self.experiment_tables_allowed {
                 self.problem(
@@ -97,6 +101,39 @@ impl Loader {
                 self.problem(label, line, Some(name.into()), message);
             }
         }
+    }
+
+    /// `title` or `description`: free text, a later file's replacing an earlier's.
+    fn apply_text_key(
+        &mut self,
+        scenario: &mut Scenario,
+        label: &str,
+        line: Option<usize>,
+        name: &str,
+        value: &DeValue<'_>,
+    ) {
+        let DeValue::String(text) = value else {
+            let found = describe(value);
+            let message = format!(
+                "expected text in quotes, e.g. {name} = \"Three link workers with supervision\", found {found}"
+            );
+            self.problem(label, line, Some(name.into()), message);
+            return;
+        };
+        let text = text.trim().to_string();
+        if text.chars().count() > MAX_TEXT_CHARS {
+            let message =
+                format!("at most {MAX_TEXT_CHARS} characters; put longer notes in comments");
+            self.problem(label, line, Some(name.into()), message);
+            return;
+        }
+        let field = if name == "title" {
+            &mut scenario.title
+        } else {
+            &mut scenario.description
+        };
+        *field = (!text.is_empty()).then_some(text);
+        self.set_origin(name, label, line);
     }
 
     /// A file's `[[name]]` array: its entries replace the inherited ones, and the
@@ -153,6 +190,13 @@ impl Loader {
     }
 }
 
+/// The free-text top-level keys: what outputs call the scenario and what it is for.
+pub(crate) const TEXT_KEYS: [&str; 2] = ["title", "description"];
+
+/// The longest title or description: a paragraph, not a document (outputs show it
+/// whole, wrapped, so it must stay readable).
+const MAX_TEXT_CHARS: usize = 2000;
+
 /// Whether every value of `table` is itself a table (`[service.NAME]`), not a key.
 fn all_tables(table: &DeTable<'_>) -> bool {
     table
@@ -171,7 +215,7 @@ fn unknown_top_level(name: &str, value: &DeValue<'_>) -> String {
         (DeValue::Table(_), _) => {
             let known: Vec<&str> = SECTIONS.iter().chain(ARRAY_SECTIONS).copied().collect();
             format!(
-                "unknown section{}; expected one of {all} or `base`",
+                "unknown section{}; expected one of {all}, or `base`, `title`, `description`",
                 suggest(name, &known)
             )
         }
@@ -179,7 +223,11 @@ fn unknown_top_level(name: &str, value: &DeValue<'_>) -> String {
             format!("unknown top-level key; `{name}` belongs in the [{section}] section")
         }
         (_, None) => {
-            format!("unknown top-level key; a scenario has only `base` and the sections {all}")
+            let known = ["base", "title", "description"];
+            format!(
+                "unknown top-level key{}; a scenario has only `base`, `title`, `description` and the sections {all}",
+                suggest(name, &known)
+            )
         }
     }
 }

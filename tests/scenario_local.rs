@@ -1,7 +1,8 @@
-//! Changing one inherited `[[service]]` or `[[profile]]` entry by name
-//! (`[service.NAME]`, `[profile.NAME]`) instead of repeating the whole list: only the
-//! keys given change, problems name the file, line and entry, and a partial
-//! `[[service]]` list explains the rule.
+//! What a commissioner writes for a local option: a `title` (and `description`) that
+//! names it in every output, and changes to one inherited `[[service]]` or
+//! `[[profile]]` entry by name (`[service.NAME]`, `[profile.NAME]`) instead of
+//! repeating the whole list: only the keys given change, problems name the file, line
+//! and entry, and a partial `[[service]]` list explains the rule.
 
 use std::fs;
 use std::path::Path;
@@ -134,4 +135,52 @@ fn a_partial_service_list_explains_the_replace_rule() {
             "`{needle}` missing from:\n{message}"
         );
     }
+}
+
+#[test]
+fn titles_are_inherited_replaced_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = load(&root().join("scenarios/baseline.toml"), &[]).unwrap();
+    // Inherited through `base` like any key, replaced by the file's own.
+    let inherited = load_over_baseline(dir.path(), "").unwrap();
+    assert_eq!(inherited.title, base.title);
+    let own = load_over_baseline(
+        dir.path(),
+        "title = \"  Four link workers  \"\ndescription = \"A fourth post, no cap.\"\n",
+    )
+    .unwrap();
+    assert_eq!(own.title.as_deref(), Some("Four link workers"), "trimmed");
+    assert_eq!(own.description.as_deref(), Some("A fourth post, no cap."));
+    // A title changes no number of the model.
+    assert_eq!(
+        Scenario {
+            title: None,
+            description: None,
+            ..own.clone()
+        },
+        Scenario {
+            title: None,
+            ..base.clone()
+        }
+    );
+    // `check` prints it and what `check` prints loads back the same.
+    let again = holdsim::scenario::load_str("check", &own.to_toml(), &[]).unwrap();
+    assert_eq!(again, own);
+    for (text, needles) in [
+        (
+            "title = 3\n",
+            &["line 2", "`title`", "expected text in quotes"][..],
+        ),
+        ("titel = \"x\"\n", &["`titel`", "did you mean `title`"]),
+    ] {
+        let message = problems(load_over_baseline(dir.path(), text));
+        for needle in needles {
+            assert!(
+                message.contains(needle),
+                "`{needle}` missing from:\n{message}"
+            );
+        }
+    }
+    let long = format!("title = \"{}\"\n", "x".repeat(2001));
+    assert!(problems(load_over_baseline(dir.path(), &long)).contains("at most 2000 characters"));
 }
