@@ -302,21 +302,41 @@ pub fn daily_from_weekly(q: f64) -> f64 {
     1.0 - (1.0 - q).powf(1.0 / 7.0)
 }
 
-/// Failures before the first success of daily Bernoulli(`p`) trials, by inversion of
-/// a uniform `u` in [0, 1): the day count at which a daily-probability event fires.
-/// `u32::MAX` stands for "never" (`p = 0`).
-pub fn geometric_failures(p: f64, u: f64) -> u32 {
-    if p >= 1.0 {
-        return 0;
+/// Failures before the first success of daily Bernoulli(`p`) trials: the day count at
+/// which a daily-probability event fires, drawn by inversion of one uniform. The
+/// logarithm of `1 − p` is taken once here, not at every draw (queue dropouts draw
+/// one per queue entry).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometric {
+    /// The daily probability.
+    pub p: f64,
+    /// `ln(1 − p)`.
+    ln_q: f64,
+}
+
+impl Geometric {
+    pub fn new(p: f64) -> Geometric {
+        Geometric {
+            p,
+            ln_q: (1.0 - p).ln(),
+        }
     }
-    if p <= 0.0 {
-        return u32::MAX;
-    }
-    let g = ((1.0 - u).ln() / (1.0 - p).ln()).floor();
-    if g >= u32::MAX as f64 {
-        u32::MAX
-    } else {
-        g as u32
+
+    /// The failures for uniform `u` in [0, 1); `u32::MAX` stands for "never" (`p = 0`).
+    #[inline]
+    pub fn failures(&self, u: f64) -> u32 {
+        if self.p >= 1.0 {
+            return 0;
+        }
+        if self.p <= 0.0 {
+            return u32::MAX;
+        }
+        let g = ((1.0 - u).ln() / self.ln_q).floor();
+        if g >= u32::MAX as f64 {
+            u32::MAX
+        } else {
+            g as u32
+        }
     }
 }
 
@@ -398,13 +418,13 @@ mod tests {
         let mut r = rng();
         let n = 200_000;
         let mean = (0..n)
-            .map(|_| geometric_failures(p, r.random::<f64>()) as f64)
+            .map(|_| Geometric::new(p).failures(r.random::<f64>()) as f64)
             .sum::<f64>()
             / n as f64;
         let expected = (1.0 - p) / p;
         assert!((mean / expected - 1.0).abs() < 0.02, "{mean} vs {expected}");
-        assert_eq!(geometric_failures(1.0, 0.7), 0);
-        assert_eq!(geometric_failures(0.0, 0.7), u32::MAX);
+        assert_eq!(Geometric::new(1.0).failures(0.7), 0);
+        assert_eq!(Geometric::new(0.0).failures(0.7), u32::MAX);
     }
 
     /// Every parameter that used to reach an `expect` is an error that says why

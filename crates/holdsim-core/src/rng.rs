@@ -57,23 +57,56 @@ impl SiteKey {
         SiteKey(mix(mix(mix(seed) ^ replication) ^ site))
     }
 
+    /// The streams of one entity of one process: the part of the hash they share,
+    /// computed once for an entity that draws from several streams (a referral's
+    /// attributes).
+    #[inline]
+    pub fn entity(self, process: Process, entity: u64) -> EntityKey {
+        EntityKey(mix(mix(self.0 ^ process as u64) ^ entity))
+    }
+
     /// The 64-bit hash of (site key, process, entity, index).
     #[inline]
     pub fn hash(self, process: Process, entity: u64, index: u64) -> u64 {
-        mix(mix(mix(self.0 ^ process as u64) ^ entity) ^ index)
+        self.entity(process, entity).hash(index)
     }
 
     /// A generator for (process, entity, index).
     #[inline]
     pub fn stream(self, process: Process, entity: u64, index: u64) -> Rng {
-        Rng::seed_from_u64(self.hash(process, entity, index))
+        self.entity(process, entity).stream(index)
     }
 
     /// One uniform in [0, 1) for (process, entity, index), without building a generator:
     /// for processes that need a single draw.
     #[inline]
     pub fn uniform(self, process: Process, entity: u64, index: u64) -> f64 {
-        to_unit(mix(self.hash(process, entity, index)))
+        self.entity(process, entity).uniform(index)
+    }
+}
+
+/// The key of one (process, entity) of a site; its streams are numbered by index.
+/// Gives exactly the streams [`SiteKey::stream`] gives for the same components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntityKey(u64);
+
+impl EntityKey {
+    /// The 64-bit hash of (site key, process, entity, index).
+    #[inline]
+    pub fn hash(self, index: u64) -> u64 {
+        mix(self.0 ^ index)
+    }
+
+    /// A generator for stream `index`.
+    #[inline]
+    pub fn stream(self, index: u64) -> Rng {
+        Rng::seed_from_u64(self.hash(index))
+    }
+
+    /// One uniform in [0, 1) for stream `index`.
+    #[inline]
+    pub fn uniform(self, index: u64) -> f64 {
+        to_unit(mix(self.hash(index)))
     }
 }
 

@@ -2,7 +2,6 @@
 
 use rand::RngExt;
 
-use crate::dist::geometric_failures;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
@@ -106,9 +105,10 @@ impl Patient {
     /// distribution leaves the others' draws untouched.
     pub fn referral(model: &Model, key: SiteKey, referral_index: u64, t: u32) -> Patient {
         let k = referral_index;
-        let stream = |attribute: u64| key.stream(Process::PatientAttributes, k, attribute);
+        let referral = key.entity(Process::PatientAttributes, k);
+        let stream = |attribute: u64| referral.stream(attribute);
 
-        let u = key.uniform(Process::PatientAttributes, k, 0);
+        let u = referral.uniform(0);
         // Validated: at least one profile, so the fallback (the last) exists.
         let profile_index = model
             .profiles
@@ -148,7 +148,7 @@ impl Patient {
         let mut rng = stream(4);
         let (witnessing, resolve): (f64, f64) = (rng.random(), rng.random());
         let witness_days = if witnessing < profile.p_witnessing {
-            geometric_failures(profile.witness_resolve_daily, resolve).saturating_add(1)
+            profile.witness_resolve.failures(resolve).saturating_add(1)
         } else {
             0
         };
