@@ -99,13 +99,35 @@ pub fn whole_days(x: f64) -> u32 {
 
 /// `Poisson(λ)` with `Poisson(0) = 0` (docs/model.md § 7.1).
 #[derive(Clone, Copy, Debug)]
-pub struct Count(Option<Poisson<f64>>);
+pub struct Count(CountRepr);
+
+#[derive(Clone, Copy, Debug)]
+enum CountRepr {
+    Zero,
+    /// Inversion of one uniform by sequential search from 0 (λ below
+    /// [`Count::INVERSION_BELOW`]): exact, one uniform and about λ steps a draw, where
+    /// Knuth's product of uniforms needs λ + 1 uniforms. `cap` ends the search
+    /// should rounding leave the summed probabilities short of the uniform (a tail
+    /// beyond `cap` has probability far below 2⁻⁵³).
+    Inversion {
+        lambda: f64,
+        p0: f64,
+        cap: u32,
+    },
+    /// rand_distr's rejection method (Ahrens & Dieter) for larger means.
+    Rejection(Poisson<f64>),
+}
 
 impl Count {
     /// The largest mean accepted. Draws are counts of days, sessions or referrals
     /// held in 32 bits: at λ = 1e9 (sd ≈ 3.2e4) a draw beyond `u32::MAX` is
     /// impossible in practice, where rand_distr's own limit (1.8e19) is not.
     pub const MAX_MEAN: f64 = 1e9;
+
+    /// Means below this are drawn by inversion (as rand_distr switches from Knuth's
+    /// method to rejection at 12): the search's expected length is λ + 1 steps, and
+    /// `e^−λ` stays far from underflow.
+    pub const INVERSION_BELOW: f64 = 12.0;
 
     pub fn new(lambda: f64) -> Result<Count, DistError> {
         if !(lambda.is_finite() && lambda >= 0.0) {
@@ -124,10 +146,19 @@ impl Count {
             );
         }
         if lambda == 0.0 {
-            return Ok(Count(None));
+            return Ok(Count(CountRepr::Zero));
+        }
+        if lambda < Self::INVERSION_BELOW {
+            // P(X > λ + 40√λ + 40) < 1e−30 for every λ < 12.
+            let cap = (lambda + 40.0 * lambda.sqrt() + 40.0) as u32;
+            return Ok(Count(CountRepr::Inversion {
+                lambda,
+                p0: (-lambda).exp(),
+                cap,
+            }));
         }
         Poisson::new(lambda)
-            .map(|p| Count(Some(p)))
+            .map(|p| Count(CountRepr::Rejection(p)))
             .map_err(|e| DistError {
                 param: "lambda",
                 message: format!("Poisson({lambda:?}): {e}"),
@@ -135,10 +166,23 @@ impl Count {
     }
 
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
-        match &self.0 {
-            Some(p) => p.sample(rng) as u32,
-            None => 0,
+        match self.0 {
+            CountRepr::Zero => 0,
+            CountRepr::Inversion { lambda, p0, cap } => {
+                // The smallest k with P(X ≤ k) > u: subtract P(X = k) from u until
+                // it no longer covers it.
+                let mut u: f64 = rng.random();
+                let (mut k, mut p) = (0u32, p0);
+                while u >= p && k < cap {
+                    u -= p;
+                    k += 1;
+                    p *= lambda / f64::from(k);
+                }
+                k
+            }
+            CountRepr::Rejection(p) => p.sample(rng) as u32,
         }
     }
 }
@@ -409,6 +453,51 @@ mod tests {
         assert!((mean - 3.0).abs() < 0.03, "poisson mean {mean}");
         let t = TruncatedNormal::new(0.3, 0.5, 0.2).unwrap();
         assert!((0..10_000).all(|_| t.sample(&mut r) >= 0.2));
+    }
+
+    /// Pearson's chi-square of `n` draws of `Count::new(drawn)` against the Poisson(`lambda`)
+    /// probabilities, the tail beyond the last cell with an expected count ≥ 5 pooled,
+    /// and the 0.999 quantile of its chi-square distribution (Wilson–Hilferty, within
+    /// 0.1 of the tables at these degrees of freedom).
+    fn poisson_chi2(drawn: f64, lambda: f64, n: u32) -> (f64, f64) {
+        let c = Count::new(drawn).unwrap();
+        let mut r = rng();
+        let mut pmf = vec![(-lambda).exp()];
+        while f64::from(n) * pmf[pmf.len() - 1] >= 5.0 || pmf.len() as f64 <= lambda {
+            let k = pmf.len() as f64;
+            pmf.push(pmf[pmf.len() - 1] * lambda / k);
+        }
+        pmf.pop();
+        let tail = 1.0 - pmf.iter().sum::<f64>();
+        pmf.push(tail);
+        let mut counts = vec![0u32; pmf.len()];
+        for _ in 0..n {
+            let k = (c.sample(&mut r) as usize).min(pmf.len() - 1);
+            counts[k] += 1;
+        }
+        let chi2 = counts
+            .iter()
+            .zip(&pmf)
+            .map(|(&o, &p)| (f64::from(o) - f64::from(n) * p).powi(2) / (f64::from(n) * p))
+            .sum();
+        let k = (pmf.len() - 1) as f64;
+        let q999 = k * (1.0 - 2.0 / (9.0 * k) + 3.09 * (2.0 / (9.0 * k)).sqrt()).powi(3);
+        (chi2, q999)
+    }
+
+    #[test]
+    fn poisson_counts_follow_the_poisson_probabilities_on_both_methods() {
+        // Inversion below 12, rejection from 12.
+        for lambda in [0.05, 0.7, 2.4, 5.0, 11.99, 12.0, 30.0] {
+            let (chi2, limit) = poisson_chi2(lambda, lambda, 200_000);
+            assert!(
+                chi2 < limit,
+                "λ = {lambda}: chi2 {chi2:.1} (limit {limit:.1})"
+            );
+        }
+        // The check can fail: Poisson(5.1) draws against Poisson(5) probabilities.
+        let (chi2, limit) = poisson_chi2(5.1, 5.0, 200_000);
+        assert!(chi2 > limit, "chi2 {chi2:.1} (limit {limit:.1})");
     }
 
     #[test]
