@@ -56,15 +56,12 @@ pub struct Site {
     pub waits_today: Vec<u32>,
     lw_cost_per_day: f64,
     recruitment_cost: f64,
-    /// The arrival sampler of the last λ seen (rebuilt when λ changes).
-    arrival_count: Option<(f64, Count)>,
 }
 
 impl Site {
     /// Prepares the site for a new replication.
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
         self.key = Some(key);
-        self.arrival_count = None;
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
         self.patients.clear();
@@ -129,17 +126,9 @@ impl Site {
         }
         let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
         // Model::try_new checked that the peak λ_t is a valid Poisson mean, so every
-        // day's is and this never falls back to 0. Most days share one λ, so the
-        // sampler (an exp and a few branches to build) is rebuilt only when it changes.
-        let count = match self.arrival_count {
-            Some((l, c)) if l == lambda => Some(c),
-            _ => {
-                let c = Count::new(lambda).ok();
-                self.arrival_count = c.map(|c| (lambda, c));
-                c
-            }
-        };
-        let n = count.map_or(0, |c| c.sample(&mut rng));
+        // day's is and this never falls back to 0. λ_t is seasonal, so it differs
+        // every day; building the sampler costs one exp below a mean of 12.
+        let n = Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
         for _ in 0..n {
             let patient = Patient::referral(model, key, self.referrals, t);
             self.referrals += 1;
