@@ -63,14 +63,12 @@ fn common_random_numbers_narrow_the_ci_of_a_difference() {
     }
 }
 
-#[test]
-fn paired_cis_cover_a_known_null_effect() {
-    // Two runs of the *same* scenario on independent streams: every difference is pure
-    // noise, so about 95% of the KPI intervals must include zero.
-    let a = Model::try_new(&scenario(&[])).expect("valid scenario");
-    let mut b = a.clone();
-    b.seed = holdsim::rng::mix(b.seed ^ 2);
-    let (ka, kb) = (run(&a, 40), run(&b, 40));
+/// How many KPI intervals of one A/A pair (the same scenario on streams seeded `a` and
+/// `b`) miss zero, and how many were usable.
+fn null_misses(model: &Model, a: u64, b: u64) -> (usize, usize) {
+    let (mut ma, mut mb) = (model.clone(), model.clone());
+    (ma.seed, mb.seed) = (a, b);
+    let (ka, kb) = (run(&ma, 40), run(&mb, 40));
     let mut covered = 0;
     let mut total = 0;
     for kpi in holdsim::kpi::ALL_KPIS {
@@ -82,10 +80,33 @@ fn paired_cis_cover_a_known_null_effect() {
             covered += usize::from(d.ci_low <= 0.0 && 0.0 <= d.ci_high);
         }
     }
-    // 21 usable KPIs (correlated); at 95% coverage, 3 or more misses would be rare.
-    assert!(total >= 15, "{total}");
+    (total - covered, total)
+}
+
+#[test]
+fn paired_cis_cover_a_known_null_effect() {
+    // Runs of the *same* scenario on independent streams: every difference is pure
+    // noise, so about 95% of the KPI intervals must include zero. The 21 usable KPIs
+    // are strongly correlated (held weeks, emotional load and discharges move
+    // together), so one pair has 3 or more misses about 7.5% of the time (3 of 40
+    // seed pairs, with the streams before and after issue 10 alike): a single pair
+    // made the check hinge on the seed. Three pairs, at most 2 misses in at least two
+    // of them: about 1.7% by chance, while intervals too narrow miss in every pair.
+    let model = Model::try_new(&scenario(&[])).expect("valid scenario");
+    let s = model.seed;
+    let mix = holdsim::rng::mix;
+    let pairs = [
+        (s, mix(s ^ 2)),
+        (mix(s ^ 3), mix(s ^ 4)),
+        (mix(s ^ 5), mix(s ^ 6)),
+    ];
+    let misses: Vec<(usize, usize)> = pairs
+        .iter()
+        .map(|&(a, b)| null_misses(&model, a, b))
+        .collect();
+    assert!(misses.iter().all(|&(_, total)| total >= 15), "{misses:?}");
     assert!(
-        total - covered <= 2,
-        "{covered}/{total} intervals cover a zero effect"
+        misses.iter().filter(|&&(missed, _)| missed <= 2).count() >= 2,
+        "(missed, usable) intervals per pair: {misses:?}"
     );
 }

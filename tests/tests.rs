@@ -6,6 +6,7 @@ mod util;
 mod architecture;
 mod cli;
 mod comparison;
+mod crn_draws;
 mod fuzz;
 mod invariants;
 mod model_properties;

@@ -8,6 +8,29 @@ use rand_distr::{Beta, Distribution, Gamma, Normal, Poisson, StandardNormal};
 
 use crate::rng::Rng;
 
+mod ziggurat;
+
+/// A standard normal draw, the very number rand_distr's `StandardNormal` draws from the
+/// same generator state (tested bit for bit). Why not call it: it is not inlined into
+/// the samplers, and its call cost more than the ziggurat's fast path, which about
+/// 98.8% of draws take. That path is done here; the rare draws (a wedge or the tail)
+/// rewind the generator — a SplitMix64 state is one word — and let rand_distr make
+/// them, so nothing of its algorithm is re-implemented but the first test.
+#[inline]
+pub fn standard_normal(rng: &mut Rng) -> f64 {
+    let saved = rng.clone();
+    let bits = rand::Rng::next_u64(rng);
+    let i = bits as usize & 0xff;
+    // The top 52 bits as a float in [2, 4) (exponent 1), minus 3: [−1, 1).
+    let u = f64::from_bits((bits >> 12) | (1024u64 << 52)) - 3.0;
+    let x = u * ziggurat::ZIG_NORM_X[i];
+    if x.abs() < ziggurat::ZIG_NORM_X[i + 1] {
+        return x;
+    }
+    *rng = saved;
+    rng.sample(StandardNormal)
+}
+
 /// The standard normal's 0.9 quantile: `σ = (ln p90 − ln median) / z90`.
 pub const Z90: f64 = 1.281_551_565_545;
 
@@ -75,10 +98,7 @@ impl Duration {
     pub fn sample_raw(&self, rng: &mut Rng) -> f64 {
         match *self {
             Duration::Fixed(x) => x,
-            Duration::LogNormal { mu, sigma } => {
-                let z: f64 = rng.sample(StandardNormal);
-                (mu + sigma * z).exp()
-            }
+            Duration::LogNormal { mu, sigma } => (mu + sigma * standard_normal(rng)).exp(),
         }
     }
 
@@ -99,13 +119,35 @@ pub fn whole_days(x: f64) -> u32 {
 
 /// `Poisson(λ)` with `Poisson(0) = 0` (docs/model.md § 7.1).
 #[derive(Clone, Copy, Debug)]
-pub struct Count(Option<Poisson<f64>>);
+pub struct Count(CountRepr);
+
+#[derive(Clone, Copy, Debug)]
+enum CountRepr {
+    Zero,
+    /// Inversion of one uniform by sequential search from 0 (λ below
+    /// [`Count::INVERSION_BELOW`]): exact, one uniform and about λ steps a draw, where
+    /// Knuth's product of uniforms needs λ + 1 uniforms. `cap` ends the search
+    /// should rounding leave the summed probabilities short of the uniform (a tail
+    /// beyond `cap` has probability far below 2⁻⁵³).
+    Inversion {
+        lambda: f64,
+        p0: f64,
+        cap: u32,
+    },
+    /// rand_distr's rejection method (Ahrens & Dieter) for larger means.
+    Rejection(Poisson<f64>),
+}
 
 impl Count {
     /// The largest mean accepted. Draws are counts of days, sessions or referrals
     /// held in 32 bits: at λ = 1e9 (sd ≈ 3.2e4) a draw beyond `u32::MAX` is
     /// impossible in practice, where rand_distr's own limit (1.8e19) is not.
     pub const MAX_MEAN: f64 = 1e9;
+
+    /// Means below this are drawn by inversion (as rand_distr switches from Knuth's
+    /// method to rejection at 12): the search's expected length is λ + 1 steps, and
+    /// `e^−λ` stays far from underflow.
+    pub const INVERSION_BELOW: f64 = 12.0;
 
     pub fn new(lambda: f64) -> Result<Count, DistError> {
         if !(lambda.is_finite() && lambda >= 0.0) {
@@ -124,10 +166,19 @@ impl Count {
             );
         }
         if lambda == 0.0 {
-            return Ok(Count(None));
+            return Ok(Count(CountRepr::Zero));
+        }
+        if lambda < Self::INVERSION_BELOW {
+            // P(X > λ + 40√λ + 40) < 1e−30 for every λ < 12.
+            let cap = (lambda + 40.0 * lambda.sqrt() + 40.0) as u32;
+            return Ok(Count(CountRepr::Inversion {
+                lambda,
+                p0: (-lambda).exp(),
+                cap,
+            }));
         }
         Poisson::new(lambda)
-            .map(|p| Count(Some(p)))
+            .map(|p| Count(CountRepr::Rejection(p)))
             .map_err(|e| DistError {
                 param: "lambda",
                 message: format!("Poisson({lambda:?}): {e}"),
@@ -135,17 +186,81 @@ impl Count {
     }
 
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
-        match &self.0 {
-            Some(p) => p.sample(rng) as u32,
-            None => 0,
+        match self.0 {
+            CountRepr::Zero => 0,
+            CountRepr::Inversion { lambda, p0, cap } => {
+                // The smallest k with P(X ≤ k) > u: subtract P(X = k) from u until
+                // it no longer covers it.
+                let mut u: f64 = rng.random();
+                let (mut k, mut p) = (0u32, p0);
+                while u >= p && k < cap {
+                    u -= p;
+                    k += 1;
+                    p *= lambda / f64::from(k);
+                }
+                k
+            }
+            CountRepr::Rejection(p) => p.sample(rng) as u32,
+        }
+    }
+}
+
+/// Marsaglia & Tsang's (2000) exact rejection sampler of Gamma(shape, 1) for shapes
+/// ≥ 1, with its constants computed once: about 1.02 normal and uniform pairs a
+/// draw and, thanks to the squeeze, a logarithm in under 2% of them. rand_distr uses
+/// the same method; having it here lets a Beta be drawn from two of them (see
+/// [`BetaMeanSd`]) with everything inlined.
+#[derive(Clone, Copy, Debug)]
+struct MarsagliaTsang {
+    /// `shape − 1/3`.
+    d: f64,
+    /// `1/√(9d)`.
+    c: f64,
+}
+
+impl MarsagliaTsang {
+    /// Needs `shape ≥ 1`, finite.
+    fn new(shape: f64) -> MarsagliaTsang {
+        let d = shape - 1.0 / 3.0;
+        MarsagliaTsang {
+            d,
+            c: 1.0 / (9.0 * d).sqrt(),
+        }
+    }
+
+    #[inline]
+    fn sample(&self, rng: &mut Rng) -> f64 {
+        loop {
+            let x = standard_normal(rng);
+            let v = 1.0 + self.c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u: f64 = rng.random();
+            let x2 = x * x;
+            // The squeeze, then the exact test (u = 0 passes it: ln 0 = −∞).
+            if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
+                return self.d * v;
+            }
         }
     }
 }
 
 /// `Gamma(mean, cv)`: shape `1/cv²`, scale `mean·cv²`; a mean of 0 gives 0.
 #[derive(Clone, Copy, Debug)]
-pub struct GammaMeanCv(Option<Gamma<f64>>);
+pub struct GammaMeanCv(GammaRepr);
+
+#[derive(Clone, Copy, Debug)]
+enum GammaRepr {
+    Zero,
+    /// Shape ≥ 1 (cv ≤ 1): Marsaglia–Tsang, times the scale.
+    Large(MarsagliaTsang, f64),
+    /// Shape < 1: rand_distr's (Marsaglia–Tsang at shape + 1, times `U^(1/shape)`).
+    Small(Gamma<f64>),
+}
 
 impl GammaMeanCv {
     /// Needs a finite mean ≥ 0 and a finite cv > 0 whose shape `1/cv²` is finite and
@@ -162,7 +277,7 @@ impl GammaMeanCv {
             return fail("cv", format!("the cv ({cv:?}) must be a finite number > 0"));
         }
         if mean == 0.0 {
-            return Ok(GammaMeanCv(None));
+            return Ok(GammaMeanCv(GammaRepr::Zero));
         }
         let shape = 1.0 / (cv * cv);
         let scale = mean * cv * cv;
@@ -190,22 +305,43 @@ impl GammaMeanCv {
                 ),
             );
         }
+        if shape >= 1.0 {
+            return Ok(GammaMeanCv(GammaRepr::Large(
+                MarsagliaTsang::new(shape),
+                scale,
+            )));
+        }
         Gamma::new(shape, scale)
-            .map(|g| GammaMeanCv(Some(g)))
+            .map(|g| GammaMeanCv(GammaRepr::Small(g)))
             .map_err(|e| DistError {
                 param: "cv",
                 message: format!("Gamma(shape {shape:?}, scale {scale:?}): {e}"),
             })
     }
 
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
-        self.0.as_ref().map_or(0.0, |g| g.sample(rng))
+        match &self.0 {
+            GammaRepr::Zero => 0.0,
+            GammaRepr::Large(g, scale) => g.sample(rng) * scale,
+            GammaRepr::Small(g) => g.sample(rng),
+        }
     }
 }
 
 /// `Beta(mean m, sd v)`: `a = m·k`, `b = (1 − m)·k`, `k = m(1 − m)/v² − 1`.
 #[derive(Clone, Copy, Debug)]
-pub struct BetaMeanSd(Beta<f64>);
+pub struct BetaMeanSd(BetaRepr);
+
+#[derive(Clone, Copy, Debug)]
+enum BetaRepr {
+    /// `a, b ≥ 1`: `X/(X + Y)` of independent `X ~ Gamma(a)`, `Y ~ Gamma(b)`, exact
+    /// and (two Marsaglia–Tsang draws, almost never a logarithm) cheaper than Cheng's
+    /// algorithm, which takes a logarithm and an exponential every draw.
+    TwoGammas(MarsagliaTsang, MarsagliaTsang),
+    /// A shape below 1: rand_distr's (Cheng's BC), safe where Gamma draws underflow.
+    Cheng(Beta<f64>),
+}
 
 impl BetaMeanSd {
     /// Needs `0 < m < 1`, a feasible sd (`v² < m(1 − m)`), a finite `k` (the sd not
@@ -247,14 +383,31 @@ impl BetaMeanSd {
                 ),
             );
         }
-        Beta::new(a, b).map(BetaMeanSd).map_err(|e| DistError {
-            param: "sd",
-            message: format!("Beta({a:?}, {b:?}): {e}"),
-        })
+        if a >= 1.0 && b >= 1.0 {
+            return Ok(BetaMeanSd(BetaRepr::TwoGammas(
+                MarsagliaTsang::new(a),
+                MarsagliaTsang::new(b),
+            )));
+        }
+        Beta::new(a, b)
+            .map(|b| BetaMeanSd(BetaRepr::Cheng(b)))
+            .map_err(|e| DistError {
+                param: "sd",
+                message: format!("Beta({a:?}, {b:?}): {e}"),
+            })
     }
 
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
-        self.0.sample(rng)
+        match &self.0 {
+            BetaRepr::TwoGammas(a, b) => {
+                let x = a.sample(rng);
+                let y = b.sample(rng);
+                // Not x / (x + y): with shapes near f64::MAX the sum overflows.
+                1.0 / (1.0 + y / x)
+            }
+            BetaRepr::Cheng(b) => b.sample(rng),
+        }
     }
 }
 
@@ -302,21 +455,41 @@ pub fn daily_from_weekly(q: f64) -> f64 {
     1.0 - (1.0 - q).powf(1.0 / 7.0)
 }
 
-/// Failures before the first success of daily Bernoulli(`p`) trials, by inversion of
-/// a uniform `u` in [0, 1): the day count at which a daily-probability event fires.
-/// `u32::MAX` stands for "never" (`p = 0`).
-pub fn geometric_failures(p: f64, u: f64) -> u32 {
-    if p >= 1.0 {
-        return 0;
+/// Failures before the first success of daily Bernoulli(`p`) trials: the day count at
+/// which a daily-probability event fires, drawn by inversion of one uniform. The
+/// logarithm of `1 − p` is taken once here, not at every draw (queue dropouts draw
+/// one per queue entry).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Geometric {
+    /// The daily probability.
+    pub p: f64,
+    /// `ln(1 − p)`.
+    ln_q: f64,
+}
+
+impl Geometric {
+    pub fn new(p: f64) -> Geometric {
+        Geometric {
+            p,
+            ln_q: (1.0 - p).ln(),
+        }
     }
-    if p <= 0.0 {
-        return u32::MAX;
-    }
-    let g = ((1.0 - u).ln() / (1.0 - p).ln()).floor();
-    if g >= u32::MAX as f64 {
-        u32::MAX
-    } else {
-        g as u32
+
+    /// The failures for uniform `u` in [0, 1); `u32::MAX` stands for "never" (`p = 0`).
+    #[inline]
+    pub fn failures(&self, u: f64) -> u32 {
+        if self.p >= 1.0 {
+            return 0;
+        }
+        if self.p <= 0.0 {
+            return u32::MAX;
+        }
+        let g = ((1.0 - u).ln() / self.ln_q).floor();
+        if g >= u32::MAX as f64 {
+            u32::MAX
+        } else {
+            g as u32
+        }
     }
 }
 
@@ -392,19 +565,133 @@ mod tests {
     }
 
     #[test]
+    fn standard_normal_draws_exactly_what_rand_distr_draws() {
+        // Same generator state, same number, over enough draws to take the wedge and
+        // tail paths thousands of times; and the generators stay in step.
+        let (mut ours, mut theirs) = (rng(), rng());
+        for _ in 0..1_000_000 {
+            let a = standard_normal(&mut ours);
+            let b: f64 = theirs.sample(StandardNormal);
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        assert_eq!(ours, theirs);
+    }
+
+    /// The two-sample Kolmogorov–Smirnov statistic of `a` and `b` (sorted in place).
+    fn ks(a: &mut [f64], b: &mut [f64]) -> f64 {
+        a.sort_by(f64::total_cmp);
+        b.sort_by(f64::total_cmp);
+        let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+        while i < a.len() && j < b.len() {
+            if a[i] <= b[j] {
+                i += 1;
+            } else {
+                j += 1;
+            }
+            d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+        }
+        d
+    }
+
+    /// Whether `ours` and rand_distr's `theirs` draw from one distribution: 100,000
+    /// draws each, from unrelated generators, and the KS statistic below its 0.999
+    /// critical value (1.95 · √(2/n) ≈ 0.0087).
+    fn same_distribution(
+        mut ours: impl FnMut(&mut Rng) -> f64,
+        theirs: impl Distribution<f64>,
+    ) -> (bool, f64) {
+        let n = 100_000;
+        let (mut r1, mut r2) = (Rng::seed_from_u64(1), Rng::seed_from_u64(2));
+        let mut a: Vec<f64> = (0..n).map(|_| ours(&mut r1)).collect();
+        let mut b: Vec<f64> = (0..n).map(|_| theirs.sample(&mut r2)).collect();
+        let d = ks(&mut a, &mut b);
+        (d < 1.95 * (2.0 / n as f64).sqrt(), d)
+    }
+
+    #[test]
+    fn gamma_and_beta_samplers_match_rand_distrs_exactly_in_distribution() {
+        // Shapes from the squeeze's worst case (1) to large, and the small-shape path.
+        for (mean, cv) in [(1.0, 1.0), (0.25, 0.5), (0.5, 0.8), (3.0, 0.1), (2.0, 1.7)] {
+            let shape = 1.0 / (cv * cv);
+            let g = GammaMeanCv::new(mean, cv).unwrap();
+            let theirs = Gamma::new(shape, mean / shape).unwrap();
+            let (ok, d) = same_distribution(|r| g.sample(r), theirs);
+            assert!(ok, "Gamma(mean {mean}, cv {cv}): KS {d}");
+        }
+        // Beta: both shapes ≥ 1 (two Gammas), and one shape below 1 (Cheng's).
+        for (mean, sd) in [(0.3, 0.15), (0.55, 0.2), (0.05, 0.1)] {
+            let b = BetaMeanSd::new(mean, sd).unwrap();
+            let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+            let theirs = Beta::new(mean * k, (1.0 - mean) * k).unwrap();
+            let (ok, d) = same_distribution(|r| b.sample(r), theirs);
+            assert!(ok, "Beta(mean {mean}, sd {sd}): KS {d}");
+        }
+        // The check can fail: a Beta whose first shape is 5% off.
+        let b = BetaMeanSd::new(0.3, 0.15).unwrap();
+        let k = 0.21 / 0.0225 - 1.0;
+        let theirs = Beta::new(0.3 * k * 1.05, 0.7 * k).unwrap();
+        assert!(!same_distribution(|r| b.sample(r), theirs).0);
+    }
+
+    /// Pearson's chi-square of `n` draws of `Count::new(drawn)` against the Poisson(`lambda`)
+    /// probabilities, the tail beyond the last cell with an expected count ≥ 5 pooled,
+    /// and the 0.999 quantile of its chi-square distribution (Wilson–Hilferty, within
+    /// 0.1 of the tables at these degrees of freedom).
+    fn poisson_chi2(drawn: f64, lambda: f64, n: u32) -> (f64, f64) {
+        let c = Count::new(drawn).unwrap();
+        let mut r = rng();
+        let mut pmf = vec![(-lambda).exp()];
+        while f64::from(n) * pmf[pmf.len() - 1] >= 5.0 || pmf.len() as f64 <= lambda {
+            let k = pmf.len() as f64;
+            pmf.push(pmf[pmf.len() - 1] * lambda / k);
+        }
+        pmf.pop();
+        let tail = 1.0 - pmf.iter().sum::<f64>();
+        pmf.push(tail);
+        let mut counts = vec![0u32; pmf.len()];
+        for _ in 0..n {
+            let k = (c.sample(&mut r) as usize).min(pmf.len() - 1);
+            counts[k] += 1;
+        }
+        let chi2 = counts
+            .iter()
+            .zip(&pmf)
+            .map(|(&o, &p)| (f64::from(o) - f64::from(n) * p).powi(2) / (f64::from(n) * p))
+            .sum();
+        let k = (pmf.len() - 1) as f64;
+        let q999 = k * (1.0 - 2.0 / (9.0 * k) + 3.09 * (2.0 / (9.0 * k)).sqrt()).powi(3);
+        (chi2, q999)
+    }
+
+    #[test]
+    fn poisson_counts_follow_the_poisson_probabilities_on_both_methods() {
+        // Inversion below 12, rejection from 12.
+        for lambda in [0.05, 0.7, 2.4, 5.0, 11.99, 12.0, 30.0] {
+            let (chi2, limit) = poisson_chi2(lambda, lambda, 200_000);
+            assert!(
+                chi2 < limit,
+                "λ = {lambda}: chi2 {chi2:.1} (limit {limit:.1})"
+            );
+        }
+        // The check can fail: Poisson(5.1) draws against Poisson(5) probabilities.
+        let (chi2, limit) = poisson_chi2(5.1, 5.0, 200_000);
+        assert!(chi2 > limit, "chi2 {chi2:.1} (limit {limit:.1})");
+    }
+
+    #[test]
     fn geometric_days_match_daily_probability() {
         let p = daily_from_weekly(0.1);
         assert!((1.0 - (1.0 - p).powi(7) - 0.1).abs() < 1e-12);
         let mut r = rng();
         let n = 200_000;
         let mean = (0..n)
-            .map(|_| geometric_failures(p, r.random::<f64>()) as f64)
+            .map(|_| Geometric::new(p).failures(r.random::<f64>()) as f64)
             .sum::<f64>()
             / n as f64;
         let expected = (1.0 - p) / p;
         assert!((mean / expected - 1.0).abs() < 0.02, "{mean} vs {expected}");
-        assert_eq!(geometric_failures(1.0, 0.7), 0);
-        assert_eq!(geometric_failures(0.0, 0.7), u32::MAX);
+        assert_eq!(Geometric::new(1.0).failures(0.7), 0);
+        assert_eq!(Geometric::new(0.0).failures(0.7), u32::MAX);
     }
 
     /// Every parameter that used to reach an `expect` is an error that says why

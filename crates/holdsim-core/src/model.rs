@@ -11,7 +11,8 @@
 //! a model that exists cannot make the engine panic.
 
 use crate::dist::{
-    BetaMeanSd, Count, DistError, Duration, GammaMeanCv, TruncatedNormal, daily_from_weekly,
+    BetaMeanSd, Count, DistError, Duration, GammaMeanCv, Geometric, TruncatedNormal,
+    daily_from_weekly,
 };
 use std::collections::BTreeMap;
 
@@ -32,8 +33,8 @@ pub struct ProfileModel {
     pub p_prepares: f64,
     pub extra_prep_weeks: Count,
     pub p_witnessing: f64,
-    /// Daily probability that witnessed distress resolves.
-    pub witness_resolve_daily: f64,
+    /// Days until witnessed distress resolves: geometric with the daily probability.
+    pub witness_resolve: Geometric,
     pub holding_hours: GammaMeanCv,
     pub distress: BetaMeanSd,
 }
@@ -78,7 +79,8 @@ pub struct Model {
     pub caseload_cap: Option<u32>,
     /// Days in holding at which a patient is returned to the GP: `ceil(7 · max_holding_weeks)`.
     pub boundary_days: Option<u32>,
-    pub queue_dropout_daily: f64,
+    /// Days until a queued patient drops out: geometric with the daily probability.
+    pub queue_dropout: Geometric,
     pub p_drop_on_rupture: f64,
     pub rupture_distress: f64,
 
@@ -244,7 +246,7 @@ impl Model {
             caseload_cap: (p.caseload_cap > 0).then_some(p.caseload_cap),
             boundary_days: (p.max_holding_weeks > 0.0)
                 .then(|| ((7.0 * p.max_holding_weeks - 1e-9).ceil() as u32).max(1)),
-            queue_dropout_daily: daily_from_weekly(p.queue_dropout_per_week),
+            queue_dropout: Geometric::new(daily_from_weekly(p.queue_dropout_per_week)),
             p_drop_on_rupture: p.p_drop_on_rupture,
             rupture_distress: p.rupture_distress,
             lw_cost_per_year: s.cost.lw_cost_per_year,
@@ -392,7 +394,7 @@ fn profile_model(
                 p_prepares: p.p_prepares,
                 extra_prep_weeks,
                 p_witnessing: p.p_witnessing,
-                witness_resolve_daily: daily_from_weekly(p.witnessing_resolve_per_week),
+                witness_resolve: Geometric::new(daily_from_weekly(p.witnessing_resolve_per_week)),
                 holding_hours,
                 distress,
             })

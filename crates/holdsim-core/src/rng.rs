@@ -7,12 +7,65 @@
 //! profile, needs, waits and distress in both. Neither the scenario nor the sweep point
 //! is part of the key, which gives common random numbers by default.
 
-use rand::SeedableRng;
-use rand::rngs::Xoshiro256PlusPlus;
+use std::convert::Infallible;
+
+use rand::rand_core::utils;
+use rand::{SeedableRng, TryRng};
 
 /// The generator behind every stream: small, fast, and portable (same output on
 /// every platform), so results are reproducible to the bit.
-pub type Rng = Xoshiro256PlusPlus;
+pub type Rng = SplitMix64;
+
+/// SplitMix64 (Steele, Lea & Flood, 2014; Java's `SplittableRandom`): a Weyl sequence
+/// passed through [`mix`]; it passes BigCrush. Why this one: streams are short (a
+/// referral's attribute needs a handful of draws) and there are millions of them, so
+/// what counts is the cost of starting one. A stream's 64-bit key *is* the
+/// generator's state, free to start, where Xoshiro256++ (used before) spent four
+/// `mix`es filling its 256-bit state; each draw is one `mix` either way. The first
+/// draw of stream `i` equals [`SiteKey::uniform`]'s single uniform for `i`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitMix64 {
+    state: u64,
+}
+
+impl TryRng for SplitMix64 {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        // The upper half, as for every output taken from a 64-bit one here.
+        self.try_next_u64().map(|x| (x >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let x = mix(self.state);
+        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
+        Ok(x)
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        utils::fill_bytes_via_next_word(dst, || self.try_next_u64())
+    }
+}
+
+impl SeedableRng for SplitMix64 {
+    type Seed = [u8; 8];
+
+    fn from_seed(seed: [u8; 8]) -> SplitMix64 {
+        SplitMix64::seed_from_u64(u64::from_le_bytes(seed))
+    }
+
+    /// Every 64-bit state is a good one: the state is only ever fed through [`mix`].
+    #[inline]
+    fn seed_from_u64(state: u64) -> SplitMix64 {
+        SplitMix64 { state }
+    }
+}
+
+/// SplitMix64's increment: the odd integer nearest 2⁶⁴/φ.
+const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// Independent random processes; each has its own streams so a change in how often
 /// one process is consulted never shifts another's draws.
@@ -42,7 +95,7 @@ pub enum Process {
 /// unrelated streams.
 #[inline]
 pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(GOLDEN_GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -57,23 +110,56 @@ impl SiteKey {
         SiteKey(mix(mix(mix(seed) ^ replication) ^ site))
     }
 
+    /// The streams of one entity of one process: the part of the hash they share,
+    /// computed once for an entity that draws from several streams (a referral's
+    /// attributes).
+    #[inline]
+    pub fn entity(self, process: Process, entity: u64) -> EntityKey {
+        EntityKey(mix(mix(self.0 ^ process as u64) ^ entity))
+    }
+
     /// The 64-bit hash of (site key, process, entity, index).
     #[inline]
     pub fn hash(self, process: Process, entity: u64, index: u64) -> u64 {
-        mix(mix(mix(self.0 ^ process as u64) ^ entity) ^ index)
+        self.entity(process, entity).hash(index)
     }
 
     /// A generator for (process, entity, index).
     #[inline]
     pub fn stream(self, process: Process, entity: u64, index: u64) -> Rng {
-        Rng::seed_from_u64(self.hash(process, entity, index))
+        self.entity(process, entity).stream(index)
     }
 
     /// One uniform in [0, 1) for (process, entity, index), without building a generator:
     /// for processes that need a single draw.
     #[inline]
     pub fn uniform(self, process: Process, entity: u64, index: u64) -> f64 {
-        to_unit(mix(self.hash(process, entity, index)))
+        self.entity(process, entity).uniform(index)
+    }
+}
+
+/// The key of one (process, entity) of a site; its streams are numbered by index.
+/// Gives exactly the streams [`SiteKey::stream`] gives for the same components.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntityKey(u64);
+
+impl EntityKey {
+    /// The 64-bit hash of (site key, process, entity, index).
+    #[inline]
+    pub fn hash(self, index: u64) -> u64 {
+        mix(self.0 ^ index)
+    }
+
+    /// A generator for stream `index`.
+    #[inline]
+    pub fn stream(self, index: u64) -> Rng {
+        Rng::seed_from_u64(self.hash(index))
+    }
+
+    /// One uniform in [0, 1) for stream `index`: the first draw of [`EntityKey::stream`].
+    #[inline]
+    pub fn uniform(self, index: u64) -> f64 {
+        to_unit(mix(self.hash(index)))
     }
 }
 
@@ -102,6 +188,18 @@ mod tests {
         assert_ne!(x, draw(base, Process::Arrivals, 0, 1));
         // Replication and site are not interchangeable.
         assert_ne!(SiteKey::new(1, 2, 3), SiteKey::new(1, 3, 2));
+    }
+
+    #[test]
+    fn a_single_uniform_is_the_first_draw_of_its_stream() {
+        let k = SiteKey::new(5, 1, 2);
+        for i in 0..100 {
+            let mut rng = k.stream(Process::PatientAttributes, 9, i);
+            assert_eq!(
+                k.uniform(Process::PatientAttributes, 9, i),
+                rng.random::<f64>()
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use rand::RngExt;
 
-use crate::dist::geometric_failures;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
@@ -41,6 +40,9 @@ pub struct Patient {
     pub lw: u32,
     /// The referral's index within its site: its identity for random streams.
     pub referral_index: u64,
+    /// Index of the referral's profile in `Model::profiles` (drawn first, from its own
+    /// stream; kept so tests can check that the draw is common to scenarios).
+    pub profile: u32,
     pub queue_entries: u32,
     pub ruptures: u32,
     pub referral_day: u32,
@@ -79,6 +81,7 @@ impl Patient {
         ticket: 0,
         lw: 0,
         referral_index: 0,
+        profile: 0,
         queue_entries: 0,
         ruptures: 0,
         referral_day: 0,
@@ -102,19 +105,17 @@ impl Patient {
     /// distribution leaves the others' draws untouched.
     pub fn referral(model: &Model, key: SiteKey, referral_index: u64, t: u32) -> Patient {
         let k = referral_index;
-        let stream = |attribute: u64| key.stream(Process::PatientAttributes, k, attribute);
+        let referral = key.entity(Process::PatientAttributes, k);
+        let stream = |attribute: u64| referral.stream(attribute);
 
-        let u = key.uniform(Process::PatientAttributes, k, 0);
-        let profile = model
+        let u = referral.uniform(0);
+        // Validated: at least one profile, so the fallback (the last) exists.
+        let profile_index = model
             .profiles
             .iter()
-            .find(|p| u < p.cumulative_weight)
-            .unwrap_or_else(|| {
-                model
-                    .profiles
-                    .last()
-                    .expect("validated: at least one profile")
-            });
+            .position(|p| u < p.cumulative_weight)
+            .unwrap_or(model.profiles.len() - 1);
+        let profile = &model.profiles[profile_index];
 
         let sessions_needed = 1.0 + f64::from(profile.extra_sessions.sample(&mut stream(1)));
 
@@ -147,7 +148,7 @@ impl Patient {
         let mut rng = stream(4);
         let (witnessing, resolve): (f64, f64) = (rng.random(), rng.random());
         let witness_days = if witnessing < profile.p_witnessing {
-            geometric_failures(profile.witness_resolve_daily, resolve).saturating_add(1)
+            profile.witness_resolve.failures(resolve).saturating_add(1)
         } else {
             0
         };
@@ -158,6 +159,7 @@ impl Patient {
         Patient {
             state: PatientState::Queued,
             referral_index: k,
+            profile: profile_index as u32,
             referral_day: t,
             sessions_needed,
             holding_hours,

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use super::patient::{NEVER, Patient, PatientState, Ref};
 use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
-use crate::dist::geometric_failures;
+use crate::dist::Count;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
@@ -126,8 +126,9 @@ impl Site {
         }
         let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
         // Model::try_new checked that the peak λ_t is a valid Poisson mean, so every
-        // day's is and this never falls back to 0.
-        let n = crate::dist::Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
+        // day's is and this never falls back to 0. λ_t is seasonal, so it differs
+        // every day; building the sampler costs one exp below a mean of 12.
+        let n = Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
         for _ in 0..n {
             let patient = Patient::referral(model, key, self.referrals, t);
             self.referrals += 1;
@@ -171,7 +172,7 @@ impl Site {
         );
         p.queue_entries += 1;
         self.queued += 1;
-        let day = first_check.saturating_add(geometric_failures(model.queue_dropout_daily, u));
+        let day = first_check.saturating_add(model.queue_dropout.failures(u));
         if day < model.horizon_days {
             self.due[day as usize].push(r);
         }
