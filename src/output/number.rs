@@ -11,6 +11,14 @@
 
 /// Appends `{}`'s text of the finite `v` (`-0` for negative zero) to `out`.
 pub fn write_shortest(out: &mut String, v: f64) {
+    match seventh(v) {
+        Some(k) => write_seventh(out, k, v),
+        None => write_fresh(out, v),
+    }
+}
+
+/// Formats `v` with `zmij`, laid out as `{}`.
+fn write_fresh(out: &mut String, v: f64) {
     let mut buffer = zmij::Buffer::new();
     let text = buffer.format_finite(v);
     if let Some(display) = as_display(text, v) {
@@ -22,6 +30,54 @@ pub fn write_shortest(out: &mut String, v: f64) {
         }
         decimal.lay_out(out);
     }
+}
+
+/// Sevenths `k / 7` below this are kept as text once written (per thread).
+const SEVENTHS: usize = 4096;
+
+/// The text of the sevenths written so far: `(start, length)` in `text` by `k`,
+/// length 0 while not yet written.
+#[derive(Default)]
+struct Sevenths {
+    at: Vec<(u32, u8)>,
+    text: String,
+}
+
+thread_local! {
+    static SEVENTHS_WRITTEN: std::cell::RefCell<Sevenths> = std::cell::RefCell::default();
+}
+
+/// `k` when `v` is exactly `k / 7` for a small `k`. Weekly means of stocks (people
+/// queued, connecting, holding) are counts summed over 7 days divided by 7; nearly
+/// half the fractions in a time series are such sevenths, and they recur, so their
+/// text is kept rather than made again (a multiply and a divide instead of `zmij`).
+fn seventh(v: f64) -> Option<usize> {
+    // Saturating: a negative or huge `v` gives 0 or `usize::MAX`, refused below.
+    let k = (v * 7.0 + 0.5) as usize;
+    (k < SEVENTHS && (k as f64 / 7.0).to_bits() == v.to_bits()).then_some(k)
+}
+
+/// Appends the text of `v = k / 7`, made the first time and kept.
+fn write_seventh(out: &mut String, k: usize, v: f64) {
+    SEVENTHS_WRITTEN.with_borrow_mut(|kept| {
+        if kept.at.is_empty() {
+            kept.at = vec![(0, 0); SEVENTHS];
+        }
+        let (start, len) = kept.at[k];
+        if len > 0 {
+            let start = start as usize;
+            out.push_str(&kept.text[start..start + usize::from(len)]);
+        } else {
+            let from = out.len();
+            write_fresh(out, v);
+            let text = &out[from..];
+            if let (Ok(start), Ok(len)) = (u32::try_from(kept.text.len()), u8::try_from(text.len()))
+            {
+                kept.at[k] = (start, len);
+                kept.text.push_str(text);
+            }
+        }
+    });
 }
 
 /// `zmij`'s `text` of `v` when it is already `{}`'s but for the `.0` of whole numbers:
@@ -241,6 +297,27 @@ mod tests {
         for v in values {
             assert_eq!(text(v), format!("{v}"), "{v:e}");
         }
+    }
+
+    #[test]
+    fn sevenths_written_again_are_the_same_text() {
+        // The second pass comes from the kept text; a fresh thread starts empty.
+        let sevenths: Vec<f64> = (0..SEVENTHS as u32 + 100)
+            .map(|k| f64::from(k) / 7.0)
+            .chain([1.0 / 7.0 + f64::EPSILON, -1.0 / 7.0, -0.0])
+            .collect();
+        for _ in 0..2 {
+            for &v in &sevenths {
+                assert_eq!(text(v), format!("{v}"), "{v:e}");
+            }
+        }
+        std::thread::spawn(move || {
+            for &v in sevenths.iter().rev() {
+                assert_eq!(text(v), format!("{v}"), "{v:e}");
+            }
+        })
+        .join()
+        .unwrap();
     }
 
     proptest::proptest! {
