@@ -30,7 +30,7 @@ use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
 use crate::model::Model;
 use crate::output::atomic::Staging;
-use crate::output::table::{CsvWriter, Schema, TableSink};
+use crate::output::table::{CsvRows, CsvWriter, Schema};
 use crate::output::tables;
 use crate::progress::RunBar;
 use crate::runner;
@@ -123,12 +123,11 @@ impl Streamed {
         Ok(Streamed { path, csv })
     }
 
-    /// Appends rows with `write`, naming the file in any error.
-    fn rows(
-        &mut self,
-        write: impl FnOnce(&mut dyn TableSink) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        write(&mut self.csv).with_context(|| format!("cannot write `{}`", self.path.display()))
+    /// Appends rows made apart (see [`Rendered`]), naming the file in any error.
+    fn append(&mut self, rows: &CsvRows) -> anyhow::Result<()> {
+        self.csv
+            .append(rows)
+            .with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
     fn finish(self) -> anyhow::Result<()> {
@@ -173,18 +172,15 @@ impl RunWriter {
         })
     }
 
-    /// Writes one replication's rows; outcomes must come in replication order.
-    fn push(&mut self, o: Outcome) -> anyhow::Result<()> {
-        let r = &o.replication;
-        self.replications
-            .rows(|sink| tables::replication_row(sink, None, r.index, r.patient_days, &o.kpis))?;
-        self.timeseries
-            .rows(|sink| tables::timeseries_rows(sink, r.index, None, &r.weeks))?;
-        if let Some(f) = self.by_site.as_mut() {
-            f.rows(|sink| tables::site_rows(sink, &o))?;
+    /// Appends one replication's rows; they must come in replication order.
+    fn push(&mut self, r: Rendered) -> anyhow::Result<()> {
+        self.replications.append(&r.replications)?;
+        self.timeseries.append(&r.timeseries)?;
+        if let (Some(f), Some(rows)) = (self.by_site.as_mut(), &r.by_site) {
+            f.append(rows)?;
         }
-        self.kept.push(tables::kept_values(&o));
-        self.patient_days += o.replication.patient_days;
+        self.kept.push(r.kept);
+        self.patient_days += r.patient_days;
         Ok(())
     }
 
@@ -208,6 +204,44 @@ impl RunWriter {
             per_site,
         )?;
         Ok((files, summaries, self.patient_days))
+    }
+}
+
+/// One replication's rows of the streamed tables as CSV text, and what the summary
+/// keeps of it. It is made on the worker thread that simulated the replication, so
+/// formatting numbers (most of the cost of writing) runs in parallel; the run's
+/// thread only appends the text to the files, in replication order.
+struct Rendered {
+    replications: CsvRows,
+    timeseries: CsvRows,
+    by_site: Option<CsvRows>,
+    kept: [f64; KPI_COUNT],
+    patient_days: f64,
+}
+
+impl Rendered {
+    /// Renders `o`'s rows (its per-site rows when `per_site`); the outcome is dropped,
+    /// so a batch waiting to be written holds text, not outcomes.
+    fn of(o: Outcome, per_site: bool) -> anyhow::Result<Rendered> {
+        let r = &o.replication;
+        let mut replications = CsvRows::new();
+        tables::replication_row(&mut replications, None, r.index, r.patient_days, &o.kpis)?;
+        let mut timeseries = CsvRows::new();
+        tables::timeseries_rows(&mut timeseries, r.index, None, &r.weeks)?;
+        let by_site = if per_site {
+            let mut rows = CsvRows::new();
+            tables::site_rows(&mut rows, &o)?;
+            Some(rows)
+        } else {
+            None
+        };
+        Ok(Rendered {
+            replications,
+            timeseries,
+            by_site,
+            kept: tables::kept_values(&o),
+            patient_days: r.patient_days,
+        })
     }
 }
 
@@ -261,7 +295,8 @@ fn write_run(
 
 /// Runs `replications` of `model` in the budget's batches, streaming each finished
 /// replication (in order) into `writer` and telling `bar` — by replications, or by
-/// site-days when there are too few replications to show movement.
+/// site-days when there are too few replications to show movement. Rows are rendered
+/// on the worker threads ([`Rendered`]), so writing does not serialise the run.
 fn stream_replications(
     model: &Model,
     replications: u32,
@@ -272,7 +307,8 @@ fn stream_replications(
     writer: &mut RunWriter,
 ) -> anyhow::Result<()> {
     let site_days = |n| bar.site_days(n);
-    runner::run_each(
+    let per_site = writer.by_site.is_some();
+    runner::run_each_prepared(
         model,
         (
             replications,
@@ -291,6 +327,7 @@ fn stream_replications(
             // writing), so nothing here needs to stop the run from inside.
             cancel: None,
         },
-        &mut |o| writer.push(o),
+        &|o| Rendered::of(o, per_site),
+        &mut |rendered| writer.push(rendered?),
     )
 }
