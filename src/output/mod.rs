@@ -29,6 +29,7 @@ pub fn field(x: Option<f64>) -> String {
 /// (`-0` keeps its sign; the golden test and `whole_numbers_take_the_integer_path`
 /// pin the text to `{}`). Other values go through [`number::write_shortest`], which
 /// gives `{}`'s text several times faster than the formatting machinery.
+#[inline]
 pub fn write_number(out: &mut String, x: Option<f64>) {
     /// 2^53: below it every whole f64 is exactly an i64.
     const EXACT: f64 = 9_007_199_254_740_992.0;
@@ -46,7 +47,9 @@ pub fn write_number(out: &mut String, x: Option<f64>) {
 /// Appends the decimal digits of `n` (as `{}` writes them), without the formatting
 /// machinery's padding and width handling: counts are most of a time series' cells.
 /// Single digits, the commonest counts, are one push; others go through `itoa` (two
-/// digits at a time, already built for `serde_json`).
+/// digits at a time, already built for `serde_json`; measured faster than pushing
+/// digit by digit even for two- and three-digit counts).
+#[inline]
 pub fn write_integer(out: &mut String, n: i64) {
     if let Ok(digit) = u8::try_from(n)
         && digit < 10

@@ -267,6 +267,8 @@ impl CsvRows {
     /// Appends one row.
     pub fn write_row(&mut self, cells: &[Cell<'_>]) -> csv::Result<()> {
         self.check_width(cells.len())?;
+        // Room for a row of typical numbers, so the row grows the text at most once.
+        self.text.reserve(24 * cells.len());
         let start = self.text.len();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
