@@ -26,11 +26,12 @@ pub use sweep::sweep;
 
 use crate::budget;
 use crate::cli::ScenarioArgs;
+use crate::engine::record::WeekTotal;
 use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
 use crate::model::Model;
 use crate::output::atomic::Staging;
-use crate::output::table::{CsvRows, CsvWriter, Schema};
+use crate::output::table::{CsvRows, CsvWriter, Schema, TableSink};
 use crate::output::tables;
 use crate::progress::RunBar;
 use crate::runner;
@@ -123,6 +124,14 @@ impl Streamed {
         Ok(Streamed { path, csv })
     }
 
+    /// Appends rows with `write`, naming the file in any error.
+    fn rows(
+        &mut self,
+        write: impl FnOnce(&mut dyn TableSink) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        write(&mut self.csv).with_context(|| format!("cannot write `{}`", self.path.display()))
+    }
+
     /// Appends rows made apart (see [`Rendered`]), naming the file in any error.
     fn append(&mut self, rows: &CsvRows) -> anyhow::Result<()> {
         self.csv
@@ -176,8 +185,15 @@ impl RunWriter {
     fn push(&mut self, r: Rendered) -> anyhow::Result<()> {
         self.replications.append(&r.replications)?;
         self.timeseries.append(&r.timeseries)?;
-        if let (Some(f), Some(rows)) = (self.by_site.as_mut(), &r.by_site) {
-            f.append(rows)?;
+        if let Some(f) = self.by_site.as_mut() {
+            f.rows(|sink| {
+                r.site_weeks
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(site, weeks)| {
+                        tables::timeseries_rows(sink, r.index, Some(site), weeks)
+                    })
+            })?;
         }
         self.kept.push(r.kept);
         self.patient_days += r.patient_days;
@@ -207,40 +223,39 @@ impl RunWriter {
     }
 }
 
-/// One replication's rows of the streamed tables as CSV text, and what the summary
-/// keeps of it. It is made on the worker thread that simulated the replication, so
-/// formatting numbers (most of the cost of writing) runs in parallel; the run's
-/// thread only appends the text to the files, in replication order.
+/// One replication's rows of `replications.csv` and `timeseries.csv` as CSV text, and
+/// what the summary keeps of it. It is made on the worker thread that simulated the
+/// replication, so formatting numbers (most of the cost of writing) runs in parallel;
+/// the run's thread only appends the text to the files, in replication order.
+///
+/// The per-site series (`--per-site`) stay numbers until they are written on the run's
+/// thread: as text they would take about twice the memory the budget reserves for a
+/// batch waiting to be written (`budget::replication_bytes`).
 struct Rendered {
+    index: u64,
     replications: CsvRows,
     timeseries: CsvRows,
-    by_site: Option<CsvRows>,
+    site_weeks: Vec<Vec<WeekTotal>>,
     kept: [f64; KPI_COUNT],
     patient_days: f64,
 }
 
 impl Rendered {
-    /// Renders `o`'s rows (its per-site rows when `per_site`); the outcome is dropped,
-    /// so a batch waiting to be written holds text, not outcomes.
-    fn of(o: Outcome, per_site: bool) -> anyhow::Result<Rendered> {
+    /// Renders `o`'s rows; the rest of the outcome is dropped (but its per-site
+    /// series), so a batch waiting to be written holds little more than its text.
+    fn of(mut o: Outcome) -> anyhow::Result<Rendered> {
         let r = &o.replication;
         let mut replications = CsvRows::new();
         tables::replication_row(&mut replications, None, r.index, r.patient_days, &o.kpis)?;
         let mut timeseries = CsvRows::new();
         tables::timeseries_rows(&mut timeseries, r.index, None, &r.weeks)?;
-        let by_site = if per_site {
-            let mut rows = CsvRows::new();
-            tables::site_rows(&mut rows, &o)?;
-            Some(rows)
-        } else {
-            None
-        };
         Ok(Rendered {
+            index: r.index,
             replications,
             timeseries,
-            by_site,
             kept: tables::kept_values(&o),
             patient_days: r.patient_days,
+            site_weeks: std::mem::take(&mut o.replication.site_weeks),
         })
     }
 }
@@ -307,7 +322,6 @@ fn stream_replications(
     writer: &mut RunWriter,
 ) -> anyhow::Result<()> {
     let site_days = |n| bar.site_days(n);
-    let per_site = writer.by_site.is_some();
     runner::run_each_prepared(
         model,
         (
@@ -327,7 +341,7 @@ fn stream_replications(
             // writing), so nothing here needs to stop the run from inside.
             cancel: None,
         },
-        &|o| Rendered::of(o, per_site),
+        &Rendered::of,
         &mut |rendered| writer.push(rendered?),
     )
 }
