@@ -26,11 +26,12 @@ pub use sweep::sweep;
 
 use crate::budget;
 use crate::cli::ScenarioArgs;
+use crate::engine::record::WeekTotal;
 use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
 use crate::model::Model;
 use crate::output::atomic::Staging;
-use crate::output::table::{CsvWriter, Schema, TableSink};
+use crate::output::table::{CsvRows, CsvWriter, Schema, TableSink};
 use crate::output::tables;
 use crate::progress::RunBar;
 use crate::runner;
@@ -131,6 +132,13 @@ impl Streamed {
         write(&mut self.csv).with_context(|| format!("cannot write `{}`", self.path.display()))
     }
 
+    /// Appends rows made apart (see [`Rendered`]), naming the file in any error.
+    fn append(&mut self, rows: &CsvRows) -> anyhow::Result<()> {
+        self.csv
+            .append(rows)
+            .with_context(|| format!("cannot write `{}`", self.path.display()))
+    }
+
     fn finish(self) -> anyhow::Result<()> {
         self.csv
             .into_inner()
@@ -173,18 +181,22 @@ impl RunWriter {
         })
     }
 
-    /// Writes one replication's rows; outcomes must come in replication order.
-    fn push(&mut self, o: Outcome) -> anyhow::Result<()> {
-        let r = &o.replication;
-        self.replications
-            .rows(|sink| tables::replication_row(sink, None, r.index, r.patient_days, &o.kpis))?;
-        self.timeseries
-            .rows(|sink| tables::timeseries_rows(sink, r.index, None, &r.weeks))?;
+    /// Appends one replication's rows; they must come in replication order.
+    fn push(&mut self, r: Rendered) -> anyhow::Result<()> {
+        self.replications.append(&r.replications)?;
+        self.timeseries.append(&r.timeseries)?;
         if let Some(f) = self.by_site.as_mut() {
-            f.rows(|sink| tables::site_rows(sink, &o))?;
+            f.rows(|sink| {
+                r.site_weeks
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(site, weeks)| {
+                        tables::timeseries_rows(sink, r.index, Some(site), weeks)
+                    })
+            })?;
         }
-        self.kept.push(tables::kept_values(&o));
-        self.patient_days += o.replication.patient_days;
+        self.kept.push(r.kept);
+        self.patient_days += r.patient_days;
         Ok(())
     }
 
@@ -208,6 +220,43 @@ impl RunWriter {
             per_site,
         )?;
         Ok((files, summaries, self.patient_days))
+    }
+}
+
+/// One replication's rows of `replications.csv` and `timeseries.csv` as CSV text, and
+/// what the summary keeps of it. It is made on the worker thread that simulated the
+/// replication, so formatting numbers (most of the cost of writing) runs in parallel;
+/// the run's thread only appends the text to the files, in replication order.
+///
+/// The per-site series (`--per-site`) stay numbers until they are written on the run's
+/// thread: as text they would take about twice the memory the budget reserves for a
+/// batch waiting to be written (`budget::replication_bytes`).
+struct Rendered {
+    index: u64,
+    replications: CsvRows,
+    timeseries: CsvRows,
+    site_weeks: Vec<Vec<WeekTotal>>,
+    kept: [f64; KPI_COUNT],
+    patient_days: f64,
+}
+
+impl Rendered {
+    /// Renders `o`'s rows; the rest of the outcome is dropped (but its per-site
+    /// series), so a batch waiting to be written holds little more than its text.
+    fn of(mut o: Outcome) -> anyhow::Result<Rendered> {
+        let r = &o.replication;
+        let mut replications = CsvRows::new();
+        tables::replication_row(&mut replications, None, r.index, r.patient_days, &o.kpis)?;
+        let mut timeseries = CsvRows::new();
+        tables::timeseries_rows(&mut timeseries, r.index, None, &r.weeks)?;
+        Ok(Rendered {
+            index: r.index,
+            replications,
+            timeseries,
+            kept: tables::kept_values(&o),
+            patient_days: r.patient_days,
+            site_weeks: std::mem::take(&mut o.replication.site_weeks),
+        })
     }
 }
 
@@ -261,7 +310,8 @@ fn write_run(
 
 /// Runs `replications` of `model` in the budget's batches, streaming each finished
 /// replication (in order) into `writer` and telling `bar` — by replications, or by
-/// site-days when there are too few replications to show movement.
+/// site-days when there are too few replications to show movement. Rows are rendered
+/// on the worker threads ([`Rendered`]), so writing does not serialise the run.
 fn stream_replications(
     model: &Model,
     replications: u32,
@@ -272,7 +322,7 @@ fn stream_replications(
     writer: &mut RunWriter,
 ) -> anyhow::Result<()> {
     let site_days = |n| bar.site_days(n);
-    runner::run_each(
+    runner::run_each_prepared(
         model,
         (
             replications,
@@ -291,6 +341,7 @@ fn stream_replications(
             // writing), so nothing here needs to stop the run from inside.
             cancel: None,
         },
-        &mut |o| writer.push(o),
+        &Rendered::of,
+        &mut |rendered| writer.push(rendered?),
     )
 }

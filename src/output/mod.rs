@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod folder;
 pub mod interrupt;
+pub mod number;
 pub mod parquet;
 pub mod table;
 pub mod tables;
@@ -26,40 +27,37 @@ pub fn field(x: Option<f64>) -> String {
 /// whole number below 2^53 the shortest round-trip text is its integer digits, so
 /// those are written as an integer, several times faster than the float algorithm
 /// (`-0` keeps its sign; the golden test and `whole_numbers_take_the_integer_path`
-/// pin the text to `{}`).
+/// pin the text to `{}`). Other values go through [`number::write_shortest`], which
+/// gives `{}`'s text several times faster than the formatting machinery.
+#[inline]
 pub fn write_number(out: &mut String, x: Option<f64>) {
-    use std::fmt::Write;
     /// 2^53: below it every whole f64 is exactly an i64.
     const EXACT: f64 = 9_007_199_254_740_992.0;
-    match x {
-        Some(v) if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) => {
-            write_integer(out, v as i64);
-        }
-        Some(v) if v.is_finite() => {
-            let _ = write!(out, "{v}");
-        }
-        _ => {}
+    let Some(v) = x else { return };
+    // A saturating cast and back: cheaper than `fract`, false for fractions, NaN and
+    // infinities.
+    let whole = v as i64;
+    if whole as f64 == v && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
+        write_integer(out, whole);
+    } else if v.is_finite() {
+        number::write_shortest(out, v);
     }
 }
 
 /// Appends the decimal digits of `n` (as `{}` writes them), without the formatting
 /// machinery's padding and width handling: counts are most of a time series' cells.
+/// Single digits, the commonest counts, are one push; others go through `itoa` (two
+/// digits at a time, already built for `serde_json`; measured faster than pushing
+/// digit by digit even for two- and three-digit counts).
+#[inline]
 pub fn write_integer(out: &mut String, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+    if let Ok(digit) = u8::try_from(n)
+        && digit < 10
+    {
+        out.push(char::from(b'0' + digit));
+    } else {
+        out.push_str(itoa::Buffer::new().format(n));
     }
-    if n < 0 {
-        out.push('-');
-    }
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// The current time in UTC as `YYYY-MM-DDTHH:MM:SSZ` (for manifests and reports).

@@ -60,10 +60,26 @@ pub enum Stopped {
 /// Stops at the first error from `sink`, or when `watch.cancel` is set.
 pub fn run_each<E: From<Stopped>>(
     model: &Model,
-    (replications, threads, batch): (u32, usize, usize),
+    sizes: (u32, usize, usize),
     options: &Options,
     watch: Watch,
     sink: &mut dyn FnMut(Outcome) -> Result<(), E>,
+) -> Result<(), E> {
+    run_each_prepared(model, sizes, options, watch, &|o| o, sink)
+}
+
+/// As [`run_each`], but each outcome is first turned into a `T` by `prepare` on the
+/// worker thread that simulated it, and `sink` receives the `T`s in replication order.
+/// Work that needs one outcome only (a front end rendering its rows as text) then runs
+/// in parallel, and only what must be ordered (appending them to files) on the
+/// calling thread. A batch holds its `T`s, not its outcomes, until they are handed on.
+pub fn run_each_prepared<T: Send, E: From<Stopped>>(
+    model: &Model,
+    (replications, threads, batch): (u32, usize, usize),
+    options: &Options,
+    watch: Watch,
+    prepare: &(dyn Fn(Outcome) -> T + Sync),
+    sink: &mut dyn FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -84,7 +100,7 @@ pub fn run_each<E: From<Stopped>>(
     let mut start = 0;
     while start < total {
         let end = start.saturating_add(batch).min(total);
-        let outcomes: Vec<Option<Outcome>> = pool.install(|| {
+        let prepared: Vec<Option<T>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
                 .map(|r| {
@@ -104,14 +120,15 @@ pub fn run_each<E: From<Stopped>>(
                     }
                     let replication = replication?;
                     let kpis = kpi::compute(model, &replication);
+                    let prepared = prepare(Outcome { replication, kpis });
                     (watch.on_done)();
-                    Some(Outcome { replication, kpis })
+                    Some(prepared)
                 })
                 .collect()
         });
-        for outcome in outcomes {
-            match outcome {
-                Some(outcome) if !control.cancelled() => sink(outcome)?,
+        for item in prepared {
+            match item {
+                Some(item) if !control.cancelled() => sink(item)?,
                 _ => return Err(Stopped::Cancelled.into()),
             }
         }
@@ -141,4 +158,44 @@ pub fn run(
         },
     )?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Number, Scenario};
+
+    #[test]
+    fn prepared_items_are_made_on_the_workers_and_arrive_in_replication_order() {
+        let mut scenario = Scenario::default();
+        scenario
+            .set_path("run.horizon_days", Number::Int(120))
+            .unwrap();
+        scenario
+            .set_path("run.warmup_days", Number::Int(10))
+            .unwrap();
+        let model = Model::try_new(&scenario).unwrap();
+        let options = Options::default();
+        let all = run(&model, 7, 2, &options, Watch::UNWATCHED).unwrap();
+        let caller = std::thread::current().id();
+        let mut seen = Vec::new();
+        run_each_prepared(
+            &model,
+            (7, 2, 3),
+            &options,
+            Watch::UNWATCHED,
+            &|o| (o.replication.index, o.kpis, std::thread::current().id()),
+            &mut |item| {
+                seen.push(item);
+                Ok::<(), Stopped>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen.len(), 7);
+        for ((index, kpis, thread), o) in seen.iter().zip(&all) {
+            assert_eq!(*index, o.replication.index);
+            assert_eq!(format!("{kpis:?}"), format!("{:?}", o.kpis));
+            assert_ne!(*thread, caller, "prepared on a worker thread");
+        }
+    }
 }

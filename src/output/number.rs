@@ -1,0 +1,343 @@
+//! Data-file numbers: Rust's shortest round-trip text (`{}` of an `f64`), made
+//! several times faster than the formatting machinery, because writing the time series
+//! is mostly formatting its numbers.
+//!
+//! The shortest digits come from `zmij` (a Schubfach-style algorithm, already built
+//! for `serde_json`); they are then laid out the way `{}` lays them out (never an
+//! exponent: `0.0000001`, `100000000000000000000`). The one place the two disagree is
+//! a tie: when the value lies exactly halfway between two shortest candidates, `zmij`
+//! takes the even one and Rust the one further from zero (`233115890514796.125` is
+//! `…796.13` in Rust); [`tie_above`] finds those exactly and takes Rust's.
+
+/// Appends `{}`'s text of the finite `v` (`-0` for negative zero) to `out`.
+pub fn write_shortest(out: &mut String, v: f64) {
+    match seventh(v) {
+        Some(k) => write_seventh(out, k, v),
+        None => write_fresh(out, v),
+    }
+}
+
+/// Formats `v` with `zmij`, laid out as `{}`.
+fn write_fresh(out: &mut String, v: f64) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(v);
+    if let Some(display) = as_display(text, v) {
+        out.push_str(display);
+    } else {
+        let mut decimal = Decimal::parse(text);
+        if tie_above(v, &decimal) {
+            decimal.round_up();
+        }
+        decimal.lay_out(out);
+    }
+}
+
+/// Sevenths `k / 7` below this are kept as text once written (per thread).
+const SEVENTHS: usize = 4096;
+
+/// The text of the sevenths written so far: `(start, length)` in `text` by `k`,
+/// length 0 while not yet written.
+#[derive(Default)]
+struct Sevenths {
+    at: Vec<(u32, u8)>,
+    text: String,
+}
+
+thread_local! {
+    static SEVENTHS_WRITTEN: std::cell::RefCell<Sevenths> = std::cell::RefCell::default();
+}
+
+/// `k` when `v` is exactly `k / 7` for a small `k`. Weekly means of stocks (people
+/// queued, connecting, holding) are counts summed over 7 days divided by 7; nearly
+/// half the fractions in a time series are such sevenths, and they recur, so their
+/// text is kept rather than made again (a multiply and a divide instead of `zmij`).
+fn seventh(v: f64) -> Option<usize> {
+    // Saturating: a negative or huge `v` gives 0 or `usize::MAX`, refused below.
+    let k = (v * 7.0 + 0.5) as usize;
+    (k < SEVENTHS && (k as f64 / 7.0).to_bits() == v.to_bits()).then_some(k)
+}
+
+/// Appends the text of `v = k / 7`, made the first time and kept.
+fn write_seventh(out: &mut String, k: usize, v: f64) {
+    SEVENTHS_WRITTEN.with_borrow_mut(|kept| {
+        if kept.at.is_empty() {
+            kept.at = vec![(0, 0); SEVENTHS];
+        }
+        let (start, len) = kept.at[k];
+        if len > 0 {
+            let start = start as usize;
+            out.push_str(&kept.text[start..start + usize::from(len)]);
+        } else {
+            let from = out.len();
+            write_fresh(out, v);
+            let text = &out[from..];
+            if let (Ok(start), Ok(len)) = (u32::try_from(kept.text.len()), u8::try_from(text.len()))
+            {
+                kept.at[k] = (start, len);
+                kept.text.push_str(text);
+            }
+        }
+    });
+}
+
+/// `zmij`'s `text` of `v` when it is already `{}`'s but for the `.0` of whole numbers:
+/// fixed notation (`zmij` uses it from 1e-5 to below 1e16) that cannot be a tie. Most
+/// values take this path, so it looks at `v`'s bits, not at the text.
+fn as_display(text: &str, v: f64) -> Option<&str> {
+    let fixed = (1e-5..1e15).contains(&v.abs());
+    (fixed && !may_tie(v)).then(|| text.strip_suffix(".0").unwrap_or(text))
+}
+
+/// Whether `v` could be a tie ([`tie_above`]), from its bits alone: false for nearly
+/// every value, so the exact test is rarely needed.
+///
+/// A tie `v = (D + ½) × 10^k` has its lowest set bit at `L = k - 1`, and both of its
+/// candidates lie within an ulp: `10^(L+1) ≤ 2^e`. Its `D` has at most 17 digits, so
+/// `2^(e+52) ≤ v < 10^(L+18)` (normal `v`). With `L = e + t` (`t` the trailing zero
+/// bits of the significand) the two give `-0.699e - 2.35 < t ≤ -0.699e - 1`, i.e.
+/// `-2378 < 1000t + 699e ≤ -967`; the test below is a little wider. Subnormal values
+/// always take the exact test.
+fn may_tie(v: f64) -> bool {
+    let (m, e) = binary(v);
+    let s = 1000 * m.trailing_zeros() as i32 + 699 * e;
+    m < (1 << 52) || (-4000 < s && s <= 0)
+}
+
+/// `|v| = m × 2^e`, `m` an integer (0 for zero).
+fn binary(v: f64) -> (u64, i32) {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    }
+}
+
+/// A finite value as its shortest digits: `0.DIGITS × 10^point`, sign apart.
+struct Decimal {
+    negative: bool,
+    /// ASCII digits, no leading or trailing zero (none at all for zero); one spare
+    /// byte for a carry.
+    digits: [u8; 20],
+    len: usize,
+    point: i32,
+}
+
+impl Decimal {
+    /// Reads `zmij`'s text: `-`, digits with an optional `.`, an optional exponent
+    /// (`e-7`, `e+16`).
+    fn parse(text: &str) -> Decimal {
+        let bytes = text.as_bytes();
+        let negative = bytes.first() == Some(&b'-');
+        let mut d = Decimal {
+            negative,
+            digits: [0; 20],
+            len: 0,
+            point: 0,
+        };
+        let mut after_point = false;
+        for (i, &c) in bytes.iter().enumerate().skip(usize::from(negative)) {
+            match c {
+                b'.' => after_point = true,
+                b'e' | b'E' => {
+                    let exponent = text[i + 1..].trim_start_matches('+');
+                    d.point += exponent.parse::<i32>().unwrap_or(0);
+                    break;
+                }
+                b'0' if d.len == 0 => d.point -= i32::from(after_point),
+                _ => {
+                    if d.len < d.digits.len() - 1 {
+                        d.digits[d.len] = c;
+                        d.len += 1;
+                    }
+                    d.point += i32::from(!after_point);
+                }
+            }
+        }
+        d.trim();
+        d
+    }
+
+    /// Drops trailing zeros (`0.DIGITS` does not need them).
+    fn trim(&mut self) {
+        while self.len > 0 && self.digits[self.len - 1] == b'0' {
+            self.len -= 1;
+        }
+    }
+
+    /// The digits as an integer, and the power of ten of the last one.
+    fn integer(&self) -> (u128, i32) {
+        let n = self.digits[..self.len]
+            .iter()
+            .fold(0u128, |n, &c| n * 10 + u128::from(c - b'0'));
+        (n, self.point - self.len as i32)
+    }
+
+    /// Adds one unit in the last digit.
+    fn round_up(&mut self) {
+        let mut i = self.len;
+        loop {
+            if i == 0 {
+                self.digits.copy_within(0..self.len, 1);
+                self.digits[0] = b'1';
+                self.len += 1;
+                self.point += 1;
+                break;
+            }
+            i -= 1;
+            if self.digits[i] == b'9' {
+                self.digits[i] = b'0';
+            } else {
+                self.digits[i] += 1;
+                break;
+            }
+        }
+        self.trim();
+    }
+
+    /// Appends the digits as `{}` writes them: no exponent, no trailing `.0`.
+    fn lay_out(&self, out: &mut String) {
+        if self.negative {
+            out.push('-');
+        }
+        let digits = std::str::from_utf8(&self.digits[..self.len]).unwrap_or_default();
+        let len = self.len as i32;
+        if self.len == 0 {
+            out.push('0');
+        } else if self.point <= 0 {
+            out.push_str("0.");
+            push_zeros(out, -self.point);
+            out.push_str(digits);
+        } else if self.point >= len {
+            out.push_str(digits);
+            push_zeros(out, self.point - len);
+        } else {
+            let (whole, fraction) = digits.split_at(self.point as usize);
+            out.push_str(whole);
+            out.push('.');
+            out.push_str(fraction);
+        }
+    }
+}
+
+fn push_zeros(out: &mut String, n: i32) {
+    out.extend(std::iter::repeat_n('0', n.max(0) as usize));
+}
+
+/// Whether `v` is exactly halfway between `d` (its shortest digits, `D × 10^k`) and
+/// the next candidate up, `(D + 1) × 10^k`: then `{}` writes the upper one.
+///
+/// `|v| = (2D + 1) × 10^k / 2` exactly compares odd parts and powers of two: with
+/// `|v| = m × 2^e`, `e + tz(m) = k - 1`, and `odd(m) = (2D + 1) × 5^k` (`k ≥ 0`) or
+/// `odd(m) × 5^-k = 2D + 1` (`k < 0`). Both candidates round to `v`, so they are at
+/// most an ulp apart (`10^k ≤ ulp`): ties only occur from 16 digits on.
+fn tie_above(v: f64, d: &Decimal) -> bool {
+    let (m, e) = binary(v);
+    if m == 0 || d.len == 0 {
+        return false;
+    }
+    let (n, k) = d.integer();
+    let zeros = m.trailing_zeros() as i32;
+    if e + zeros != k - 1 {
+        return false;
+    }
+    let odd_m = u128::from(m >> zeros);
+    let odd_t = 2 * n + 1;
+    // 2D + 1 < 2^58 and odd(m) < 2^53: a larger power of five cannot match.
+    let five = |p: i32| {
+        u32::try_from(p)
+            .ok()
+            .filter(|&p| p <= 27)
+            .map(|p| 5u128.pow(p))
+    };
+    if k >= 0 {
+        five(k).is_some_and(|f| odd_m == odd_t * f)
+    } else {
+        five(-k).is_some_and(|f| odd_m * f == odd_t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: f64) -> String {
+        let mut out = String::new();
+        write_shortest(&mut out, v);
+        out
+    }
+
+    #[test]
+    fn ties_are_rounded_away_from_zero_as_rust_does() {
+        // Each is exactly halfway between two 17-digit candidates; zmij alone gives
+        // the even one (…796.12), Rust the one further from zero. (Each sum is exact.)
+        for (v, rust) in [
+            (233_115_890_514_796.0 + 0.125, "233115890514796.13"),
+            (-2_020_163_013_628_192.0 - 0.25, "-2020163013628192.3"),
+            (1_716_481_631_878_246.0 + 0.25, "1716481631878246.3"),
+            (-138_618_947_709_768.0 - 0.125, "-138618947709768.13"),
+        ] {
+            assert_eq!(format!("{v}"), rust, "the table itself is Rust's text");
+            assert_eq!(text(v), rust);
+        }
+    }
+
+    #[test]
+    fn the_layout_matches_display_from_tiny_to_huge() {
+        let mut values = vec![0.0, -0.0, 5e-324, -5e-324, f64::MIN_POSITIVE, f64::MAX];
+        for e in -320..=308 {
+            let p = 10f64.powi(e);
+            values.extend([p, 1.5 * p, -p / 3.0, p * 0.999_999_999_999_999_9]);
+        }
+        for k in 0..2000 {
+            values.extend([f64::from(k) / 7.0, f64::from(k) / 100.0, f64::from(k) * 0.1]);
+        }
+        for v in values {
+            assert_eq!(text(v), format!("{v}"), "{v:e}");
+        }
+    }
+
+    #[test]
+    fn sevenths_written_again_are_the_same_text() {
+        // The second pass comes from the kept text; a fresh thread starts empty.
+        let sevenths: Vec<f64> = (0..SEVENTHS as u32 + 100)
+            .map(|k| f64::from(k) / 7.0)
+            .chain([1.0 / 7.0 + f64::EPSILON, -1.0 / 7.0, -0.0])
+            .collect();
+        for _ in 0..2 {
+            for &v in &sevenths {
+                assert_eq!(text(v), format!("{v}"), "{v:e}");
+            }
+        }
+        std::thread::spawn(move || {
+            for &v in sevenths.iter().rev() {
+                assert_eq!(text(v), format!("{v}"), "{v:e}");
+            }
+        })
+        .join()
+        .unwrap();
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_finite_f64_is_written_as_display(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            if v.is_finite() {
+                proptest::prop_assert_eq!(text(v), format!("{v}"));
+            }
+        }
+
+        #[test]
+        fn fractions_and_scaled_integers_are_written_as_display(
+            k in -(1i64 << 60)..(1i64 << 60),
+            d in 1u32..1000,
+            shift in -70i32..70,
+        ) {
+            for v in [k as f64 / f64::from(d), k as f64 * 2f64.powi(shift), (k % 100_000) as f64 / 7.0] {
+                proptest::prop_assert_eq!(text(v), format!("{v}"), "{:e}", v);
+            }
+        }
+    }
+}
