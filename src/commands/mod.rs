@@ -10,8 +10,7 @@ mod sensitivity;
 mod slurm;
 mod sweep;
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde_json::json;
@@ -31,7 +30,7 @@ use crate::engine::{self, Options};
 use crate::kpi::{KPI_COUNT, Kpi};
 use crate::model::Model;
 use crate::output::atomic::Staging;
-use crate::output::table::{CsvRows, CsvWriter, Schema, TableSink};
+use crate::output::table::{CsvFile, CsvRows};
 use crate::output::tables;
 use crate::progress::RunBar;
 use crate::runner;
@@ -97,9 +96,9 @@ struct FinishedRun<'a> {
 /// KPI values the summary needs are kept.
 struct RunWriter {
     prefix: String,
-    replications: Streamed,
-    timeseries: Streamed,
-    by_site: Option<Streamed>,
+    replications: CsvFile,
+    timeseries: CsvFile,
+    by_site: Option<CsvFile>,
     kept: Vec<[f64; KPI_COUNT]>,
     patient_days: f64,
 }
@@ -107,45 +106,6 @@ struct RunWriter {
 /// What [`RunWriter::finish`] wrote: the files' names, the KPI summaries and the
 /// total patient-days.
 type Written = (Vec<&'static str>, Vec<(Kpi, Option<Summary>)>, f64);
-
-/// A CSV table streamed to a file, named in any error.
-struct Streamed {
-    path: PathBuf,
-    csv: CsvWriter<File>,
-}
-
-impl Streamed {
-    /// Creates `path` and writes `schema`'s header.
-    fn create(path: PathBuf, schema: &Schema) -> anyhow::Result<Streamed> {
-        let file =
-            File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        let csv = CsvWriter::begin(schema, file)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        Ok(Streamed { path, csv })
-    }
-
-    /// Appends rows with `write`, naming the file in any error.
-    fn rows(
-        &mut self,
-        write: impl FnOnce(&mut dyn TableSink) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        write(&mut self.csv).with_context(|| format!("cannot write `{}`", self.path.display()))
-    }
-
-    /// Appends rows made apart (see [`Rendered`]), naming the file in any error.
-    fn append(&mut self, rows: &CsvRows) -> anyhow::Result<()> {
-        self.csv
-            .append(rows)
-            .with_context(|| format!("cannot write `{}`", self.path.display()))
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        self.csv
-            .into_inner()
-            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
-        Ok(())
-    }
-}
 
 impl RunWriter {
     /// Opens the streamed tables and writes their headers.
@@ -160,16 +120,16 @@ impl RunWriter {
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(RunWriter {
             prefix: prefix.to_string(),
-            replications: Streamed::create(
+            replications: CsvFile::create(
                 dir.join("replications.csv"),
                 &tables::replications_schema(&[]),
             )?,
-            timeseries: Streamed::create(
+            timeseries: CsvFile::create(
                 dir.join("timeseries.csv"),
                 &tables::timeseries_schema(false),
             )?,
             by_site: if per_site {
-                Some(Streamed::create(
+                Some(CsvFile::create(
                     dir.join("timeseries_by_site.csv"),
                     &tables::timeseries_schema(true),
                 )?)

@@ -754,6 +754,63 @@ fn number_at(text: &str, label: &str, line: u64, column: &str) -> Result<Option<
     }
 }
 
+/// A CSV table streamed to a file, whose every error names the file: what `run`
+/// writes its per-replication tables with and `merge` its merged tables.
+pub struct CsvFile {
+    path: std::path::PathBuf,
+    csv: CsvWriter<std::fs::File>,
+}
+
+impl CsvFile {
+    /// Creates `path` and writes `schema`'s header.
+    pub fn create(path: std::path::PathBuf, schema: &Schema) -> anyhow::Result<CsvFile> {
+        use anyhow::Context;
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create `{}`", path.display()))?;
+        let csv = CsvWriter::begin(schema, file)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(CsvFile { path, csv })
+    }
+
+    fn context<T, E>(&self, result: Result<T, E>) -> anyhow::Result<T>
+    where
+        Result<T, E>: anyhow::Context<T, E>,
+    {
+        use anyhow::Context;
+        result.with_context(|| format!("cannot write `{}`", self.path.display()))
+    }
+
+    /// Appends rows with `write`.
+    pub fn rows(
+        &mut self,
+        write: impl FnOnce(&mut dyn TableSink) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let result = write(&mut self.csv);
+        self.context(result)
+    }
+
+    /// Appends rows made apart (on a worker thread, say).
+    pub fn append(&mut self, rows: &CsvRows) -> anyhow::Result<()> {
+        let result = self.csv.append(rows);
+        self.context(result)
+    }
+
+    /// Copies a row read from another table as it was written.
+    pub fn copy(&mut self, row: &Row<'_>) -> anyhow::Result<()> {
+        let result = self.csv.copy_row(row);
+        self.context(result)
+    }
+
+    /// Flushes the file.
+    pub fn finish(self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let CsvFile { path, csv } = self;
+        csv.into_inner()
+            .with_context(|| format!("cannot write `{}`", path.display()))
+            .map(drop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

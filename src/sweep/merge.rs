@@ -17,7 +17,7 @@ use super::files::{
 };
 use crate::output::atomic::write_file;
 use crate::output::folder::{self, FolderLock};
-use crate::output::table::{CsvWriter, Row, TableReader};
+use crate::output::table::{CsvFile, TableReader};
 
 /// The shard folders found in `dir`: `(index, count, path)`, sorted. Folders whose
 /// name is a shard's but not spelt as holdsim spells it (`shard-01-of-2`), and two
@@ -50,37 +50,6 @@ fn shard_folders(dir: &Path) -> anyhow::Result<Vec<(usize, usize, PathBuf)>> {
 pub struct Merged {
     pub shards: usize,
     pub points: usize,
-}
-
-/// One merged table being written.
-struct Out {
-    path: PathBuf,
-    csv: CsvWriter<File>,
-}
-
-impl Out {
-    /// Creates `path` with the header of streamed table `table`.
-    fn create(path: PathBuf, table: usize) -> anyhow::Result<Out> {
-        let file =
-            File::create(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        let csv = CsvWriter::begin(&files::schema(table), file)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        Ok(Out { path, csv })
-    }
-
-    /// Copies a shard's row as it was written.
-    fn copy(&mut self, row: &Row<'_>) -> anyhow::Result<()> {
-        self.csv
-            .copy_row(row)
-            .with_context(|| format!("cannot write `{}`", self.path.display()))
-    }
-
-    fn finish(self) -> anyhow::Result<()> {
-        self.csv
-            .into_inner()
-            .with_context(|| format!("cannot write `{}`", self.path.display()))?;
-        Ok(())
-    }
 }
 
 type Reader = Rows<BufReader<File>>;
@@ -292,7 +261,7 @@ fn merge_rows(shard_dirs: &[PathBuf], total: u64, work: &Path) -> anyhow::Result
     fs::create_dir_all(work).with_context(|| format!("cannot create `{}`", work.display()))?;
     let mut outs = Vec::new();
     for (i, name) in STREAMED.iter().enumerate() {
-        outs.push(Out::create(work.join(name), i)?);
+        outs.push(CsvFile::create(work.join(name), &files::schema(i))?);
     }
     // Point p lives in shard p mod N: take its rows from there, in point order, and
     // check each is exactly what the point's status row calls for.
