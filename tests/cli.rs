@@ -324,7 +324,7 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero"
+        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero,title"
     );
     assert_eq!(csv.lines().count(), 1 + 2 * holdsim::kpi::KPI_COUNT);
     // Common random numbers: identical referrals, so a difference of exactly 0.
@@ -335,6 +335,17 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
     let cells: Vec<&str> = referrals.split(',').collect();
     assert_eq!(&cells[6..9], &["0", "0", "0"], "{referrals}");
     assert_eq!(cells[12], "false");
+    // The title, last and quoted (it holds commas), read back whole by a CSV reader.
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let titled = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "supported" && &r[1] == "referrals")
+        .unwrap();
+    assert_eq!(
+        &titled[13],
+        "Supported: training, 2 h supervision a month, caseload cap, 12-week boundary"
+    );
 
     // Each scenario folder equals a plain `run` of that scenario with the same seed.
     let run = holdsim(dir.path())

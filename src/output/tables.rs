@@ -246,14 +246,21 @@ pub fn compare_schema() -> Schema {
         ],
         ColumnKind::Float,
     )
-    .with(["diff_excludes_zero"], ColumnKind::Text)
+    // Last, so scripts that read the earlier columns by position keep working.
+    .with(["diff_excludes_zero", "title"], ColumnKind::Text)
 }
 
 /// One row of `compare.csv`: the scenario's mean and CI, and its paired difference
 /// from the baseline with CI, relative change with CI, and whether the difference's CI
-/// excludes zero. Baseline rows leave the difference columns empty.
-pub fn compare_row(sink: &mut dyn TableSink, r: &crate::compare::Row) -> anyhow::Result<()> {
-    let mut cells = [Cell::Float(None); 13];
+/// excludes zero, then the scenario's title. Baseline rows leave the difference columns
+/// empty.
+pub fn compare_row(
+    sink: &mut dyn TableSink,
+    r: &crate::compare::Row,
+    title: &str,
+) -> anyhow::Result<()> {
+    let mut cells = [Cell::Float(None); 14];
+    cells[13] = Cell::Text(title);
     cells[0] = Cell::Text(&r.scenario);
     cells[1] = Cell::Text(r.kpi.name());
     cells[2] = Cell::count(r.summary.map_or(0, |s| s.n));
@@ -278,8 +285,14 @@ pub fn compare_row(sink: &mut dyn TableSink, r: &crate::compare::Row) -> anyhow:
 }
 
 /// `compare.csv`: one row per (scenario, KPI).
-pub fn compare_csv(rows: &[crate::compare::Row]) -> String {
+pub fn compare_csv(rows: &[crate::compare::Row], arms: &[(String, String)]) -> String {
+    let title = |name: &str| {
+        arms.iter()
+            .find(|(n, _)| n == name)
+            .map_or(name.to_string(), |(_, t)| t.clone())
+    };
     csv_text(&compare_schema(), &mut |sink| {
-        rows.iter().try_for_each(|r| compare_row(sink, r))
+        rows.iter()
+            .try_for_each(|r| compare_row(sink, r, &title(&r.scenario)))
     })
 }

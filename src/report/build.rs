@@ -27,7 +27,7 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
     if runs.len() > 1 {
         write_file(
             &dir.join("compare.csv"),
-            tables::compare_csv(&rows).as_bytes(),
+            tables::compare_csv(&rows, &arms).as_bytes(),
         )?;
     }
     let figures = plot::render_all(&runs, &dir.join("plots"))?;
