@@ -7,9 +7,9 @@
 use toml::de::{DeTable, DeValue};
 
 use super::Loader;
-use super::suggest::{expected_of, suggest};
-use super::text::{Lossy, Text, describe, to_number};
-use crate::scenario::{PathError, Scenario};
+use super::suggest::suggest;
+use super::text::{Text, describe};
+use crate::scenario::Scenario;
 
 /// The arrays whose entries a file may change by name. Site groups are not among
 /// them: a group is its `count` and `set`, so changing one is writing it again.
@@ -86,34 +86,13 @@ impl Loader {
                         let line = Some(text.line(service.span().start));
                         let service: &str = service.get_ref().as_ref();
                         let path = format!("profile.{entry}.services.{service}");
-                        self.patch_value(scenario, label, line, &path, weight.get_ref());
+                        self.set_number(scenario, label, line, &path, weight.get_ref());
                     }
                 }
                 (_, value) => {
                     let path = format!("{array}.{entry}.{key}");
-                    self.patch_value(scenario, label, line, &path, value);
+                    self.set_number(scenario, label, line, &path, value);
                 }
-            }
-        }
-    }
-
-    /// Sets one patched key, remembering where, or says what was expected.
-    fn patch_value(
-        &mut self,
-        scenario: &mut Scenario,
-        label: &str,
-        line: Option<usize>,
-        path: &str,
-        value: &DeValue<'_>,
-    ) {
-        match to_number(value) {
-            Ok(n) => match scenario.set_path(path, n) {
-                Ok(()) => self.set_origin(path, label, line),
-                Err(e) => self.path_problem(label, line, path, e, &value.to_string_lossy()),
-            },
-            Err(found) => {
-                let expected = expected_of(path);
-                self.path_problem(label, line, path, PathError::Invalid { expected }, &found)
             }
         }
     }

@@ -7,7 +7,7 @@ use toml::Spanned;
 use toml::de::{DeArray, DeString, DeTable, DeValue};
 
 use super::patches::PATCHABLE;
-use super::suggest::{expected_of, suggest};
+use super::suggest::{expected_of, is_known, suggest};
 use super::text::{Lossy, Text, describe, error_line, invalid_toml, to_number};
 use super::{EXPERIMENT_TABLES, Loader};
 use crate::scenario::sections::section_headers;
@@ -166,25 +166,34 @@ impl Loader {
             let line = Some(text.line(key.span().start));
             let key: &str = key.get_ref().as_ref();
             let path = format!("{section}.{key}");
-            match to_number(v.get_ref()) {
-                Ok(n) => match scenario.set_path(&path, n) {
-                    Ok(()) => self.set_origin(path, label, line),
-                    Err(e) => {
-                        self.path_problem(label, line, &path, e, &v.get_ref().to_string_lossy())
+            self.set_number(scenario, label, line, &path, v.get_ref());
+        }
+    }
+
+    /// Sets the number at `path` (a section key, or an entry's key patched by name),
+    /// remembering where it was set, or says what was expected there.
+    pub(super) fn set_number(
+        &mut self,
+        scenario: &mut Scenario,
+        label: &str,
+        line: Option<usize>,
+        path: &str,
+        value: &DeValue<'_>,
+    ) {
+        match to_number(value) {
+            Ok(n) => match scenario.set_path(path, n) {
+                Ok(()) => self.set_origin(path, label, line),
+                Err(e) => self.path_problem(label, line, path, e, &value.to_string_lossy()),
+            },
+            Err(found) => {
+                let err = if is_known(path) {
+                    PathError::Invalid {
+                        expected: expected_of(path),
                     }
-                },
-                Err(found) => {
-                    let known = section_specs(section)
-                        .is_some_and(|specs| specs.iter().any(|s| s.key == key));
-                    let err = if known {
-                        PathError::Invalid {
-                            expected: expected_of(&path),
-                        }
-                    } else {
-                        PathError::UnknownKey
-                    };
-                    self.path_problem(label, line, &path, err, &found);
-                }
+                } else {
+                    PathError::UnknownKey
+                };
+                self.path_problem(label, line, path, err, &found);
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::Loader;
 use crate::scenario::registry::Record;
-use crate::scenario::{PathError, Profile, Service, section_specs};
+use crate::scenario::{PathError, Profile, Service, Spec, section_specs};
 
 impl Loader {
     /// Reports that the value `found` cannot be set at dotted `path`: an unknown key
@@ -57,16 +57,35 @@ fn keys_of(section: &str) -> (Vec<&'static str>, String) {
 
 /// What a valid value of the key at `path` looks like, for messages.
 pub(super) fn expected_of(path: &str) -> String {
-    let parts: Vec<&str> = path.split('.').collect();
-    let spec = match parts.as_slice() {
+    if is_service_weight(path) {
+        return "a weight > 0".into();
+    }
+    spec_of(path)
+        .map(|s| s.expected())
+        .unwrap_or_else(|| "a number".into())
+}
+
+/// Whether `path` names a key a scenario has (a registry key of a section or entry,
+/// or a profile's service weight).
+pub(super) fn is_known(path: &str) -> bool {
+    is_service_weight(path) || spec_of(path).is_some()
+}
+
+fn is_service_weight(path: &str) -> bool {
+    matches!(
+        path.split('.').collect::<Vec<_>>().as_slice(),
+        ["profile", _, "services", _]
+    )
+}
+
+/// The registry's declaration of the key at `path`, if it is a registry key.
+fn spec_of(path: &str) -> Option<&'static Spec> {
+    match path.split('.').collect::<Vec<_>>().as_slice() {
         [section, key] => section_specs(section).and_then(|s| s.iter().find(|s| s.key == *key)),
-        ["profile", _, "services", _] => return "a weight > 0".into(),
         ["profile", _, key] => Profile::specs().iter().find(|s| s.key == *key),
         ["service", _, key] => Service::specs().iter().find(|s| s.key == *key),
         _ => None,
-    };
-    spec.map(|s| s.expected())
-        .unwrap_or_else(|| "a number".into())
+    }
 }
 
 /// ", did you mean `x`?" when a known key is one or two edits away.
