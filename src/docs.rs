@@ -27,7 +27,7 @@ fn section_about(section: &str) -> &'static str {
             "Intake, caseload cap, holding boundary, queue dropout and ruptures \
              (docs/model.md § 7.4, § 7.7 and § 7.8)."
         }
-        "cost" => "Staff and recruitment costs (docs/model.md § 9 item 7).",
+        "cost" => "Staff, recruitment, supervision and training costs (docs/model.md § 7.10).",
         _ => "",
     }
 }

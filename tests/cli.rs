@@ -17,7 +17,10 @@ fn run_writes_every_result_file_and_prints_the_kpi_table() {
         .unwrap();
     crate::util::assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("Exits per post-year"), "{stdout}");
+    assert!(
+        stdout.contains("Link workers leaving per post-year"),
+        "{stdout}"
+    );
     assert!(stdout.contains("95% CI"));
     let results = dir.path().join("results/baseline");
     for f in [

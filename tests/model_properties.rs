@@ -423,7 +423,7 @@ fn sites_are_independent_and_sum_into_the_total() {
 
 #[test]
 fn site_groups_give_each_group_its_parameters_and_many_sites_stay_thread_independent() {
-    let text = "[run]\nhorizon_days = 300\nwarmup_days = 30\n[[site_group]]\nname = \"small\"\ncount = 30\nset = { \"workforce.link_workers\" = 1, \"cost.lw_cost_per_year\" = 0.0, \"cost.recruitment_cost\" = 0.0 }\n[[site_group]]\nname = \"large\"\ncount = 10\nset = { \"workforce.link_workers\" = 4 }\n";
+    let text = "[run]\nhorizon_days = 300\nwarmup_days = 30\n[[site_group]]\nname = \"small\"\ncount = 30\nset = { \"workforce.link_workers\" = 1, \"cost.lw_cost_per_year\" = 0.0, \"cost.recruitment_cost\" = 0.0, \"cost.supervision_cost_per_hour\" = 0.0 }\n[[site_group]]\nname = \"large\"\ncount = 10\nset = { \"workforce.link_workers\" = 4 }\n";
     let s = holdsim::scenario::load_str("groups.toml", text, &[]).unwrap();
     assert_eq!(s.run.sites, 40, "sites are the groups' sites");
     let model = Model::try_new(&s).expect("valid scenario");

@@ -36,13 +36,18 @@ const Z90: f64 = 1.2815516;
 pub struct RefKpis {
     pub burnouts_per_post_year: Option<f64>,
     pub exits_per_post_year: Option<f64>,
+    pub burnouts: Option<f64>,
+    pub exits: Option<f64>,
     pub vacancy_fraction: Option<f64>,
     pub mean_strain: Option<f64>,
     pub referrals: Option<f64>,
+    pub patients_seen: Option<f64>,
     pub wait_mean_days: Option<f64>,
     pub wait_p90_days: Option<f64>,
+    pub share_gave_up_waiting: Option<f64>,
     pub discharged_connected: Option<f64>,
     pub discharged_resolved: Option<f64>,
+    pub returned_to_gp: Option<f64>,
     pub returned_queue_dropout: Option<f64>,
     pub returned_boundary: Option<f64>,
     pub returned_rupture: Option<f64>,
@@ -54,7 +59,13 @@ pub struct RefKpis {
     pub held_patient_weeks_witnessing: Option<f64>,
     pub emotional_load: Option<f64>,
     pub patients_per_lw_year: Option<f64>,
+    pub cost_posts: Option<f64>,
+    pub cost_recruitment: Option<f64>,
+    pub cost_supervision: Option<f64>,
+    pub cost_training: Option<f64>,
     pub cost: Option<f64>,
+    pub cost_per_year: Option<f64>,
+    pub cost_per_patient_seen: Option<f64>,
     pub cost_per_patient_discharged: Option<f64>,
     /// Patients Queued, Connecting or Holding at step 8, summed over *all* simulated
     /// days (warm-up included) and all sites: the speed unit of docs/model.md § 7.10.
@@ -62,16 +73,21 @@ pub struct RefKpis {
 }
 
 /// The KPI names of docs/model.md § 7.10, in its order.
-pub const KPI_NAMES: [&str; 22] = [
+pub const KPI_NAMES: [&str; 33] = [
     "burnouts_per_post_year",
     "exits_per_post_year",
+    "burnouts",
+    "exits",
     "vacancy_fraction",
     "mean_strain",
     "referrals",
+    "patients_seen",
     "wait_mean_days",
     "wait_p90_days",
+    "share_gave_up_waiting",
     "discharged_connected",
     "discharged_resolved",
+    "returned_to_gp",
     "returned_queue_dropout",
     "returned_boundary",
     "returned_rupture",
@@ -83,7 +99,13 @@ pub const KPI_NAMES: [&str; 22] = [
     "held_patient_weeks_witnessing",
     "emotional_load",
     "patients_per_lw_year",
+    "cost_posts",
+    "cost_recruitment",
+    "cost_supervision",
+    "cost_training",
     "cost",
+    "cost_per_year",
+    "cost_per_patient_seen",
     "cost_per_patient_discharged",
 ];
 
@@ -93,13 +115,18 @@ impl RefKpis {
         match name {
             "burnouts_per_post_year" => self.burnouts_per_post_year,
             "exits_per_post_year" => self.exits_per_post_year,
+            "burnouts" => self.burnouts,
+            "exits" => self.exits,
             "vacancy_fraction" => self.vacancy_fraction,
             "mean_strain" => self.mean_strain,
             "referrals" => self.referrals,
+            "patients_seen" => self.patients_seen,
             "wait_mean_days" => self.wait_mean_days,
             "wait_p90_days" => self.wait_p90_days,
+            "share_gave_up_waiting" => self.share_gave_up_waiting,
             "discharged_connected" => self.discharged_connected,
             "discharged_resolved" => self.discharged_resolved,
+            "returned_to_gp" => self.returned_to_gp,
             "returned_queue_dropout" => self.returned_queue_dropout,
             "returned_boundary" => self.returned_boundary,
             "returned_rupture" => self.returned_rupture,
@@ -111,7 +138,13 @@ impl RefKpis {
             "held_patient_weeks_witnessing" => self.held_patient_weeks_witnessing,
             "emotional_load" => self.emotional_load,
             "patients_per_lw_year" => self.patients_per_lw_year,
+            "cost_posts" => self.cost_posts,
+            "cost_recruitment" => self.cost_recruitment,
+            "cost_supervision" => self.cost_supervision,
+            "cost_training" => self.cost_training,
             "cost" => self.cost,
+            "cost_per_year" => self.cost_per_year,
+            "cost_per_patient_seen" => self.cost_per_patient_seen,
             "cost_per_patient_discharged" => self.cost_per_patient_discharged,
             "patient_days" => Some(self.patient_days),
             _ => None,
@@ -926,20 +959,40 @@ fn kpis(s: &Scenario, tally: &Tally) -> RefKpis {
 
     // Reading: a hire is a Vacant post filled at step 2 (the LWs present at t = 0 are
     // not hires); filled post-years are step-8 post-days Active or on SickLeave / 365.
-    let cost = s.cost.lw_cost_per_year * tally.filled_post_days as f64 / 365.0
-        + s.cost.recruitment_cost * tally.hires as f64;
+    // Supervision is bought for every filled post (hours a month × 12 a year), training
+    // only while it has an effect.
+    let filled_post_years = tally.filled_post_days as f64 / 365.0;
+    let cost_posts = s.cost.lw_cost_per_year * filled_post_years;
+    let cost_recruitment = s.cost.recruitment_cost * tally.hires as f64;
+    let cost_supervision = s.support.supervision_hours_per_month
+        * 12.0
+        * s.cost.supervision_cost_per_hour
+        * filled_post_years;
+    let cost_training = if s.support.training_effect > 0.0 {
+        s.cost.training_cost_per_lw_year * filled_post_years
+    } else {
+        0.0
+    };
+    let cost = cost_posts + cost_recruitment + cost_supervision + cost_training;
+    let seen = discharges + tally.returns_after_assignment as f64;
+    let dropouts = tally.returned_queue_dropout as f64;
 
     RefKpis {
         burnouts_per_post_year: Some(tally.burnouts as f64 / post_years),
         exits_per_post_year: Some(tally.exits as f64 / post_years),
+        burnouts: Some(tally.burnouts as f64),
+        exits: Some(tally.exits as f64),
         vacancy_fraction: Some(tally.vacant_post_days as f64 / post_days),
         mean_strain: ratio(tally.strain_sum, tally.active_lw_days as f64),
         referrals: Some(referrals),
+        patients_seen: Some(seen),
         wait_mean_days,
         wait_p90_days,
+        share_gave_up_waiting: ratio(dropouts, tally.waits.len() as f64 + dropouts),
         discharged_connected: Some(tally.discharged_connected as f64),
         discharged_resolved: Some(tally.discharged_resolved as f64),
-        returned_queue_dropout: Some(tally.returned_queue_dropout as f64),
+        returned_to_gp: Some(returns),
+        returned_queue_dropout: Some(dropouts),
         returned_boundary: Some(tally.returned_boundary as f64),
         returned_rupture: Some(tally.returned_rupture as f64),
         share_returned_to_gp: ratio(returns, discharges + returns),
@@ -949,10 +1002,14 @@ fn kpis(s: &Scenario, tally: &Tally) -> RefKpis {
         held_patient_weeks_preparing: Some(tally.held_days_preparing as f64 / 7.0),
         held_patient_weeks_witnessing: Some(tally.held_days_witnessing as f64 / 7.0),
         emotional_load: Some(tally.emotional_load),
-        patients_per_lw_year: Some(
-            (discharges + tally.returns_after_assignment as f64) / post_years,
-        ),
+        patients_per_lw_year: Some(seen / post_years),
+        cost_posts: Some(cost_posts),
+        cost_recruitment: Some(cost_recruitment),
+        cost_supervision: Some(cost_supervision),
+        cost_training: Some(cost_training),
         cost: Some(cost),
+        cost_per_year: Some(cost / (window_days / 365.0)),
+        cost_per_patient_seen: ratio(cost, seen),
         cost_per_patient_discharged: ratio(cost, discharges),
         patient_days: tally.patient_days as f64,
     }

@@ -111,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "B: 38% fewer link worker exits per post-year than A (95% CI 30% to 45% fewer)."
+            "B: 38% fewer link workers leaving per post-year than A (95% CI 30% to 45% fewer)."
         );
     }
 
@@ -127,7 +127,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "B: no clear difference from A in 90th-percentile wait for a first contact (95% CI from -5.0% to +9.0%)."
+            "B: no clear difference from A in wait within which 9 in 10 are seen (95% CI from -5.0% to +9.0%)."
         );
     }
 
@@ -143,7 +143,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "B: 90th-percentile wait for a first contact 4.5 times A's (95% CI 3.0 to 6.0 times)."
+            "B: wait within which 9 in 10 are seen 4.5 times A's (95% CI 3.0 to 6.0 times)."
         );
         // The absolute difference may exclude zero while the ratio's interval does not.
         let s = sentence(

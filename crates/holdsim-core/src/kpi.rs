@@ -8,9 +8,12 @@ use crate::model::Model;
 
 catalogue!(
     /// Every KPI, in output column order, with what a reader needs to know about it.
-    /// Headlines: the KPIs with a clear better direction that a commissioner reads
-    /// first — workforce (exits, burnouts), access (p90 wait), outcome (share returned
-    /// to the GP) and value (cost per patient discharged).
+    /// Counts and costs are totals over the KPI window (after the warm-up), summed over
+    /// sites. Headlines: the KPIs with a clear better direction that a commissioner
+    /// reads first — workforce (leavers, as a rate and as a count: a bigger team can
+    /// lose fewer per post and more in total), access (the wait within which 9 in 10
+    /// are seen), outcome (patients seen, share returned to the GP) and value (cost
+    /// per patient seen).
     Kpi, ALL_KPIS, KPI_COUNT, KpiInfo {
         BurnoutsPerPostYear => "burnouts_per_post_year" {
             label: "Burnouts per post-year",
@@ -18,42 +21,66 @@ catalogue!(
             unit: "per post-year",
             quantity: Quantity::Count,
             better: Better::Lower,
-            headline: true,
+            headline: false,
         },
         ExitsPerPostYear => "exits_per_post_year" {
-            label: "Exits per post-year",
-            phrase: "link worker exits per post-year",
+            label: "Link workers leaving per post-year",
+            phrase: "link workers leaving per post-year",
             unit: "per post-year",
             quantity: Quantity::Count,
             better: Better::Lower,
             headline: true,
         },
+        Burnouts => "burnouts" {
+            label: "Burnouts over the period",
+            phrase: "burnouts",
+            unit: "burnouts",
+            quantity: Quantity::Count,
+            better: Better::Lower,
+            headline: false,
+        },
+        Exits => "exits" {
+            label: "Link workers leaving over the period",
+            phrase: "link workers leaving",
+            unit: "people",
+            quantity: Quantity::Count,
+            better: Better::Lower,
+            headline: true,
+        },
         VacancyFraction => "vacancy_fraction" {
-            label: "Share of post-days vacant",
-            phrase: "share of post-days vacant",
+            label: "Share of time posts stood vacant",
+            phrase: "share of time posts stood vacant",
             unit: "share of post-days",
             quantity: Quantity::Share,
             better: Better::Lower,
             headline: false,
         },
         MeanStrain => "mean_strain" {
-            label: "Mean strain (Active LW-days)",
-            phrase: "mean strain of active link workers",
+            label: "Mean strain of link workers at work",
+            phrase: "mean strain of link workers at work",
             unit: "strain",
             quantity: Quantity::Amount,
             better: Better::Lower,
             headline: false,
         },
         Referrals => "referrals" {
-            label: "Referrals",
+            label: "Referrals over the period",
             phrase: "referrals",
             unit: "patients",
             quantity: Quantity::Count,
             better: Better::Neither,
             headline: false,
         },
+        PatientsSeen => "patients_seen" {
+            label: "Patients seen over the period",
+            phrase: "patients seen",
+            unit: "patients",
+            quantity: Quantity::Count,
+            better: Better::Higher,
+            headline: true,
+        },
         WaitMeanDays => "wait_mean_days" {
-            label: "Wait to first contact, mean (days)",
+            label: "Wait for a first contact, mean (days)",
             phrase: "mean wait for a first contact",
             unit: "days",
             quantity: Quantity::Duration,
@@ -61,12 +88,20 @@ catalogue!(
             headline: false,
         },
         WaitP90Days => "wait_p90_days" {
-            label: "Wait to first contact, p90 (days)",
-            phrase: "90th-percentile wait for a first contact",
+            label: "Wait for a first contact, 9 in 10 within (days)",
+            phrase: "wait within which 9 in 10 are seen",
             unit: "days",
             quantity: Quantity::Duration,
             better: Better::Lower,
             headline: true,
+        },
+        ShareGaveUpWaiting => "share_gave_up_waiting" {
+            label: "Share who gave up waiting",
+            phrase: "share of patients who gave up waiting for a first contact",
+            unit: "share of patients who waited",
+            quantity: Quantity::Share,
+            better: Better::Lower,
+            headline: false,
         },
         DischargedConnected => "discharged_connected" {
             label: "Discharged: connected",
@@ -84,6 +119,14 @@ catalogue!(
             better: Better::Higher,
             headline: false,
         },
+        ReturnedToGp => "returned_to_gp" {
+            label: "Returned to GP over the period",
+            phrase: "patients returned to the GP",
+            unit: "patients",
+            quantity: Quantity::Count,
+            better: Better::Lower,
+            headline: false,
+        },
         ReturnedQueueDropout => "returned_queue_dropout" {
             label: "Returned to GP: gave up waiting",
             phrase: "patients who gave up waiting",
@@ -93,15 +136,15 @@ catalogue!(
             headline: false,
         },
         ReturnedBoundary => "returned_boundary" {
-            label: "Returned to GP: holding boundary",
-            phrase: "patients returned to the GP at the holding boundary",
+            label: "Returned to GP: holding time limit",
+            phrase: "patients returned to the GP at the holding time limit",
             unit: "patients",
             quantity: Quantity::Count,
             better: Better::Lower,
             headline: false,
         },
         ReturnedRupture => "returned_rupture" {
-            label: "Returned to GP: lost their LW",
+            label: "Returned to GP: lost their link worker",
             phrase: "patients returned to the GP after losing their link worker",
             unit: "patients",
             quantity: Quantity::Count,
@@ -117,15 +160,15 @@ catalogue!(
             headline: true,
         },
         RupturesPer100Referrals => "ruptures_per_100_referrals" {
-            label: "Ruptures per 100 referrals",
-            phrase: "ruptures per 100 referrals",
+            label: "Patients who lost their link worker, per 100 referrals",
+            phrase: "patients who lost their link worker per 100 referrals",
             unit: "per 100 referrals",
             quantity: Quantity::Count,
             better: Better::Lower,
             headline: false,
         },
         HeldPatientWeeks => "held_patient_weeks" {
-            label: "Held patient-weeks",
+            label: "Weeks of holding (patient-weeks)",
             phrase: "patient-weeks of holding",
             unit: "patient-weeks",
             quantity: Quantity::Count,
@@ -133,24 +176,24 @@ catalogue!(
             headline: false,
         },
         HeldPatientWeeksWaiting => "held_patient_weeks_waiting" {
-            label: "Held patient-weeks: waiting",
-            phrase: "patient-weeks of holding while waiting",
+            label: "Weeks of holding: waiting for a service",
+            phrase: "patient-weeks of holding while waiting for a service",
             unit: "patient-weeks",
             quantity: Quantity::Count,
             better: Better::Lower,
             headline: false,
         },
         HeldPatientWeeksPreparing => "held_patient_weeks_preparing" {
-            label: "Held patient-weeks: preparing",
-            phrase: "patient-weeks of holding while preparing",
+            label: "Weeks of holding: preparing for change",
+            phrase: "patient-weeks of holding while preparing for change",
             unit: "patient-weeks",
             quantity: Quantity::Count,
             better: Better::Neither,
             headline: false,
         },
         HeldPatientWeeksWitnessing => "held_patient_weeks_witnessing" {
-            label: "Held patient-weeks: witnessing",
-            phrase: "patient-weeks of holding while witnessing",
+            label: "Weeks of holding: bearing witness to distress",
+            phrase: "patient-weeks of bearing witness to distress",
             unit: "patient-weeks",
             quantity: Quantity::Count,
             better: Better::Neither,
@@ -165,20 +208,68 @@ catalogue!(
             headline: false,
         },
         PatientsPerLwYear => "patients_per_lw_year" {
-            label: "Patients per LW per year",
-            phrase: "patients per link worker per year",
+            label: "Patients seen per post-year",
+            phrase: "patients seen per post-year",
             unit: "patients per post-year",
             quantity: Quantity::Count,
             better: Better::Higher,
             headline: false,
         },
-        Cost => "cost" {
-            label: "Cost (£)",
-            phrase: "cost",
+        CostPosts => "cost_posts" {
+            label: "Cost: link worker posts (£)",
+            phrase: "cost of link worker posts",
             unit: "£",
             quantity: Quantity::Amount,
             better: Better::Neither,
             headline: false,
+        },
+        CostRecruitment => "cost_recruitment" {
+            label: "Cost: recruitment (£)",
+            phrase: "cost of recruitment",
+            unit: "£",
+            quantity: Quantity::Amount,
+            better: Better::Lower,
+            headline: false,
+        },
+        CostSupervision => "cost_supervision" {
+            label: "Cost: supervision (£)",
+            phrase: "cost of supervision",
+            unit: "£",
+            quantity: Quantity::Amount,
+            better: Better::Neither,
+            headline: false,
+        },
+        CostTraining => "cost_training" {
+            label: "Cost: training (£)",
+            phrase: "cost of training",
+            unit: "£",
+            quantity: Quantity::Amount,
+            better: Better::Neither,
+            headline: false,
+        },
+        Cost => "cost" {
+            label: "Cost over the period (£)",
+            phrase: "total cost",
+            unit: "£",
+            quantity: Quantity::Amount,
+            better: Better::Neither,
+            headline: false,
+        },
+        CostPerYear => "cost_per_year" {
+            label: "Cost per year (£)",
+            phrase: "cost per year",
+            unit: "£ per year",
+            quantity: Quantity::Amount,
+            better: Better::Neither,
+            headline: false,
+        },
+        CostPerPatientSeen => "cost_per_patient_seen" {
+            label: "Cost per patient seen (£)",
+            phrase: "cost per patient seen",
+            unit: "£ per patient seen",
+            quantity: Quantity::Amount,
+            better: Better::Lower,
+            headline: true,
         },
         CostPerPatientDischarged => "cost_per_patient_discharged" {
             label: "Cost per patient discharged (£)",
@@ -186,7 +277,7 @@ catalogue!(
             unit: "£ per patient discharged",
             quantity: Quantity::Amount,
             better: Better::Lower,
-            headline: true,
+            headline: false,
         },
     }
 );
@@ -285,25 +376,38 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
     let discharges = w[Series::DischargedConnected] + w[Series::DischargedResolved];
     let returns =
         w[Series::ReturnedQueueDropout] + w[Series::ReturnedBoundary] + w[Series::ReturnedRupture];
-    // lw_cost_per_year per filled post-day (Active or SickLeave) and recruitment_cost per
-    // hire, accrued site by site with each site's own costs.
+    // Patients seen: everyone who left after being assigned a link worker.
+    let seen = discharges + w[Series::ReturnedAfterAssignment];
+    // Posts, supervision and training per filled post-day (Active or SickLeave) and
+    // recruitment per hire, accrued site by site with each site's own costs.
     let cost = w[Series::Cost];
 
     let mut k = [None; KPI_COUNT];
     let mut set = |kpi: Kpi, v: Option<f64>| k[kpi as usize] = v;
     set(BurnoutsPerPostYear, ratio(w[Series::Burnouts], post_years));
     set(ExitsPerPostYear, ratio(w[Series::Exits], post_years));
+    set(Burnouts, Some(w[Series::Burnouts]));
+    set(Exits, Some(w[Series::Exits]));
     set(VacancyFraction, ratio(w[Series::LwVacant], post_days));
     set(MeanStrain, ratio(w[Series::Strain], w[Series::LwActive]));
     set(Referrals, Some(w[Series::Referrals]));
+    set(PatientsSeen, Some(seen));
     set(
         WaitMeanDays,
         ratio(rep.waits.total_days as f64, rep.waits.count as f64),
     );
     set(WaitP90Days, rep.waits.p90_days.map(f64::from));
+    // Of the patients whose wait ended in the window, the share who gave up before a
+    // first contact: the waits above leave them out, so the two are read together.
+    let dropouts = w[Series::ReturnedQueueDropout];
+    set(
+        ShareGaveUpWaiting,
+        ratio(dropouts, rep.waits.count as f64 + dropouts),
+    );
     set(DischargedConnected, Some(w[Series::DischargedConnected]));
     set(DischargedResolved, Some(w[Series::DischargedResolved]));
-    set(ReturnedQueueDropout, Some(w[Series::ReturnedQueueDropout]));
+    set(ReturnedToGp, Some(returns));
+    set(ReturnedQueueDropout, Some(dropouts));
     set(ReturnedBoundary, Some(w[Series::ReturnedBoundary]));
     set(ReturnedRupture, Some(w[Series::ReturnedRupture]));
     set(ShareReturnedToGp, ratio(returns, discharges + returns));
@@ -325,11 +429,14 @@ pub fn compute(model: &Model, rep: &Replication) -> Kpis {
         Some(w[Series::HoldingWitnessing] / 7.0),
     );
     set(EmotionalLoad, Some(w[Series::EmotionalLoad]));
-    set(
-        PatientsPerLwYear,
-        ratio(discharges + w[Series::ReturnedAfterAssignment], post_years),
-    );
+    set(PatientsPerLwYear, ratio(seen, post_years));
+    set(CostPosts, Some(w[Series::CostPosts]));
+    set(CostRecruitment, Some(w[Series::CostRecruitment]));
+    set(CostSupervision, Some(w[Series::CostSupervision]));
+    set(CostTraining, Some(w[Series::CostTraining]));
     set(Cost, Some(cost));
+    set(CostPerYear, ratio(cost, model.window_years()));
+    set(CostPerPatientSeen, ratio(cost, seen));
     set(CostPerPatientDischarged, ratio(cost, discharges));
     Kpis(k)
 }
@@ -362,6 +469,13 @@ mod tests {
             .into_iter()
             .filter(|k| k.info().quantity == Quantity::Share)
             .collect();
-        assert_eq!(shares, [Kpi::VacancyFraction, Kpi::ShareReturnedToGp]);
+        assert_eq!(
+            shares,
+            [
+                Kpi::VacancyFraction,
+                Kpi::ShareGaveUpWaiting,
+                Kpi::ShareReturnedToGp
+            ]
+        );
     }
 }

@@ -86,6 +86,12 @@ pub struct Model {
 
     pub lw_cost_per_year: f64,
     pub recruitment_cost: f64,
+    /// Supervision bought for a filled post for a year:
+    /// `supervision_hours_per_month · 12 · supervision_cost_per_hour`.
+    pub supervision_cost_per_year: f64,
+    /// `training_cost_per_lw_year` while `training_effect > 0`, else 0: training is
+    /// paid for only where it is given.
+    pub training_cost_per_year: f64,
 
     pub profiles: Vec<ProfileModel>,
     pub service_waits: Vec<Duration>,
@@ -251,6 +257,14 @@ impl Model {
             rupture_distress: p.rupture_distress,
             lw_cost_per_year: s.cost.lw_cost_per_year,
             recruitment_cost: s.cost.recruitment_cost,
+            supervision_cost_per_year: sup.supervision_hours_per_month
+                * 12.0
+                * s.cost.supervision_cost_per_hour,
+            training_cost_per_year: if sup.training_effect > 0.0 {
+                s.cost.training_cost_per_lw_year
+            } else {
+                0.0
+            },
             profiles,
             service_waits,
             groups: Vec::new(),
@@ -258,6 +272,11 @@ impl Model {
     }
 
     /// Post-years in the KPI window over all sites (docs/model.md § 7.10).
+    /// Years in the KPI window (after the warm-up), the denominator of per-year KPIs.
+    pub fn window_years(&self) -> f64 {
+        f64::from(self.horizon_days - self.warmup_days) / 365.0
+    }
+
     pub fn post_years(&self) -> f64 {
         let window = f64::from(self.horizon_days - self.warmup_days);
         self.site_models()

@@ -40,6 +40,10 @@ catalogue!(
         Burnouts => "burnouts",
         Exits => "exits",
         Hires => "hires",
+        CostPosts => "cost_posts",
+        CostRecruitment => "cost_recruitment",
+        CostSupervision => "cost_supervision",
+        CostTraining => "cost_training",
         Cost => "cost",
     }
 );
@@ -78,7 +82,11 @@ impl Series {
             Aggregate::Flow => match self {
                 DeliveredHours | OvertimeHours | UnmetHours => "hours in the week",
                 EmotionalLoad => "distress-weighted hours in the week",
-                Cost => "£ in the week (filled posts and hires)",
+                CostPosts => "£ in the week (filled posts' pay)",
+                CostRecruitment => "£ in the week (hires)",
+                CostSupervision => "£ in the week (supervision of filled posts)",
+                CostTraining => "£ in the week (training of filled posts)",
+                Cost => "£ in the week (posts, hires, supervision, training)",
                 _ => "count in the week",
             },
             Aggregate::PerActiveLwDay => match self {

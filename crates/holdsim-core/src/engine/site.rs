@@ -56,6 +56,8 @@ pub struct Site {
     pub waits_today: Vec<u32>,
     lw_cost_per_day: f64,
     recruitment_cost: f64,
+    supervision_cost_per_day: f64,
+    training_cost_per_day: f64,
 }
 
 impl Site {
@@ -64,6 +66,8 @@ impl Site {
         self.key = Some(key);
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
+        self.supervision_cost_per_day = model.supervision_cost_per_year / 365.0;
+        self.training_cost_per_day = model.training_cost_per_year / 365.0;
         self.patients.clear();
         self.free.clear();
         self.queue.clear();
@@ -584,8 +588,17 @@ impl Site {
             }
         }
         let d = &mut self.today;
-        d[Series::Cost] = (active + d[Series::LwSickLeave]) * self.lw_cost_per_day
-            + d[Series::Hires] * self.recruitment_cost;
+        // Posts, supervision and training are paid for every filled post (Active or on
+        // sick leave), recruitment per hire; `cost` is their sum.
+        let filled = active + d[Series::LwSickLeave];
+        d[Series::CostPosts] = filled * self.lw_cost_per_day;
+        d[Series::CostRecruitment] = d[Series::Hires] * self.recruitment_cost;
+        d[Series::CostSupervision] = filled * self.supervision_cost_per_day;
+        d[Series::CostTraining] = filled * self.training_cost_per_day;
+        d[Series::Cost] = d[Series::CostPosts]
+            + d[Series::CostRecruitment]
+            + d[Series::CostSupervision]
+            + d[Series::CostTraining];
         d[Series::LwActive] = active;
         d[Series::Strain] = strain_sum;
         d[Series::StrainMax] = strain_max;

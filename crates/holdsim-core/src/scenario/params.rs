@@ -116,12 +116,14 @@ section!(
 );
 
 section!(
-    /// `[cost]`: staff and recruitment costs.
+    /// `[cost]`: staff, recruitment, supervision and training costs.
     Cost {
         // £1e12 keeps costs summed over every post, day and site (≤ 1e7 posts ×
         // 36,500 days) finite and exact enough to print.
         lw_cost_per_year: f64 = 36428.0, Between(0.0, 1e12), "£/post-year", "ARRS maximum reimbursable band-5 cost 2022/23; at most £1e12";
         recruitment_cost: f64 = 5000.0, Between(0.0, 1e12), "£/hire", "cost per hire (assumption); at most £1e12";
+        supervision_cost_per_hour: f64 = 60.0, Between(0.0, 1e12), "£/hour", "a clinical supervisor's hour with overheads, charged for support.supervision_hours_per_month of every filled post; about a band 7 NHS practitioner's hour in the PSSRU Unit Costs of Health and Social Care (assumption: use your own); at most £1e12";
+        training_cost_per_lw_year: f64 = 1000.0, Between(0.0, 1e12), "£/post-year", "holding training and its cover per filled post-year, charged while support.training_effect > 0 (assumption); at most £1e12";
     }
 );
 
