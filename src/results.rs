@@ -102,6 +102,20 @@ pub struct RunResults {
     pub timeseries: Table,
 }
 
+impl RunResults {
+    /// The KPI window `(warm-up, horizon)` in days, as the manifest records it (checked
+    /// when the folder was read).
+    pub fn window(&self) -> (u32, u32) {
+        let day = |i: usize| {
+            self.manifest["kpi_window_days"][i]
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or(0)
+        };
+        (day(0), day(1))
+    }
+}
+
 /// A results folder being read: each file is checked against the manifest before any
 /// of it is trusted, and every complaint names the file and line.
 struct Folder<'a>(&'a Path);

@@ -296,3 +296,158 @@ pub fn compare_csv(rows: &[crate::compare::Row], arms: &[(String, String)]) -> S
             .try_for_each(|r| compare_row(sink, r, &title(&r.scenario)))
     })
 }
+
+/// `pairwise.csv`'s columns: every option against every other.
+pub fn pairwise_schema() -> Schema {
+    Schema::new(vec![
+        Column::new("scenario", ColumnKind::Text),
+        Column::new("other", ColumnKind::Text),
+        Column::new("kpi", ColumnKind::Text),
+    ])
+    .with(
+        [
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+            "rel_change",
+            "rel_ci_low",
+            "rel_ci_high",
+        ],
+        ColumnKind::Float,
+    )
+    .with(["clear"], ColumnKind::Text)
+}
+
+/// `pairwise.csv`: one row per (scenario, other, KPI), the paired difference
+/// `scenario − other` with its 95% CI, the relative change against `other`'s mean, and
+/// whether the CI excludes zero. `names` are the runs' unique names in run order.
+pub fn pairwise_csv(pairs: &[crate::verdict::Pair], names: &[String]) -> String {
+    csv_text(&pairwise_schema(), &mut |sink| {
+        pairs.iter().try_for_each(|p| {
+            let mut cells = [Cell::Float(None); 10];
+            cells[0] = Cell::Text(&names[p.scenario]);
+            cells[1] = Cell::Text(&names[p.other]);
+            cells[2] = Cell::Text(p.kpi.name());
+            cells[9] = Cell::Text("");
+            if let Some(d) = &p.difference {
+                cells[3] = Cell::Float(Some(d.mean));
+                cells[4] = Cell::Float(Some(d.ci_low));
+                cells[5] = Cell::Float(Some(d.ci_high));
+                if let Ok((rel, lo, hi)) = d.relative {
+                    cells[6] = Cell::Float(Some(rel));
+                    cells[7] = Cell::Float(Some(lo));
+                    cells[8] = Cell::Float(Some(hi));
+                }
+                cells[9] = Cell::Text(if p.clear() { "true" } else { "false" });
+            }
+            sink.row(&cells)
+        })
+    })
+}
+
+/// `verdict.csv`'s columns.
+pub fn verdict_schema() -> Schema {
+    Schema::new(
+        ["kpi", "better", "best", "best_title", "clear", "tied_with"]
+            .into_iter()
+            .map(|c| Column::new(c, ColumnKind::Text))
+            .collect(),
+    )
+}
+
+/// `verdict.csv`: per headline KPI, which option is best (its stem and title) and
+/// whether it beats every other clearly; `tied_with` lists (`;`-separated) the
+/// options its paired CI cannot tell apart from it.
+pub fn verdict_csv(verdicts: &[crate::verdict::Verdict], arms: &[(String, String)]) -> String {
+    csv_text(&verdict_schema(), &mut |sink| {
+        verdicts.iter().try_for_each(|v| {
+            let better = match v.kpi.info().better {
+                crate::kpi::Better::Higher => "higher",
+                _ => "lower",
+            };
+            let (best, title) = v
+                .best
+                .map_or(("", ""), |b| (arms[b].0.as_str(), arms[b].1.as_str()));
+            let tied = v
+                .tied_with_best
+                .iter()
+                .map(|&i| arms[i].0.as_str())
+                .collect::<Vec<_>>()
+                .join(";");
+            sink.row(&[
+                Cell::Text(v.kpi.name()),
+                Cell::Text(better),
+                Cell::Text(best),
+                Cell::Text(title),
+                Cell::Text(if v.clear { "true" } else { "false" }),
+                Cell::Text(&tied),
+            ])
+        })
+    })
+}
+
+/// `cost_effectiveness.csv`'s columns.
+pub fn cost_effectiveness_schema() -> Schema {
+    Schema::new(vec![
+        Column::new("scenario", ColumnKind::Text),
+        Column::new("title", ColumnKind::Text),
+        Column::new("outcome", ColumnKind::Text),
+    ])
+    .with(
+        [
+            "cost_diff",
+            "cost_diff_ci_low",
+            "cost_diff_ci_high",
+            "gain",
+            "gain_ci_low",
+            "gain_ci_high",
+        ],
+        ColumnKind::Float,
+    )
+    .with(["assessment"], ColumnKind::Text)
+    .with(
+        ["ratio", "ratio_ci_low", "ratio_ci_high"],
+        ColumnKind::Float,
+    )
+}
+
+/// `cost_effectiveness.csv`: each option against the baseline, per outcome (a leaver
+/// avoided, an extra patient seen): the cost difference over the window, the gain, both
+/// with paired 95% CIs, and the assessment (`dominant`, `dominated`, `ratio` with the
+/// £ per unit gained and its bootstrap 95% interval, or `undefined` where the gain's
+/// CI includes zero).
+pub fn cost_effectiveness_csv(
+    effects: &[crate::economics::CostEffect],
+    arms: &[(String, String)],
+) -> String {
+    use crate::economics::Assessment;
+    csv_text(&cost_effectiveness_schema(), &mut |sink| {
+        effects.iter().try_for_each(|e| {
+            let (name, title) = &arms[e.scenario];
+            let f = |x: f64| Cell::Float(Some(x));
+            let (ratio, low, high) = match e.assessment {
+                Assessment::Ratio {
+                    ratio,
+                    ci_low,
+                    ci_high,
+                } => (f(ratio), f(ci_low), f(ci_high)),
+                _ => (Cell::Float(None), Cell::Float(None), Cell::Float(None)),
+            };
+            sink.row(&[
+                Cell::Text(name),
+                Cell::Text(title),
+                Cell::Text(e.outcome.name()),
+                f(e.cost.mean),
+                f(e.cost.ci_low),
+                f(e.cost.ci_high),
+                f(e.gain.mean),
+                f(e.gain.ci_low),
+                f(e.gain.ci_high),
+                Cell::Text(e.assessment.name()),
+                ratio,
+                low,
+                high,
+            ])
+        })
+    })
+}

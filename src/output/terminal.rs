@@ -7,15 +7,22 @@ use crate::kpi::Kpi;
 use crate::numbers::{MISSING, kpi_difference_with_ci, kpi_value, relative_change};
 use crate::stats::Summary;
 
+/// The width of the label column: the longest label of the KPIs shown (labels are
+/// plain words and some are long; a fixed width would push their rows out of line).
+fn label_width<'a>(kpis: impl Iterator<Item = &'a Kpi>, header: &str) -> usize {
+    kpis.map(|k| k.label().chars().count())
+        .chain([header.chars().count()])
+        .max()
+        .unwrap_or(0)
+}
+
 /// The table: one row per KPI with its mean, 95% CI and the replications used.
 pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<42} {:>12}  {:<25}",
-        "KPI (over the window, all sites)", "mean", "95% CI"
-    );
-    let _ = writeln!(out, "{}", "─".repeat(82));
+    let header = "KPI (over the window, all sites)";
+    let w = label_width(summaries.iter().map(|(k, _)| k), header);
+    let _ = writeln!(out, "{header:<w$} {:>12}  95% CI", "mean");
+    let _ = writeln!(out, "{}", "─".repeat(w + 40));
     for (k, s) in summaries {
         match s {
             Some(s) => {
@@ -35,7 +42,7 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
                 };
                 let _ = writeln!(
                     out,
-                    "{:<42} {:>12}  {ci}{used}",
+                    "{:<w$} {:>12}  {ci}{used}",
                     k.label(),
                     kpi_value(*k, s.mean)
                 );
@@ -43,7 +50,7 @@ pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> S
             None => {
                 let _ = writeln!(
                     out,
-                    "{:<42} {:>12}  (undefined in every replication)",
+                    "{:<w$} {:>12}  (undefined in every replication)",
                     k.label(),
                     MISSING
                 );
@@ -66,12 +73,16 @@ pub fn comparison_table(rows: &[Row], arms: &[(String, String)]) -> String {
             out,
             "{title} vs {baseline_title} (paired by replication; * = 95% CI of the difference excludes 0)"
         );
+        let w = label_width(
+            rows.iter().filter(|r| &r.scenario == name).map(|r| &r.kpi),
+            "KPI",
+        );
         let _ = writeln!(
             out,
-            "{:<40} {:>11} {:>11}  {:<32} {:<22}",
-            "KPI", "baseline", "option", "difference [95% CI]", "relative [95% CI]"
+            "{:<w$} {:>11} {:>11}  {:<32} relative [95% CI]",
+            "KPI", "baseline", "option", "difference [95% CI]"
         );
-        let _ = writeln!(out, "{}", "─".repeat(122));
+        let _ = writeln!(out, "{}", "─".repeat(w + 82));
         for row in rows.iter().filter(|r| &r.scenario == name) {
             let base = rows
                 .iter()
@@ -83,15 +94,14 @@ pub fn comparison_table(rows: &[Row], arms: &[(String, String)]) -> String {
                 Some(d) if d.n > 1 => (difference_text(row.kpi, &d), relative_text(&d)),
                 _ => (MISSING.into(), MISSING.into()),
             };
-            let _ = writeln!(
-                out,
-                "{:<40} {:>11} {:>11}  {:<32} {:<22}",
+            let line = format!(
+                "{:<w$} {:>11} {:>11}  {:<32} {rel}",
                 row.kpi.label(),
                 mean(base),
                 mean(row.summary),
                 diff,
-                rel
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         out.push('\n');
     }

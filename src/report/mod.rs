@@ -4,6 +4,7 @@
 //! the same everywhere), the assumptions behind the numbers and the run metadata.
 //! No scripts, no external requests.
 
+pub mod answer;
 mod build;
 pub mod headline;
 pub mod sections;
@@ -12,7 +13,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::compare::Row;
+use crate::analysis::Analysis;
 use crate::plot::Figure;
 use crate::results::RunResults;
 
@@ -145,7 +146,8 @@ fn title(names: &[&str]) -> String {
 }
 
 /// The whole page. `runs[0]` is the baseline; `rows` come from [`crate::compare::compare`].
-pub fn html(runs: &[RunResults], rows: &[Row], figures: &[Figure], meta: &Meta) -> String {
+pub fn html(runs: &[RunResults], analysis: &Analysis, figures: &[Figure], meta: &Meta) -> String {
+    let rows = &analysis.rows;
     let titles: Vec<&str> = runs.iter().map(|r| r.title.as_str()).collect();
     let title = title(&titles);
     let mut h = head(&title);

@@ -11,10 +11,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod budget;
 mod catalogue;
 pub mod compare;
 pub mod dist;
+pub mod economics;
 pub mod engine;
 pub mod experiment;
 pub mod kpi;
@@ -26,3 +28,4 @@ pub mod sensitivity;
 pub mod source;
 pub mod stats;
 pub mod sweep;
+pub mod verdict;
