@@ -170,3 +170,81 @@ fn report_renders_in_headless_chromium_with_visible_plots_and_no_errors() {
         "screenshot should show a full page"
     );
 }
+
+/// A poppler tool (`pdfinfo`, `pdftotext`), or `None` with a message outside CI (a
+/// failure under `CI=true`, where .ci/run installs poppler-utils).
+fn poppler(tool: &str) -> Option<PathBuf> {
+    let found = ["/usr/bin", "/usr/local/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(tool))
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI (Debian's poppler-utils; .ci/run installs it)"
+        );
+        eprintln!("SKIPPED: {tool} not found (install poppler-utils)");
+    }
+    found
+}
+
+#[test]
+fn a_three_option_report_prints_on_at_most_four_a4_pages_with_the_board_content() {
+    let Some(browser) = chromium() else { return };
+    let (Some(pdfinfo), Some(pdftotext)) = (poppler("pdfinfo"), poppler("pdftotext")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = make_report(dir.path());
+    let pdf = dir.path().join("report.pdf");
+    // Printed as a user would: the browser's own headers and footers left on, so a
+    // file path in them would show in the text.
+    let out = headless(&browser, &dir.path().join("profile"))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && pdf.exists(),
+        "chromium did not print"
+    );
+
+    let info = Command::new(pdfinfo).arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .expect("pdfinfo gives a page count")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=4).contains(&pages),
+        "printed on {pages} pages:\n{info}"
+    );
+    assert!(info.contains("(A4)"), "A4 pages: {info}");
+
+    let text = Command::new(pdftotext).arg(&pdf).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    for needed in [
+        "The question.",
+        "Verdict",
+        "is best",
+        "Link workers leaving over the period",
+        "95% CI",
+        "Costs over the 4½ years after a 6-month start-up",
+        "per leaver",
+        "Key charts",
+        "The key caveat.",
+        "Glossary",
+        &format!("Page 1 of {pages}"),
+        "comparison.xlsx",
+    ] {
+        assert!(text.contains(needed), "the printed paper lacks `{needed}`");
+    }
+    for absent in ["file:", report.parent().unwrap().to_str().unwrap()] {
+        assert!(!text.contains(absent), "the printed paper shows `{absent}`");
+    }
+    // The screen-only detail stays off paper: the full KPI table's rows.
+    assert!(!text.contains("Weeks of holding: preparing for change"));
+}

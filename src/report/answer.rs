@@ -12,6 +12,17 @@ use crate::numbers::{MISSING, kpi_value, significant};
 /// An option as readers see it: its unique name (file stem) and its title.
 pub type ArmName = (String, String);
 
+/// The part of a title before its first colon ("Supported" of "Supported: training,
+/// 2 h supervision …") when that is a short name of its own, else the whole title:
+/// sentences that name every option stay readable, and the full titles are listed
+/// once beside them.
+pub fn short_title(title: &str) -> &str {
+    match title.split_once(':') {
+        Some((head, _)) if (3..=40).contains(&head.trim().chars().count()) => head.trim(),
+        _ => title,
+    }
+}
+
 /// "4½ years", "18 months", "40 days": a span of days in the unit a reader would use,
 /// halves of years written with ½.
 pub fn span_words(days: u32) -> String {
@@ -153,28 +164,36 @@ pub fn verdict_words(v: &crate::verdict::Verdict, arms: &[ArmName]) -> String {
     }
 }
 
-/// What an option costs per unit gained, in words: "Supervision: £1,234 per leaver
-/// avoided (95% CI £800 to £2,000)", "… saves money and keeps more staff (dominant)".
+/// What an option costs per unit gained, in words, then its cost difference:
+/// "Supervision: £1,234 per leaver avoided (95% CI £800 to £2,000); cost +£36,166 over
+/// the period (95% CI …)".
 pub fn cost_effect_words(e: &CostEffect, arms: &[ArmName]) -> String {
+    format!(
+        "{}; cost {} over the period (95% CI {} to {})",
+        cost_per_gain_words(e, arms),
+        signed_money(e.cost.mean),
+        signed_money(e.cost.ci_low),
+        signed_money(e.cost.ci_high)
+    )
+}
+
+/// What an option costs per unit gained, alone: "Supervision: £1,234 per leaver
+/// avoided (95% CI £800 to £2,000)", "Supervision: keeps more staff and costs less
+/// (dominant: better and cheaper)".
+pub fn cost_per_gain_words(e: &CostEffect, arms: &[ArmName]) -> String {
     let title = &arms[e.scenario].1;
     let (one, many) = e.outcome.unit();
     let gain = match e.outcome {
         Outcome::LeaverAvoided => ("keeps more staff", "loses more staff"),
         Outcome::ExtraPatientSeen => ("sees more patients", "sees fewer patients"),
     };
-    let cost = format!(
-        "cost {} over the period (95% CI {} to {})",
-        signed_money(e.cost.mean),
-        signed_money(e.cost.ci_low),
-        signed_money(e.cost.ci_high)
-    );
     match e.assessment {
         Assessment::Dominant => format!(
-            "{title}: {} and costs less (dominant: better and cheaper); {cost}",
+            "{title}: {} and costs less (dominant: better and cheaper)",
             gain.0
         ),
         Assessment::Dominated => format!(
-            "{title}: {} and costs more (dominated: worse and dearer); {cost}",
+            "{title}: {} and costs more (dominated: worse and dearer)",
             gain.1
         ),
         Assessment::Ratio {
@@ -182,25 +201,19 @@ pub fn cost_effect_words(e: &CostEffect, arms: &[ArmName]) -> String {
             ci_low,
             ci_high,
         } => {
-            if e.gain.mean > 0.0 {
-                format!(
-                    "{title}: {} per {one} (95% CI {} to {}); {cost}",
-                    money(ratio),
-                    money(ci_low),
-                    money(ci_high)
-                )
+            let unit = if e.gain.mean > 0.0 {
+                format!("costs {} per {one}", money(ratio))
             } else {
-                format!(
-                    "{title}: saves {} per {} (95% CI {} to {}); {cost}",
-                    money(ratio),
-                    e.outcome.loss_unit(),
-                    money(ci_low),
-                    money(ci_high)
-                )
-            }
+                format!("saves {} per {}", money(ratio), e.outcome.loss_unit())
+            };
+            format!(
+                "{title}: {unit} (95% CI {} to {})",
+                money(ci_low),
+                money(ci_high)
+            )
         }
         Assessment::Undefined => format!(
-            "{title}: no cost per {one} can be given: the number of {many} is not clearly different from zero (95% CI {} to {}); {cost}",
+            "{title}: no cost per {one} can be given, as the number of {many} could be zero (95% CI {} to {})",
             significant(e.gain.ci_low),
             significant(e.gain.ci_high)
         ),

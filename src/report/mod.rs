@@ -5,6 +5,7 @@
 //! No scripts, no external requests.
 
 pub mod answer;
+pub mod board;
 mod build;
 pub mod headline;
 pub mod sections;
@@ -107,7 +108,7 @@ impl Meta {
 
 const CSS: &str = r#"
 body { font-family: 'DejaVu Sans', sans-serif; color: #1a1a1a; max-width: 1100px; margin: 2rem auto; padding: 0 1.5rem; line-height: 1.45; }
-h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; }
 h3 { font-size: 1.05rem; margin-top: 1.4rem; }
 .subtitle { color: #555; margin-top: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; margin: 0.8rem 0; }
@@ -115,12 +116,36 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.45rem; text-align: rig
 th:first-child, td:first-child { text-align: left; }
 th { background: #f2f5f8; }
 td.sig { font-weight: bold; }
+td.best { font-weight: bold; background: #e8f3ea; }
+td.words { text-align: left; font-size: 0.8rem; }
+tr.total td { font-weight: bold; border-top: 1.5px solid #888; }
 .note { color: #555; font-size: 0.85rem; }
-ul.headlines li { margin: 0.3rem 0; }
-figure { margin: 1.2rem 0; page-break-inside: avoid; break-inside: avoid; }
+.question { font-size: 1.05rem; }
+ol.options li { margin: 0.25rem 0; }
+ul.headlines li, ul.effects li { margin: 0.3rem 0; }
+.caveat, .decisive { border-left: 4px solid #E69F00; background: #fdf6e7; padding: 0.5rem 0.8rem; }
+dl dt { font-weight: bold; } dl dd { margin: 0 0 0.4rem 1.2rem; }
+figure { margin: 1.2rem 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
+.print-only { display: none; }
+@page { size: A4; margin: 14mm 13mm 16mm 13mm;
+  @bottom-center { content: "Page " counter(page) " of " counter(pages); font-family: 'DejaVu Sans', sans-serif; font-size: 8pt; color: #555; } }
+@media print {
+  body { margin: 0; padding: 0; max-width: none; font-size: 9pt; line-height: 1.3; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 0.9rem; } h3 { font-size: 10pt; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  table { font-size: 8pt; margin: 0.4rem 0; } th, td { padding: 0.15rem 0.3rem; }
+  tr, td, th, li, dd, dt, .caveat, .decisive { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  .note { font-size: 7.5pt; }
+  .summary { break-after: page; page-break-after: always; }
+  .screen-only { display: none; }
+  .print-only { display: block; }
+  figure { margin: 0.5rem 0; } figcaption { font-size: 8pt; }
+  figure svg { max-height: 105mm; width: auto; max-width: 100%; margin: 0 auto; }
+  a { color: inherit; text-decoration: none; }
+}
 "#;
 
 /// The page's `<head>`: title, the embedded DejaVu Sans (so text renders the same
@@ -145,24 +170,33 @@ fn title(names: &[&str]) -> String {
     }
 }
 
-/// The whole page. `runs[0]` is the baseline; `rows` come from [`crate::compare::compare`].
+/// The whole page. `runs[0]` is the baseline. The printed paper is the summary page,
+/// costs, key charts, the deciding assumptions and the glossary; the rest is marked
+/// `screen-only` (full KPI table, every figure, parameters, run details).
 pub fn html(runs: &[RunResults], analysis: &Analysis, figures: &[Figure], meta: &Meta) -> String {
     let rows = &analysis.rows;
-    let titles: Vec<&str> = runs.iter().map(|r| r.title.as_str()).collect();
+    let titles: Vec<&str> = runs.iter().map(|r| answer::short_title(&r.title)).collect();
     let title = title(&titles);
     let mut h = head(&title);
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
         h,
-        "<p class=\"subtitle\">Social prescribing link workers, the patients they hold, and the strain that builds. {} replications per scenario; 95% confidence intervals throughout.</p>",
+        "<p class=\"subtitle\">Social prescribing link workers, the patients they hold, and the strain that builds. {} simulated runs per option; 95% confidence intervals throughout.</p>",
         meta.replications.map_or("?".into(), |n| n.to_string())
     );
+    let caveat = "The strain that makes link workers burn out and leave, and the effects of supervision and training on it, are assumptions of the model rather than measured values; the section “The assumptions that decide this answer” says which ones matter here.";
+    h.push_str(&board::summary(runs, analysis, caveat));
+    h.push_str(&board::costs(runs, analysis));
+    h.push_str(&board::key_figures(figures));
+    h.push_str(&board::glossary());
+    h.push_str(&board::rest_is_on_screen(runs.len() > 1));
+    h.push_str("<div class=\"screen-only\">\n");
     h.push_str(&sections::headlines(runs, rows));
     h.push_str(&sections::kpi_table(runs, rows));
     h.push_str(&sections::figures(figures));
     h.push_str(&sections::assumptions(runs));
     h.push_str(&sections::about(runs, meta));
-    h.push_str("</body>\n</html>\n");
+    h.push_str("</div>\n</body>\n</html>\n");
     h
 }
 
