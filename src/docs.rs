@@ -96,11 +96,11 @@ fn label_text(s: &Spec) -> String {
     }
 }
 
-/// "0.02 to 0.1 (why)" for an assumption's plausible range, "—" for other keys.
+/// "0.02 to 0.1: why" for an assumption's plausible range, "—" for other keys.
 fn plausible_text(s: &Spec) -> String {
     match s.plausible {
         Some((low, high)) => cell(&format!(
-            "{} to {} ({})",
+            "{} to {}: {}",
             num(low),
             num(high),
             s.plausible_why
