@@ -57,31 +57,82 @@ fn default_text(n: Option<Number>) -> String {
 
 fn key_table(out: &mut String, prefix: &str, specs: &[Spec], with_default: bool) {
     if with_default {
-        out.push_str("| key | type | default | unit | valid values | meaning / source |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| key | in words | type | default | unit | valid values | plausible | meaning / source |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|---|\n");
     } else {
-        out.push_str("| key | type | unit | valid values | meaning / source |\n");
-        out.push_str("|---|---|---|---|---|\n");
+        out.push_str(
+            "| key | in words | type | unit | valid values | plausible | meaning / source |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|\n");
     }
     for s in specs {
         let key = format!("`{prefix}{}`", s.key);
+        let words = label_text(s);
         let valid = cell(&s.range.to_string());
-        if with_default {
-            let _ = writeln!(
-                out,
-                "| {key} | {} | {} | {} | {valid} | {} |",
-                kind_name(s.kind),
-                default_text(s.default),
-                cell(s.unit),
-                cell(s.about)
-            );
+        let plausible = plausible_text(s);
+        let default = if with_default {
+            format!(" {} |", default_text(s.default))
         } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {key} | {words} | {} |{default} {} | {valid} | {plausible} | {} |",
+            kind_name(s.kind),
+            cell(s.unit),
+            cell(s.about)
+        );
+    }
+}
+
+/// The key's plain-English label, marked ★ when it is an essential input.
+fn label_text(s: &Spec) -> String {
+    if s.essential {
+        format!("★ {}", cell(s.label))
+    } else {
+        cell(s.label)
+    }
+}
+
+/// "0.02 to 0.1: why" for an assumption's plausible range, "—" for other keys.
+fn plausible_text(s: &Spec) -> String {
+    match s.plausible {
+        Some((low, high)) => cell(&format!(
+            "{} to {}: {}",
+            num(low),
+            num(high),
+            s.plausible_why
+        )),
+        None => "—".into(),
+    }
+}
+
+/// The essential inputs — what a PCN knows about itself and should set first — in
+/// one short table: the list `scenarios/my-pcn.toml` and the web form start from.
+fn essential_inputs(out: &mut String) {
+    out.push_str(
+        "\n## Essential inputs\n\n\
+         The inputs a PCN knows about itself and should set first (★ in the tables\n\
+         below); `scenarios/my-pcn.toml` is a commented template with all of them. The\n\
+         rest have defaults from the literature or are assumptions with a plausible\n\
+         range.\n\n\
+         | key | in words | default | unit |\n\
+         |---|---|---|---|\n",
+    );
+    for (key, s) in crate::scenario::all_specs() {
+        if s.essential {
+            let default = match s.default {
+                Some(n) => format!("`{n}`"),
+                None => "per service".into(),
+            };
+            let key = key.replace("service.", "service.NAME.");
             let _ = writeln!(
                 out,
-                "| {key} | {} | {} | {valid} | {} |",
-                kind_name(s.kind),
-                cell(s.unit),
-                cell(s.about)
+                "| `{key}` | {} | {default} | {} |",
+                cell(s.label),
+                cell(s.unit)
             );
         }
     }
@@ -144,6 +195,7 @@ fn service_defaults(out: &mut String) {
 /// involve more than one key. One function or constant per part of the document.
 pub fn parameters_markdown() -> String {
     let mut out = String::from(INTRODUCTION);
+    essential_inputs(&mut out);
     section_keys(&mut out);
     profiles(&mut out);
     services(&mut out);
@@ -171,7 +223,12 @@ const INTRODUCTION: &str = "# Scenario parameters\n\
          - **valid values**: every value must also be finite; an integer key must also\n  \
          fit its type.\n\
          - **assumption** marks values no source gives: they are the ones to calibrate\n  \
-         and to explore in sensitivity analyses.\n\
+         and to explore in sensitivity analyses. Each has a **plausible** range, with\n  \
+         its reason: `compare` reruns across it to test whether a verdict holds, and\n  \
+         calibration starts from it. Where nothing better exists the range is\n  \
+         \"halved to doubled\" or \"± half the default\", said as a convention.\n\
+         - **in words**: the key's plain-English name in reports and the web form; ★\n  \
+         marks an *essential* input, one a PCN knows and should set itself.\n\
          - Every key can be overridden on the command line by its dotted path,\n  \
          `--set section.key=VALUE`, and swept in an experiment's `[design]` by the\n  \
          same path.\n";

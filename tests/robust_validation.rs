@@ -277,6 +277,10 @@ fn numeric_keys() -> Vec<(String, Spec)> {
         range: Range::Above(0.0),
         unit: "",
         about: "",
+        label: "",
+        essential: false,
+        plausible: None,
+        plausible_why: "",
     };
     let s = Scenario::default();
     for p in &s.profiles {

@@ -13,6 +13,7 @@ mod model_properties;
 mod project_documents;
 mod reference_agreement;
 mod reference_model;
+mod registry;
 mod report_browser;
 mod robust_experiments;
 mod robust_outputs;

@@ -7,6 +7,7 @@
 //! each naming the file, line and key. Stage two, [`crate::model::Model`], derives
 //! what the engine needs.
 
+pub mod levers;
 mod load;
 pub mod params;
 pub mod registry;
@@ -16,6 +17,7 @@ mod validate;
 
 use std::fmt;
 
+pub use levers::{LEVERS, Lever, all_specs, assumptions_behind, lever, spec};
 pub use load::{EXPERIMENT_TABLES, MAX_INPUT_BYTES, load, load_experiment_scenario, load_str};
 pub use params::{Cost, Policy, Profile, Referrals, Run, Service, Strain, Support, Workforce};
 pub use registry::{Number, Record, SetError, Spec};

@@ -134,9 +134,27 @@ pub struct Spec {
     pub range: Range,
     pub unit: &'static str,
     pub about: &'static str,
+    /// A short plain-English name a commissioner understands ("Referrals a week").
+    pub label: &'static str,
+    /// One of the inputs a PCN knows and should set itself (the web form's first page).
+    pub essential: bool,
+    /// Where the source is an assumption: the range of values the evidence leaves
+    /// plausible, `(low, high)`, inside `range`, the default inside it. Robustness
+    /// reruns explore it and calibration uses it as the prior; why each range is what
+    /// it is is said in the key's `about` text or in a comment beside it.
+    pub plausible: Option<(f64, f64)>,
+    /// Why the plausible range is what it is (a source, simple arithmetic, or the
+    /// stated convention "halved to doubled"); empty without a range.
+    pub plausible_why: &'static str,
 }
 
 impl Spec {
+    /// Whether the key's source is an assumption (its text says so): the keys that
+    /// must carry a `plausible` range.
+    pub fn is_assumption(&self) -> bool {
+        self.about.contains("assumption")
+    }
+
     /// "an integer ≥ 1", "a number in [0, 1]": what a valid value looks like.
     pub fn expected(&self) -> String {
         let what = match self.kind {
@@ -241,7 +259,7 @@ pub trait Record {
 }
 
 macro_rules! record_impl {
-    ($name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal; )* }) => {
+    ($name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal, $label:literal, [ $($tag:tt)* ]; )* }) => {
         impl $crate::scenario::registry::Record for $name {
             fn specs() -> &'static [$crate::scenario::registry::Spec] {
                 use $crate::scenario::registry::{Param, Spec};
@@ -252,6 +270,10 @@ macro_rules! record_impl {
                     range: $range,
                     unit: $unit,
                     about: $about,
+                    label: $label,
+                    essential: $crate::scenario::registry::tags!(@essential $($tag)*),
+                    plausible: $crate::scenario::registry::tags!(@plausible $($tag)*),
+                    plausible_why: $crate::scenario::registry::tags!(@why $($tag)*),
                 }, )* ];
                 SPECS
             }
@@ -276,10 +298,48 @@ macro_rules! record_impl {
     };
 }
 
+/// Reads a key's optional tags (`essential`, `plausible(low, high, "why")`) into its
+/// [`Spec`] fields: `@essential` gives the flag, `@plausible` the range and `@why`
+/// its reason. Any other
+/// tag, or a tag given twice, is a compile error, so a misspelt tag cannot pass
+/// silently.
+macro_rules! tags {
+    (@essential) => { false };
+    (@essential essential $($rest:tt)*) => {{
+        $crate::scenario::registry::tags!(@no_essential $($rest)*);
+        true
+    }};
+    (@essential plausible($lo:expr, $hi:expr, $why:literal) $($rest:tt)*) => {
+        $crate::scenario::registry::tags!(@essential $($rest)*)
+    };
+    (@essential $other:tt $($rest:tt)*) => {
+        compile_error!(concat!("unknown registry tag `", stringify!($other), "`; expected `essential` or `plausible(low, high, \"why\")`"))
+    };
+    (@no_essential) => {};
+    (@no_essential essential $($rest:tt)*) => { compile_error!("`essential` given twice") };
+    (@no_essential $other:tt $($rest:tt)*) => { $crate::scenario::registry::tags!(@no_essential $($rest)*) };
+    (@plausible) => { None };
+    (@plausible plausible($lo:expr, $hi:expr, $why:literal) $($rest:tt)*) => {{
+        $crate::scenario::registry::tags!(@no_plausible $($rest)*);
+        Some(($lo as f64, $hi as f64))
+    }};
+    (@plausible $other:tt $($rest:tt)*) => { $crate::scenario::registry::tags!(@plausible $($rest)*) };
+    (@why) => { "" };
+    (@why plausible($lo:expr, $hi:expr, $why:literal) $($rest:tt)*) => { $why };
+    (@why $other:tt $($rest:tt)*) => { $crate::scenario::registry::tags!(@why $($rest)*) };
+    (@no_plausible) => {};
+    (@no_plausible plausible $($rest:tt)*) => { compile_error!("`plausible` given twice") };
+    (@no_plausible $other:tt $($rest:tt)*) => { $crate::scenario::registry::tags!(@no_plausible $($rest)*) };
+}
+
 /// Declares a scenario section (`[run]`, `[workforce]`, …): a struct whose every field
-/// has a default.
+/// has a default. Each key reads
+/// `name: type = default, range, "unit", "about", label = "Plain name" [, essential]
+/// [, plausible(low, high, "why")];` — the tags mark an input a PCN sets itself and
+/// the range the evidence leaves plausible for an assumption, with its reason.
 macro_rules! section {
-    ($(#[$meta:meta])* $name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal; )* }) => {
+    ($(#[$meta:meta])* $name:ident { $( $field:ident : $ty:ty = $default:expr, $range:expr, $unit:literal, $about:literal,
+        label = $label:literal $(, $tag:ident $(($($arg:tt)*))?)* ; )* }) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name { $( #[doc = $about] pub $field: $ty, )* }
@@ -291,15 +351,18 @@ macro_rules! section {
         }
 
         $crate::scenario::registry::record_impl!($name {
-            $( $field : $ty = Some($crate::scenario::registry::Number::of_kind(<$ty as $crate::scenario::registry::Param>::KIND, $default as f64)), $range, $unit, $about; )*
+            $( $field : $ty = Some($crate::scenario::registry::Number::of_kind(<$ty as $crate::scenario::registry::Param>::KIND, $default as f64)), $range, $unit, $about, $label, [ $( $tag $(($($arg)*))? )* ]; )*
         });
     };
 }
 
 /// Declares the numeric keys of an array-of-tables entry (`[[profile]]`, `[[service]]`),
-/// all required, next to the entry's non-numeric fields.
+/// all required, next to the entry's non-numeric fields. Each key reads like a
+/// section's without the default: `name: type, range, "unit", "about", label = "…"`
+/// and the same optional tags.
 macro_rules! record {
-    ($(#[$meta:meta])* $name:ident { $( $extra:ident : $extra_ty:ty, )* ; $( $field:ident : $ty:ty, $range:expr, $unit:literal, $about:literal; )* }) => {
+    ($(#[$meta:meta])* $name:ident { $( $extra:ident : $extra_ty:ty, )* ; $( $field:ident : $ty:ty, $range:expr, $unit:literal, $about:literal,
+        label = $label:literal $(, $tag:ident $(($($arg:tt)*))?)* ; )* }) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
@@ -318,9 +381,9 @@ macro_rules! record {
         }
 
         $crate::scenario::registry::record_impl!($name {
-            $( $field : $ty = None, $range, $unit, $about; )*
+            $( $field : $ty = None, $range, $unit, $about, $label, [ $( $tag $(($($arg)*))? )* ]; )*
         });
     };
 }
 
-pub(crate) use {record, record_impl, section};
+pub(crate) use {record, record_impl, section, tags};

@@ -36,7 +36,17 @@ pub fn to_toml(s: &Scenario) -> String {
             } else {
                 format!("[{}] ", spec.unit)
             };
-            let _ = writeln!(out, "{} = {value}  # {unit}{}", spec.key, spec.about);
+            // Marks the inputs a PCN should set itself (docs/parameters.md).
+            let essential = if spec.essential {
+                "essential input · "
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{} = {value}  # {essential}{unit}{}",
+                spec.key, spec.about
+            );
         }
         out.push('\n');
     }
