@@ -103,6 +103,59 @@ pub fn lever(key: &str) -> Option<&'static Lever> {
     LEVERS.iter().find(|l| l.key == key)
 }
 
+/// What decides how many leave (and so vacancies and ruptures).
+const LEAVING: &[&str] = &[
+    "strain.alpha",
+    "strain.rho_rest",
+    "policy.intake_threshold",
+    "strain.threshold_mean",
+    "workforce.patient_facing_fraction",
+    "strain.p_exit_after_burnout",
+    "strain.base_turnover_per_year",
+];
+
+/// What decides burnout and strain.
+const BURNING_OUT: &[&str] = &[
+    "strain.alpha",
+    "strain.rho_rest",
+    "policy.intake_threshold",
+    "strain.p_exit_after_burnout",
+    "strain.threshold_mean",
+    "workforce.patient_facing_fraction",
+];
+
+/// What decides waits for a first contact.
+const WAITING: &[&str] = &[
+    "strain.rho_rest",
+    "workforce.patient_facing_fraction",
+    "strain.alpha",
+    "policy.intake_threshold",
+    "workforce.session_hours",
+    "strain.threshold_mean",
+    "policy.queue_dropout_per_week",
+];
+
+/// What decides how many patients are seen, discharged and held.
+const SEEN: &[&str] = &[
+    "strain.alpha",
+    "workforce.patient_facing_fraction",
+    "strain.rho_rest",
+    "strain.threshold_mean",
+    "policy.intake_threshold",
+    "workforce.session_hours",
+];
+
+/// What decides returns to the GP.
+const RETURNED: &[&str] = &[
+    "strain.alpha",
+    "strain.rho_rest",
+    "workforce.patient_facing_fraction",
+    "policy.intake_threshold",
+    "strain.threshold_mean",
+    "policy.queue_dropout_per_week",
+    "policy.p_drop_on_rupture",
+];
+
 /// The assumptions behind a KPI's value, most decisive first, for the report's box.
 ///
 /// The order is measured, not guessed: a Morris screening of every assumption across
@@ -116,49 +169,6 @@ pub fn lever(key: &str) -> Option<&'static Lever> {
 /// extra cost, while strain decides how many posts stand vacant.
 pub fn assumptions_behind(kpi: Kpi) -> &'static [&'static str] {
     use Kpi::*;
-    const LEAVING: &[&str] = &[
-        "strain.alpha",
-        "strain.rho_rest",
-        "policy.intake_threshold",
-        "strain.threshold_mean",
-        "workforce.patient_facing_fraction",
-        "strain.p_exit_after_burnout",
-        "strain.base_turnover_per_year",
-    ];
-    const BURNING_OUT: &[&str] = &[
-        "strain.alpha",
-        "strain.rho_rest",
-        "policy.intake_threshold",
-        "strain.p_exit_after_burnout",
-        "strain.threshold_mean",
-        "workforce.patient_facing_fraction",
-    ];
-    const WAITING: &[&str] = &[
-        "strain.rho_rest",
-        "workforce.patient_facing_fraction",
-        "strain.alpha",
-        "policy.intake_threshold",
-        "workforce.session_hours",
-        "strain.threshold_mean",
-        "policy.queue_dropout_per_week",
-    ];
-    const SEEN: &[&str] = &[
-        "strain.alpha",
-        "workforce.patient_facing_fraction",
-        "strain.rho_rest",
-        "strain.threshold_mean",
-        "policy.intake_threshold",
-        "workforce.session_hours",
-    ];
-    const RETURNED: &[&str] = &[
-        "strain.alpha",
-        "strain.rho_rest",
-        "workforce.patient_facing_fraction",
-        "policy.intake_threshold",
-        "strain.threshold_mean",
-        "policy.queue_dropout_per_week",
-        "policy.p_drop_on_rupture",
-    ];
     match kpi {
         ExitsPerPostYear | Exits | VacancyFraction | CostPosts | RupturesPer100Referrals => LEAVING,
         BurnoutsPerPostYear | Burnouts | MeanStrain | EmotionalLoad => BURNING_OUT,
