@@ -292,7 +292,13 @@ fn my_pcn_template_checks_runs_and_compares_as_its_recipe_says() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
-    assert!(String::from_utf8_lossy(&check.stdout).contains("title = \"Our PCN today\""));
+    let resolved = String::from_utf8_lossy(&check.stdout);
+    assert!(resolved.contains("title = \"Our PCN today\""));
+    // `check` marks the essential inputs in its comments.
+    assert!(
+        resolved.contains("rate_per_week = 12.0  # essential input"),
+        "{resolved}"
+    );
     let short = ["-n", "2", "-q", "--set", "run.horizon_days=400"];
     let run = holdsim(dir.path())
         .args(["run", "my-pcn.toml", "--out", "run"])
@@ -323,4 +329,52 @@ fn my_pcn_template_checks_runs_and_compares_as_its_recipe_says() {
     );
     let table = fs::read_to_string(dir.path().join("cmp/compare.csv")).unwrap();
     assert!(table.contains("2 hours of supervision a month"), "{table}");
+}
+
+// ------------------------------------------------- a lever acts only through its links
+
+/// Every non-cost KPI of replications `0..4` (costs price the lever itself).
+fn outcomes(overrides: &[(&str, f64)]) -> Vec<Vec<Option<f64>>> {
+    let s = crate::util::scenario(overrides);
+    crate::util::kpis(&s, 4)
+        .iter()
+        .map(|k| {
+            ALL_KPIS
+                .into_iter()
+                .filter(|kpi| !kpi.name().starts_with("cost"))
+                .map(|kpi| k[kpi])
+                .collect()
+        })
+        .collect()
+}
+
+/// The links of docs/model.md § 8.1 say supervision acts only through
+/// `supervision_effect` and training only through `alpha`: with that assumption at 0,
+/// the lever must change no outcome at all (bit for bit, on common random numbers),
+/// and with it at its default the lever must change them.
+#[test]
+fn supervision_and_training_act_only_through_their_assumptions() {
+    let cases = [
+        (
+            "support.supervision_hours_per_month",
+            (0.0, 4.0),
+            "support.supervision_effect",
+        ),
+        ("support.training_effect", (0.0, 0.5), "strain.alpha"),
+    ];
+    for (lever_key, (before, after), assumption) in cases {
+        assert!(lever(lever_key).unwrap().assumptions.contains(&assumption));
+        let off = |x| outcomes(&[(assumption, 0.0), (lever_key, x)]);
+        assert_eq!(
+            off(before),
+            off(after),
+            "{lever_key} acts without {assumption}"
+        );
+        let on = |x| outcomes(&[(lever_key, x)]);
+        assert_ne!(
+            on(before),
+            on(after),
+            "{lever_key} does nothing with {assumption}"
+        );
+    }
 }

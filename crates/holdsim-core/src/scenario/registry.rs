@@ -300,9 +300,8 @@ macro_rules! record_impl {
 
 /// Reads a key's optional tags (`essential`, `plausible(low, high, "why")`) into its
 /// [`Spec`] fields: `@essential` gives the flag, `@plausible` the range and `@why`
-/// its reason. Any other
-/// tag, or a tag given twice, is a compile error, so a misspelt tag cannot pass
-/// silently.
+/// its reason. Any other tag, or a tag given twice, is a compile error, so a
+/// misspelt tag cannot pass silently.
 macro_rules! tags {
     (@essential) => { false };
     (@essential essential $($rest:tt)*) => {{
