@@ -124,6 +124,10 @@ pub struct CompareArgs {
     /// what common random numbers buy: wider CIs of differences).
     #[arg(long)]
     pub independent_streams: bool,
+    /// Skip rerunning the comparison across the plausible range of each assumption that
+    /// decides it (by default 5 values of up to 4 assumptions; see robustness.csv).
+    #[arg(long)]
+    pub no_robustness: bool,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,

@@ -4,6 +4,7 @@
 mod util;
 
 mod architecture;
+mod board_answers;
 mod cli;
 mod comparison;
 mod crn_draws;

@@ -65,6 +65,14 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         names: &names,
     };
     run_arms(args, &arms, (threads, &estimate), &staging)?;
+    if !args.no_robustness {
+        let titled: Vec<(String, String)> = names
+            .iter()
+            .zip(&scenarios)
+            .map(|(n, s)| (n.clone(), s.title.clone().unwrap_or_else(|| n.clone())))
+            .collect();
+        super::robustness::rerun(args, &scenarios, &titled, threads, &staging)?;
+    }
     let wall = started.elapsed().as_secs_f64();
 
     let manifest = manifest(args, &arms, threads, wall);

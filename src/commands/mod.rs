@@ -5,6 +5,7 @@
 mod check;
 mod compare;
 mod report;
+mod robustness;
 mod run;
 mod sensitivity;
 mod slurm;

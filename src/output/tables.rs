@@ -451,3 +451,111 @@ pub fn cost_effectiveness_csv(
         })
     })
 }
+
+/// `robustness.csv`'s columns.
+pub fn robustness_schema() -> Schema {
+    Schema::new(vec![Column::new("assumption", ColumnKind::Text)])
+        .with(["value"], ColumnKind::Float)
+        .with(
+            ["kpi", "best", "best_title", "clear", "problem"],
+            ColumnKind::Text,
+        )
+}
+
+/// `robustness.csv`: the verdict on each headline KPI with one assumption set to each
+/// value of its grid (every option rerun on the same replications); `problem` says why
+/// a value could not be run (the other columns are then empty).
+pub fn robustness_csv(
+    points: &[crate::robustness::GridPoint],
+    arms: &[(String, String)],
+) -> String {
+    csv_text(&robustness_schema(), &mut |sink| {
+        points.iter().try_for_each(|p| {
+            if let Some(problem) = &p.problem {
+                return sink.row(&[
+                    Cell::Text(&p.key),
+                    Cell::Float(Some(p.value)),
+                    Cell::Text(""),
+                    Cell::Text(""),
+                    Cell::Text(""),
+                    Cell::Text(""),
+                    Cell::Text(problem),
+                ]);
+            }
+            p.verdicts.iter().try_for_each(|v| {
+                let (best, title) = v
+                    .best
+                    .map_or(("", ""), |b| (arms[b].0.as_str(), arms[b].1.as_str()));
+                sink.row(&[
+                    Cell::Text(&p.key),
+                    Cell::Float(Some(p.value)),
+                    Cell::Text(v.kpi.name()),
+                    Cell::Text(best),
+                    Cell::Text(title),
+                    Cell::Text(if v.clear { "true" } else { "false" }),
+                    Cell::Text(""),
+                ])
+            })
+        })
+    })
+}
+
+/// Reads `robustness.csv` back into grid points (`names`: the runs' unique names, in
+/// run order), refusing a row that names an unknown KPI or option.
+pub fn read_robustness(
+    text: &str,
+    label: &str,
+    names: &[String],
+) -> anyhow::Result<Vec<crate::robustness::GridPoint>> {
+    use crate::robustness::GridPoint;
+    use crate::verdict::Verdict;
+    let mut reader = super::table::TableReader::open(text.as_bytes(), label)?;
+    reader.require(&["assumption", "value", "kpi", "best", "clear", "problem"])?;
+    let mut points: Vec<GridPoint> = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        let key = row.text("assumption").to_string();
+        let value = row
+            .number("value")?
+            .ok_or_else(|| anyhow::anyhow!("{label} line {}: empty `value`", row.line()))?;
+        let problem = Some(row.text("problem").to_string()).filter(|p| !p.is_empty());
+        let at = match points.last_mut() {
+            Some(p) if p.key == key && p.value == value => p,
+            _ => {
+                points.push(GridPoint {
+                    key,
+                    value,
+                    verdicts: Vec::new(),
+                    problem,
+                });
+                points.last_mut().expect("just pushed")
+            }
+        };
+        if at.problem.is_some() {
+            continue;
+        }
+        let kpi = Kpi::from_name(row.text("kpi")).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{label} line {}: unknown KPI `{}`",
+                row.line(),
+                row.text("kpi")
+            )
+        })?;
+        let best = match row.text("best") {
+            "" => None,
+            name => Some(names.iter().position(|n| n == name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{label} line {}: `{name}` is not one of the compared options ({})",
+                    row.line(),
+                    names.join(", ")
+                )
+            })?),
+        };
+        at.verdicts.push(Verdict {
+            kpi,
+            best,
+            clear: row.text("clear") == "true",
+            tied_with_best: Vec::new(),
+        });
+    }
+    Ok(points)
+}

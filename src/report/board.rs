@@ -9,8 +9,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::answer::{
-    ArmName, before_after, cost_effect_words, cost_per_gain_words, money, short_title, value_words,
-    window_words,
+    ArmName, before_after, cost_per_gain_words, money, short_title, value_words, window_words,
 };
 use super::{escape, inline_svg};
 use crate::analysis::Analysis;
@@ -310,7 +309,7 @@ pub fn costs(runs: &[RunResults], analysis: &Analysis) -> String {
     if !analysis.effects.is_empty() {
         h.push_str("<ul class=\"effects\">\n");
         for e in &analysis.effects {
-            let _ = writeln!(h, "<li>{}.</li>", escape(&cost_effect_words(e, &arms)));
+            let _ = writeln!(h, "<li>{}.</li>", escape(&cost_per_gain_words(e, &arms)));
         }
         h.push_str("</ul>\n<p class=\"note\">Posts are paid while filled (in post or on sick leave), supervision and training for every filled post, recruitment per hire. A cost per leaver avoided is the extra cost divided by the leavers avoided, with a 95% interval from resampling the paired runs; “dominant” means better and cheaper, “dominated” worse and dearer; no ratio is given where the gain could be zero.</p>\n");
     }
@@ -377,10 +376,12 @@ pub fn glossary() -> String {
             "the first months of a run, left out of every figure because the model starts with no patients.",
         ),
     ];
-    let mut h = String::from("<section class=\"glossary\">\n<h2>Glossary</h2>\n<dl>\n");
-    for (term, meaning) in terms {
-        let _ = writeln!(h, "<dt>{term}</dt><dd>{meaning}</dd>");
-    }
-    h.push_str("</dl>\n</section>\n");
+    let mut h = String::from("<section class=\"glossary\">\n<h2>Glossary</h2>\n<p>");
+    let entries: Vec<String> = terms
+        .iter()
+        .map(|(term, meaning)| format!("<strong>{term}</strong>: {meaning}"))
+        .collect();
+    h.push_str(&entries.join(" "));
+    h.push_str("</p>\n</section>\n");
     h
 }

@@ -57,11 +57,19 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
         .with_context(|| format!("cannot read `{}`", manifest_path.display()))?;
     let manifest: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("`{}` is not valid JSON", manifest_path.display()))?;
-    let html = super::html(&runs, &analysis, &figures, &Meta::from_manifest(&manifest));
+    let robustness = read_robustness(dir, &runs)?;
+    let html = super::html(
+        &runs,
+        &analysis,
+        robustness.as_deref(),
+        &figures,
+        &Meta::from_manifest(&manifest),
+    );
     write_file(&dir.join("report.html"), html.as_bytes())?;
     let terminal = if runs.len() > 1 {
         terminal::comparison_table(rows, &arms)
             + &super::answer::terminal(&analysis, &arms, runs[0].window())
+            + &robustness_lines(&analysis, robustness.as_deref(), &arms)
     } else {
         terminal::kpi_table(
             &tables::summaries_of(&runs[0]),
@@ -69,4 +77,50 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
         )
     };
     Ok(Built { terminal })
+}
+
+/// `robustness.csv` of a comparison, if `compare` wrote one.
+fn read_robustness(
+    dir: &Path,
+    runs: &[crate::results::RunResults],
+) -> anyhow::Result<Option<Vec<crate::robustness::GridPoint>>> {
+    let path = dir.join("robustness.csv");
+    if runs.len() < 2 || !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
+    Ok(Some(tables::read_robustness(
+        &text,
+        &path.display().to_string(),
+        &names,
+    )?))
+}
+
+/// The terminal's lines on the robustness reruns: every finding where the best option
+/// changes, or one line saying the verdict held.
+fn robustness_lines(
+    analysis: &crate::analysis::Analysis,
+    points: Option<&[crate::robustness::GridPoint]>,
+    arms: &[(String, String)],
+) -> String {
+    let Some(points) = points else {
+        return String::new();
+    };
+    let findings = super::decisive::robustness_findings(analysis, points);
+    let mut out = String::from(
+        "\nIs the verdict robust? Every option rerun across each deciding assumption:\n",
+    );
+    for key in super::decisive::tried_keys(points) {
+        let (head, lines) = super::decisive::assumption_findings(key, &findings, arms, true);
+        out.push_str(&format!(
+            "  {head}{}\n",
+            if lines.is_empty() { "." } else { ":" }
+        ));
+        for line in lines {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
 }

@@ -7,6 +7,7 @@
 pub mod answer;
 pub mod board;
 mod build;
+pub mod decisive;
 pub mod headline;
 pub mod sections;
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 use crate::analysis::Analysis;
 use crate::plot::Figure;
 use crate::results::RunResults;
+use crate::robustness::GridPoint;
 
 pub use build::{Built, build};
 
@@ -124,19 +126,21 @@ tr.total td { font-weight: bold; border-top: 1.5px solid #888; }
 ol.options li { margin: 0.25rem 0; }
 ul.headlines li, ul.effects li { margin: 0.3rem 0; }
 .caveat, .decisive { border-left: 4px solid #E69F00; background: #fdf6e7; padding: 0.5rem 0.8rem; }
-dl dt { font-weight: bold; } dl dd { margin: 0 0 0.4rem 1.2rem; }
+.glossary p { font-size: 0.85rem; }
 figure { margin: 1.2rem 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
 .print-only { display: none; }
 @page { size: A4; margin: 14mm 13mm 16mm 13mm;
+  @top-left { content: ""; } @top-center { content: ""; } @top-right { content: ""; }
+  @bottom-left { content: ""; } @bottom-right { content: ""; }
   @bottom-center { content: "Page " counter(page) " of " counter(pages); font-family: 'DejaVu Sans', sans-serif; font-size: 8pt; color: #555; } }
 @media print {
   body { margin: 0; padding: 0; max-width: none; font-size: 9pt; line-height: 1.3; }
   h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 0.9rem; } h3 { font-size: 10pt; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   table { font-size: 8pt; margin: 0.4rem 0; } th, td { padding: 0.15rem 0.3rem; }
-  tr, td, th, li, dd, dt, .caveat, .decisive { break-inside: avoid; page-break-inside: avoid; }
+  tr, td, th, li, .caveat, .glossary { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   .note { font-size: 7.5pt; }
   .summary { break-after: page; page-break-after: always; }
@@ -173,7 +177,13 @@ fn title(names: &[&str]) -> String {
 /// The whole page. `runs[0]` is the baseline. The printed paper is the summary page,
 /// costs, key charts, the deciding assumptions and the glossary; the rest is marked
 /// `screen-only` (full KPI table, every figure, parameters, run details).
-pub fn html(runs: &[RunResults], analysis: &Analysis, figures: &[Figure], meta: &Meta) -> String {
+pub fn html(
+    runs: &[RunResults],
+    analysis: &Analysis,
+    robustness: Option<&[GridPoint]>,
+    figures: &[Figure],
+    meta: &Meta,
+) -> String {
     let rows = &analysis.rows;
     let titles: Vec<&str> = runs.iter().map(|r| answer::short_title(&r.title)).collect();
     let title = title(&titles);
@@ -184,9 +194,11 @@ pub fn html(runs: &[RunResults], analysis: &Analysis, figures: &[Figure], meta: 
         "<p class=\"subtitle\">Social prescribing link workers, the patients they hold, and the strain that builds. {} simulated runs per option; 95% confidence intervals throughout.</p>",
         meta.replications.map_or("?".into(), |n| n.to_string())
     );
-    let caveat = "The strain that makes link workers burn out and leave, and the effects of supervision and training on it, are assumptions of the model rather than measured values; the section “The assumptions that decide this answer” says which ones matter here.";
-    h.push_str(&board::summary(runs, analysis, caveat));
+    let findings = robustness.map_or(Vec::new(), |p| decisive::robustness_findings(analysis, p));
+    let caveat = decisive::caveat(&findings, robustness);
+    h.push_str(&board::summary(runs, analysis, &caveat));
     h.push_str(&board::costs(runs, analysis));
+    h.push_str(&decisive::section(runs, &findings, robustness));
     h.push_str(&board::key_figures(figures));
     h.push_str(&board::glossary());
     h.push_str(&board::rest_is_on_screen(runs.len() > 1));

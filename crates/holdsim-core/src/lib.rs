@@ -22,6 +22,7 @@ pub mod experiment;
 pub mod kpi;
 pub mod model;
 pub mod rng;
+pub mod robustness;
 pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
