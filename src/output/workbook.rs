@@ -37,6 +37,11 @@ use crate::stats::Summary;
 
 /// Excel's limits: rows in a sheet, UTF-16 units in a sheet name and in a cell's text.
 const MAX_ROWS: u32 = 1_048_576;
+/// The most replications a per-replication sheet holds. Each cell costs the workbook
+/// about a hundred bytes until it is saved, so a run of millions of replications
+/// would need gigabytes for a sheet nobody scrolls; beyond this the sheet says where
+/// the rows are (`replications.csv`). Far above any comparison's count.
+const MAX_SHEET_REPLICATIONS: usize = 100_000;
 const MAX_SHEET_NAME: usize = 31;
 const MAX_CELL_TEXT: usize = 32_767;
 
@@ -101,7 +106,9 @@ impl SheetColumn {
 struct Formats {
     numbers: HashMap<(usize, bool, bool), Format>,
     title: Format,
+    /// Headings of text columns (left) and of rounded numbers (right, over them).
     header: Format,
+    number_header: Format,
     group: Format,
 }
 
@@ -116,6 +123,7 @@ impl Formats {
             numbers: HashMap::new(),
             title: Format::new().set_bold().set_font_size(13),
             group: header.clone().set_align(FormatAlign::Center),
+            number_header: header.clone().set_align(FormatAlign::Right),
             header,
         }
     }
@@ -396,12 +404,13 @@ impl SheetRows<'_> {
             let width = self.widths[col].max(title.min(14)).clamp(6, 60) + 2;
             header_lines = header_lines.max(wrapped_lines(&column.title, width - 1));
             self.sheet.set_column_width(col as u16, width as f64)?;
-            self.sheet.write_string_with_format(
-                header_row,
-                col as u16,
-                &column.title,
-                &self.formats.header,
-            )?;
+            let format = if column.numbers == Numbers::General {
+                &self.formats.header
+            } else {
+                &self.formats.number_header
+            };
+            self.sheet
+                .write_string_with_format(header_row, col as u16, &column.title, format)?;
             widths.push(width);
         }
         self.sheet
@@ -823,11 +832,12 @@ fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyho
         "One row per replication: a run of the whole period with its own random events (the same events in every option of a comparison, replication by replication).".into(),
         window(arm),
     ];
-    let fits = table.rows.len() < (MAX_ROWS - 10) as usize;
+    let fits = table.rows.len() <= MAX_SHEET_REPLICATIONS;
     if !fits {
         heading.push(format!(
-            "{} replications are more rows than a sheet holds: they are in replications.csv.",
-            table.rows.len()
+            "{} replications are more than this sheet shows (at most {}): their rows are in replications.csv.",
+            numbers::group_thousands(&table.rows.len().to_string()),
+            numbers::group_thousands(&MAX_SHEET_REPLICATIONS.to_string())
         ));
     }
     book.sheet(name, &heading, &columns, |sheet| {
@@ -886,6 +896,43 @@ mod tests {
             formats.number(1, true, true).clone(),
             Format::new().set_num_format("+#,##0.0%;-#,##0.0%;#,##0.0%")
         );
+    }
+
+    /// The cells of `sheet` in a workbook's bytes, by row, as text.
+    fn read_sheet(bytes: Vec<u8>, sheet: &str) -> Vec<Vec<String>> {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range(sheet).unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_sheet_of_too_many_replications_points_to_the_csv_instead() {
+        let table = |n: usize| Table {
+            columns: vec!["replication".into(), "cost".into()],
+            rows: (0..n).map(|i| vec![Some(i as f64), Some(2.5)]).collect(),
+        };
+        let scenario = Scenario::default().to_json();
+        for (n, data_rows) in [(3, 3), (MAX_SHEET_REPLICATIONS + 1, 0)] {
+            let replications = table(n);
+            let arm = Arm {
+                name: "a",
+                title: "A",
+                scenario: &scenario,
+                replications: &replications,
+            };
+            let rows = read_sheet(workbook(&[arm], &[]).unwrap(), "Replications");
+            let header = rows.iter().position(|r| r[0] == "Replication").unwrap();
+            assert_eq!(rows[header][1], "Cost (£)");
+            assert_eq!(rows.len() - header - 1, data_rows, "{n} replications");
+            let note = rows
+                .iter()
+                .any(|r| r[0].contains("their rows are in replications.csv"));
+            assert_eq!(note, data_rows == 0);
+        }
     }
 
     #[test]
