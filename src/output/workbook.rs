@@ -44,6 +44,9 @@ const MAX_ROWS: u32 = 1_048_576;
 const MAX_SHEET_REPLICATIONS: usize = 100_000;
 const MAX_SHEET_NAME: usize = 31;
 const MAX_CELL_TEXT: usize = 32_767;
+/// The widest a column gets, in characters (a long title fits); longer text wraps
+/// within it.
+const MAX_WIDTH: usize = 80;
 
 /// How a column's numbers are shown (the cell always keeps the full value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +113,11 @@ struct Formats {
     header: Format,
     number_header: Format,
     group: Format,
+    /// Text cells, indented by one step; `wrapped` for text wider than a column.
+    text: Format,
+    /// Numbers in Excel's General format (top-aligned like every cell).
+    general: Format,
+    wrapped: Format,
 }
 
 impl Formats {
@@ -124,7 +132,13 @@ impl Formats {
             title: Format::new().set_bold().set_font_size(13),
             group: header.clone().set_align(FormatAlign::Center),
             number_header: header.clone().set_align(FormatAlign::Right),
-            header,
+            header: header.set_align(FormatAlign::Left).set_indent(1),
+            text: Format::new().set_indent(1).set_align(FormatAlign::Top),
+            general: Format::new().set_align(FormatAlign::Top),
+            wrapped: Format::new()
+                .set_indent(1)
+                .set_align(FormatAlign::Top)
+                .set_text_wrap(),
         }
     }
 
@@ -147,7 +161,9 @@ impl Formats {
                 } else {
                     body
                 };
-                Format::new().set_num_format(code)
+                Format::new()
+                    .set_num_format(code)
+                    .set_align(FormatAlign::Top)
             })
     }
 }
@@ -317,6 +333,7 @@ impl SheetRows<'_> {
             "more rows than a sheet holds ({MAX_ROWS})"
         );
         let row = self.next;
+        let mut lines = 1;
         for (col, (cell, column)) in cells.iter().zip(self.columns).enumerate() {
             let width = match *cell {
                 Cell::Int(i) => self.general(row, col, i as f64)?,
@@ -330,13 +347,28 @@ impl SheetRows<'_> {
                 },
                 Cell::Float(_) => 0,
                 Cell::Text(t) => {
+                    let width = t.chars().count();
+                    // Indented, so text after a column of numbers does not run
+                    // into them; wrapped (never cut) where wider than a column,
+                    // in a row made tall enough (spreadsheets do not all fit a
+                    // row's height to its text when they open a file).
+                    let format = if width > MAX_WIDTH {
+                        lines = lines.max(wrapped_lines(t, MAX_WIDTH));
+                        &self.formats.wrapped
+                    } else {
+                        &self.formats.text
+                    };
                     if !t.is_empty() {
-                        self.sheet.write_string(row, col as u16, clip(t))?;
+                        self.sheet
+                            .write_string_with_format(row, col as u16, clip(t), format)?;
                     }
-                    t.chars().count()
+                    width
                 }
             };
             self.widths[col] = self.widths[col].max(width);
+        }
+        if lines > 1 {
+            self.sheet.set_row_height(row, 15.0 * lines as f64)?;
         }
         self.next += 1;
         Ok(())
@@ -344,7 +376,9 @@ impl SheetRows<'_> {
 
     /// A number in Excel's General format; returns its shown width.
     fn general(&mut self, row: u32, col: usize, x: f64) -> anyhow::Result<usize> {
-        self.sheet.write_number(row, col as u16, x)?;
+        let format = &self.formats.general;
+        self.sheet
+            .write_number_with_format(row, col as u16, x, format)?;
         Ok(format!("{x}").len().min(12))
     }
 
@@ -401,7 +435,7 @@ impl SheetRows<'_> {
         let mut widths = Vec::with_capacity(self.columns.len());
         for (col, column) in self.columns.iter().enumerate() {
             let title = column.title.chars().count();
-            let width = self.widths[col].max(title.min(14)).clamp(6, 60) + 2;
+            let width = self.widths[col].max(title.min(14)).clamp(6, MAX_WIDTH) + 2;
             header_lines = header_lines.max(wrapped_lines(&column.title, width - 1));
             self.sheet.set_column_width(col as u16, width as f64)?;
             let format = if column.numbers == Numbers::General {
@@ -612,12 +646,8 @@ fn summary_sheet(
         }
     }
     columns.push(SheetColumn::text("Column in the CSV files"));
-    let what = if name == "Costs" {
-        "Costs in £ (see the cost keys on the Assumptions sheet for the prices)"
-    } else {
-        "Results"
-    };
-    let heading = vec![
+    let what = if name == "Costs" { "Costs" } else { "Results" };
+    let mut heading = vec![
         match arms {
             [one] => format!("{what}: {}", one.title),
             _ => format!("{what}: {} options side by side", arms.len()),
@@ -625,6 +655,9 @@ fn summary_sheet(
         window(&arms[0]),
         "Each number is a mean with its 95% confidence interval, rounded for reading; the cell holds the full value (select it to see more digits).".into(),
     ];
+    if name == "Costs" {
+        heading.push("In £. The prices behind them are each option's cost keys, listed on the Assumptions sheet where they differ from the defaults (docs/parameters.md).".into());
+    }
     book.sheet(name, &heading, &columns, |rows| {
         for kpi in ALL_KPIS.into_iter().filter(|&k| keep(k)) {
             let info = kpi.info();
@@ -890,11 +923,15 @@ mod tests {
         let mut formats = Formats::new();
         assert_eq!(
             formats.number(2, false, false).clone(),
-            Format::new().set_num_format("#,##0.00")
+            Format::new()
+                .set_num_format("#,##0.00")
+                .set_align(FormatAlign::Top)
         );
         assert_eq!(
             formats.number(1, true, true).clone(),
-            Format::new().set_num_format("+#,##0.0%;-#,##0.0%;#,##0.0%")
+            Format::new()
+                .set_num_format("+#,##0.0%;-#,##0.0%;#,##0.0%")
+                .set_align(FormatAlign::Top)
         );
     }
 
