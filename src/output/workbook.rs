@@ -201,9 +201,9 @@ impl Workbook {
 
     /// Adds a sheet named after `name` (made valid and unique: [`sheet_name`]): the
     /// `heading` lines (the first as a title), a blank line, the column headings
-    /// (frozen, so they stay in view), then the rows `fill`
-    /// hands to the [`SheetRows`]. Column widths follow the content; a sheet of more
-    /// than six columns keeps its first column in view too. Returns the sheet's name.
+    /// (frozen, so they stay in view), then the rows `fill` hands to the
+    /// [`SheetRows`]. Column widths follow the content; a sheet of more than six
+    /// columns keeps its first column in view too. Returns the sheet's name.
     pub fn sheet(
         &mut self,
         name: &str,
