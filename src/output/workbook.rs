@@ -642,7 +642,13 @@ fn summary_sheet(
     let mut columns = vec![SheetColumn::text("Measure"), SheetColumn::text("Unit")];
     for arm in arms {
         for title in ["Mean", "95% CI low", "95% CI high"] {
-            columns.push(SheetColumn::numbers(title, Numbers::AsRow).in_group(arm.title));
+            let column = SheetColumn::numbers(title, Numbers::AsRow);
+            // A run's one option is named in the heading; a comparison's head their
+            // column groups.
+            columns.push(match arms.len() {
+                1 => column,
+                _ => column.in_group(arm.title),
+            });
         }
     }
     columns.push(SheetColumn::text("Column in the CSV files"));
