@@ -25,3 +25,4 @@ mod scenario_local;
 mod scenario_sections;
 mod slurm;
 mod sweep;
+mod workbook;

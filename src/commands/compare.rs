@@ -95,7 +95,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     );
     print!("{}", built.terminal);
     println!(
-        "\nWrote {} (compare.csv, report.html, plots/, scenarios/) in {:.2} s.",
+        "\nWrote {} (compare.csv, comparison.xlsx, report.html, plots/, scenarios/) in {:.2} s.",
         dir.display(),
         wall
     );

@@ -42,7 +42,7 @@ pub fn report(args: &ResultsArgs) -> anyhow::Result<()> {
     let _lock = lock(&args.results)?;
     report::build(&args.results)?;
     println!(
-        "Wrote {} (and its plots/).",
+        "Wrote {} (and its plots/ and workbook).",
         args.results.join("report.html").display()
     );
     Ok(())

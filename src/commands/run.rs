@@ -10,7 +10,7 @@ use crate::budget;
 use crate::cli::RunArgs;
 use crate::engine::Options;
 use crate::model::Model;
-use crate::output::{atomic::Staging, terminal};
+use crate::output::{atomic::Staging, terminal, workbook};
 use crate::progress::RunBar;
 use crate::scenario::Scenario;
 
@@ -61,7 +61,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let wall_seconds = started.elapsed().as_secs_f64();
     bar.finish();
 
-    let (files, summaries, patient_days) = writer.finish(
+    let (mut files, summaries, patient_days) = writer.finish(
         &staging,
         &FinishedRun {
             name: &name,
@@ -72,6 +72,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             wall_seconds,
         },
     )?;
+    files.push(workbook::write_run(&staging, &name, &scenario)?);
     let dir = staging.commit()?;
 
     println!("{}\n", describe_run(path, &scenario, &model));

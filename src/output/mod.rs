@@ -1,7 +1,7 @@
 //! Results on disk. Every data table is made as typed rows and written (or read)
 //! through [`table`], in CSV or Parquet; [`tables`] makes holdsim's tables; the
 //! [`atomic`] module puts them in place so an interrupted run leaves nothing
-//! half-written.
+//! half-written. [`workbook`] makes the spreadsheet of a run or a comparison.
 
 pub mod atomic;
 pub mod folder;
@@ -11,6 +11,7 @@ pub mod parquet;
 pub mod table;
 pub mod tables;
 pub mod terminal;
+pub mod workbook;
 
 /// A number for a CSV field: shortest round-trip text, empty when undefined.
 pub fn field(x: Option<f64>) -> String {

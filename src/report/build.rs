@@ -1,5 +1,7 @@
 //! A results folder's report, built from what is on disk: `compare.csv` (comparisons
-//! only), `plots/` and `report.html`, plus the table the terminal prints. `holdsim
+//! only), `plots/`, `report.html` and the workbook (`comparison.xlsx` or
+//! `results.xlsx`, rebuilt with the report so the two never disagree), plus the table
+//! the terminal prints. `holdsim
 //! report` and `holdsim compare` both call [`build`], so the two cannot differ.
 
 use std::path::Path;
@@ -17,8 +19,8 @@ pub struct Built {
 }
 
 /// Reads `dir`, writes the comparison's tables (`compare.csv`, `pairwise.csv`,
-/// `verdict.csv`, `cost_effectiveness.csv`; comparisons only), `plots/` and
-/// `report.html`.
+/// `verdict.csv`, `cost_effectiveness.csv`; comparisons only), `plots/`,
+/// `report.html` and the workbook.
 pub fn build(dir: &Path) -> anyhow::Result<Built> {
     let runs = load_any(dir)?;
     let analysis = analysis::analyse(&runs);
@@ -66,6 +68,7 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
         &Meta::from_manifest(&manifest),
     );
     write_file(&dir.join("report.html"), html.as_bytes())?;
+    crate::output::workbook::write(dir, &runs, rows)?;
     let terminal = if runs.len() > 1 {
         terminal::comparison_table(rows, &arms)
             + &super::answer::terminal(&analysis, &arms, runs[0].window())

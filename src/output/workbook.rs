@@ -1,0 +1,989 @@
+//! The workbooks: `results.xlsx` of a run and `comparison.xlsx` of a comparison, for
+//! readers who work in a spreadsheet rather than in CSV files.
+//!
+//! Sheets, in order: "Summary" (every KPI's mean and 95% CI, one column group per
+//! option), "Compared" (each option against the baseline; comparisons only), "Costs"
+//! (the KPIs whose name starts with `cost`, so a new cost KPI appears without a code
+//! change), "Assumptions" (every parameter that differs from its default, with unit
+//! and source) and the per-replication rows (one sheet per option).
+//!
+//! Every number is stored at full precision and only *shown* rounded (three
+//! significant figures, shares as percentages: the report's rules, [`crate::numbers`]),
+//! so a reader who wants more digits selects the cell. Each sheet is one
+//! [`Workbook::sheet`] call with its name, heading lines, [`SheetColumn`]s and rows of
+//! [`Cell`]s handed to a [`SheetRows`], which is a [`TableSink`]: any table holdsim
+//! makes as rows can become a sheet, and a new sheet is one more call.
+//!
+//! The file is made in memory and written like every other result file: into the
+//! staging folder of a run, or atomically ([`super::atomic::write_file`]) by
+//! `holdsim report` and `holdsim compare`, so an interrupted command never leaves a
+//! half-written workbook.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet};
+use serde_json::Value;
+
+use super::atomic::{Staging, write_file};
+use super::table::{Cell, TableSink};
+use crate::compare::Row;
+use crate::kpi::{ALL_KPIS, Kpi};
+use crate::numbers::{self, Shown};
+use crate::results::{RunResults, Table};
+use crate::scenario::{ARRAY_SECTIONS, SECTIONS, Scenario, section_specs};
+use crate::stats::Summary;
+
+/// Excel's limits: rows in a sheet, UTF-16 units in a sheet name and in a cell's text.
+const MAX_ROWS: u32 = 1_048_576;
+/// The most replications a per-replication sheet holds. Each cell costs the workbook
+/// about a hundred bytes until it is saved, so a run of millions of replications
+/// would need gigabytes for a sheet nobody scrolls; beyond this the sheet says where
+/// the rows are (`replications.csv`). Far above any comparison's count.
+const MAX_SHEET_REPLICATIONS: usize = 100_000;
+const MAX_SHEET_NAME: usize = 31;
+const MAX_CELL_TEXT: usize = 32_767;
+/// The widest a column gets, in characters (a long title fits); longer text wraps
+/// within it.
+const MAX_WIDTH: usize = 80;
+
+/// How a column's numbers are shown (the cell always keeps the full value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Numbers {
+    /// Excel's own "General": as many digits as fit (parameter values, indices).
+    General,
+    /// Three significant figures, thousands grouped; as percentages when `Percent`.
+    Significant(Shown),
+    /// [`Numbers::Significant`] as the row's KPI is shown ([`SheetRows::row_shown`]):
+    /// for sheets with one KPI per row.
+    AsRow,
+    /// A fixed number of decimals (of the percentage for `Percent`): a column of one
+    /// quantity, whose decimals line up.
+    Fixed(usize, Shown),
+    /// A relative change: a percentage to two figures ("-38%", "4.5%").
+    Change,
+}
+
+/// One column of a sheet: its heading, an optional group heading spanning the
+/// columns that share it (an option's title over its mean and CI), how its numbers
+/// read, and whether they are differences (shown with a sign).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SheetColumn {
+    pub title: String,
+    pub group: Option<String>,
+    pub numbers: Numbers,
+    pub signed: bool,
+}
+
+impl SheetColumn {
+    /// A column of text (or of numbers shown as Excel's General).
+    pub fn text(title: impl Into<String>) -> SheetColumn {
+        SheetColumn::numbers(title, Numbers::General)
+    }
+
+    pub fn numbers(title: impl Into<String>, numbers: Numbers) -> SheetColumn {
+        SheetColumn {
+            title: title.into(),
+            group: None,
+            numbers,
+            signed: false,
+        }
+    }
+
+    /// A difference: positive values get a `+`.
+    pub fn signed(mut self) -> SheetColumn {
+        self.signed = true;
+        self
+    }
+
+    /// Under a group heading.
+    pub fn in_group(mut self, group: impl Into<String>) -> SheetColumn {
+        self.group = Some(group.into());
+        self
+    }
+}
+
+/// The cell formats of one workbook, made once each: a number format per (decimals,
+/// percentage, signed), and the heading styles.
+struct Formats {
+    numbers: HashMap<(usize, bool, bool), Format>,
+    title: Format,
+    /// Headings of text columns (left) and of rounded numbers (right, over them).
+    header: Format,
+    number_header: Format,
+    group: Format,
+    /// Text cells, indented by one step; `wrapped` for text wider than a column.
+    text: Format,
+    /// Numbers in Excel's General format (top-aligned like every cell).
+    general: Format,
+    wrapped: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let header = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_border_bottom(FormatBorder::Thin);
+        Formats {
+            numbers: HashMap::new(),
+            title: Format::new().set_bold().set_font_size(13),
+            group: header.clone().set_align(FormatAlign::Center),
+            number_header: header.clone().set_align(FormatAlign::Right),
+            header: header.set_align(FormatAlign::Left).set_indent(1),
+            text: Format::new().set_indent(1).set_align(FormatAlign::Top),
+            general: Format::new().set_align(FormatAlign::Top),
+            wrapped: Format::new()
+                .set_indent(1)
+                .set_align(FormatAlign::Top)
+                .set_text_wrap(),
+        }
+    }
+
+    /// The format showing `decimals` decimals, as a percentage or not, with a sign or
+    /// not: `#,##0.00`, `+#,##0.0%;-#,##0.0%;#,##0.0%`.
+    fn number(&mut self, decimals: usize, percent: bool, signed: bool) -> &Format {
+        self.numbers
+            .entry((decimals, percent, signed))
+            .or_insert_with(|| {
+                let mut body = String::from("#,##0");
+                if decimals > 0 {
+                    body.push('.');
+                    body.push_str(&"0".repeat(decimals));
+                }
+                if percent {
+                    body.push('%');
+                }
+                let code = if signed {
+                    format!("+{body};-{body};{body}")
+                } else {
+                    body
+                };
+                Format::new()
+                    .set_num_format(code)
+                    .set_align(FormatAlign::Top)
+            })
+    }
+}
+
+/// Decimals that show `shown_value` (the value as displayed: ×100 for a percentage)
+/// to three significant figures, as [`numbers::significant`] writes it.
+fn significant_decimals(shown_value: f64) -> usize {
+    if shown_value == 0.0 || !shown_value.is_finite() {
+        return 0;
+    }
+    (2 - shown_value.abs().log10().floor() as i32).clamp(0, 6) as usize
+}
+
+/// A workbook being made: sheets are added in order, then [`Workbook::bytes`].
+pub struct Workbook {
+    book: rust_xlsxwriter::Workbook,
+    names: Vec<String>,
+    formats: Formats,
+}
+
+impl Default for Workbook {
+    fn default() -> Self {
+        Workbook::new()
+    }
+}
+
+impl Workbook {
+    pub fn new() -> Workbook {
+        Workbook {
+            book: rust_xlsxwriter::Workbook::new(),
+            names: Vec::new(),
+            formats: Formats::new(),
+        }
+    }
+
+    /// Adds a sheet named after `name` (made valid and unique: [`sheet_name`]): the
+    /// `heading` lines (the first as a title), a blank line, the column headings
+    /// (frozen, so they stay in view), then the rows `fill` hands to the
+    /// [`SheetRows`]. Column widths follow the content; a sheet of more than six
+    /// columns keeps its first column in view too. Returns the sheet's name.
+    pub fn sheet(
+        &mut self,
+        name: &str,
+        heading: &[String],
+        columns: &[SheetColumn],
+        fill: impl FnOnce(&mut SheetRows<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<String> {
+        let name = sheet_name(name, &self.names);
+        self.names.push(name.clone());
+        let sheet = self.book.add_worksheet();
+        sheet.set_name(&name)?;
+        for (i, line) in heading.iter().enumerate() {
+            let format = if i == 0 {
+                &self.formats.title
+            } else {
+                &Format::new()
+            };
+            sheet.write_string_with_format(i as u32, 0, clip(line), format)?;
+        }
+        let groups = columns.iter().any(|c| c.group.is_some());
+        let header_row = heading.len() as u32 + 1 + u32::from(groups);
+        let mut rows = SheetRows {
+            sheet,
+            columns,
+            formats: &mut self.formats,
+            next: header_row + 1,
+            widths: columns.iter().map(|_| 0).collect(),
+        };
+        fill(&mut rows)
+            .with_context(|| format!("cannot write the sheet \"{name}\" of the workbook"))?;
+        rows.headings(header_row, groups)?;
+        Ok(name)
+    }
+
+    /// The finished workbook as the bytes of an `.xlsx` file.
+    pub fn bytes(mut self) -> anyhow::Result<Vec<u8>> {
+        Ok(self.book.save_to_buffer()?)
+    }
+}
+
+/// A valid, unique sheet name from `wanted` (an option's title, say): Excel refuses
+/// the characters `[]:*?/\`, a name of more than 31 characters, one that starts or
+/// ends with `'`, a blank one, the reserved "History" and two names that differ only
+/// in case. Refused characters become spaces, runs of spaces one; a long name is cut;
+/// a taken one gets " (2)", " (3)" … The full title goes in the sheet's heading.
+pub fn sheet_name(wanted: &str, taken: &[String]) -> String {
+    let spaced: String = wanted
+        .chars()
+        .map(|c| {
+            if "[]:*?/\\".contains(c) || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let words = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    let clean = words.trim_matches(|c: char| c == '\'' || c.is_whitespace());
+    let base = if clean.is_empty() { "Sheet" } else { clean };
+    let is_taken = |name: &str| {
+        let lower = name.to_lowercase();
+        lower == "history" || taken.iter().any(|t| t.to_lowercase() == lower)
+    };
+    (1..)
+        .map(|k| {
+            let suffix = if k == 1 {
+                String::new()
+            } else {
+                format!(" ({k})")
+            };
+            let room = MAX_SHEET_NAME - suffix.len();
+            let mut cut = String::new();
+            for c in base.chars() {
+                if cut.encode_utf16().count() + c.len_utf16() > room {
+                    break;
+                }
+                cut.push(c);
+            }
+            let cut = cut.trim_end_matches(|c: char| c == '\'' || c.is_whitespace());
+            format!("{cut}{suffix}")
+        })
+        .find(|name| !is_taken(name))
+        .unwrap_or_else(|| "Sheet".into())
+}
+
+/// Text within Excel's limit for one cell (32,767 characters), marked with "…" where
+/// cut: far beyond any title or source text holdsim writes.
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.encode_utf16().count() <= MAX_CELL_TEXT {
+        return text.into();
+    }
+    let mut cut = String::new();
+    for c in text.chars() {
+        if cut.encode_utf16().count() + c.len_utf16() >= MAX_CELL_TEXT {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push('…');
+    cut.into()
+}
+
+/// The rows of one sheet being written; a [`TableSink`], so table-making functions
+/// can fill a sheet directly.
+pub struct SheetRows<'s> {
+    sheet: &'s mut Worksheet,
+    columns: &'s [SheetColumn],
+    formats: &'s mut Formats,
+    /// The row the next call writes.
+    next: u32,
+    /// The widest shown content of each column so far, in characters.
+    widths: Vec<usize>,
+}
+
+impl SheetRows<'_> {
+    /// Writes one row; columns of [`Numbers::AsRow`] show its numbers as `shown`
+    /// (percentages for a share KPI). An empty text or undefined number is a blank.
+    pub fn row_shown(&mut self, cells: &[Cell<'_>], shown: Shown) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            cells.len() == self.columns.len(),
+            "a row of {} cells in a sheet of {} columns",
+            cells.len(),
+            self.columns.len()
+        );
+        anyhow::ensure!(
+            self.next < MAX_ROWS,
+            "more rows than a sheet holds ({MAX_ROWS})"
+        );
+        let row = self.next;
+        let mut lines = 1;
+        for (col, (cell, column)) in cells.iter().zip(self.columns).enumerate() {
+            let width = match *cell {
+                Cell::Int(i) => self.general(row, col, i as f64)?,
+                Cell::Setting(n) => self.general(row, col, n.as_f64())?,
+                Cell::Float(Some(x)) if x.is_finite() => match column.numbers {
+                    Numbers::General => self.general(row, col, x)?,
+                    Numbers::Significant(s) => self.significant(row, col, x, s)?,
+                    Numbers::AsRow => self.significant(row, col, x, shown)?,
+                    Numbers::Fixed(decimals, s) => self.fixed(row, col, x, decimals, s)?,
+                    Numbers::Change => self.change(row, col, x)?,
+                },
+                Cell::Float(_) => 0,
+                Cell::Text(t) => {
+                    let width = t.chars().count();
+                    // Indented, so text after a column of numbers does not run
+                    // into them; wrapped (never cut) where wider than a column,
+                    // in a row made tall enough (spreadsheets do not all fit a
+                    // row's height to its text when they open a file).
+                    let format = if width > MAX_WIDTH {
+                        lines = lines.max(wrapped_lines(t, MAX_WIDTH));
+                        &self.formats.wrapped
+                    } else {
+                        &self.formats.text
+                    };
+                    if !t.is_empty() {
+                        self.sheet
+                            .write_string_with_format(row, col as u16, clip(t), format)?;
+                    }
+                    width
+                }
+            };
+            self.widths[col] = self.widths[col].max(width);
+        }
+        if lines > 1 {
+            self.sheet.set_row_height(row, 15.0 * lines as f64)?;
+        }
+        self.next += 1;
+        Ok(())
+    }
+
+    /// A number in Excel's General format; returns its shown width.
+    fn general(&mut self, row: u32, col: usize, x: f64) -> anyhow::Result<usize> {
+        let format = &self.formats.general;
+        self.sheet
+            .write_number_with_format(row, col as u16, x, format)?;
+        Ok(format!("{x}").len().min(12))
+    }
+
+    /// A number shown to three significant figures (×100 with `%` for `Percent`).
+    fn significant(&mut self, row: u32, col: usize, x: f64, shown: Shown) -> anyhow::Result<usize> {
+        let percent = shown == Shown::Percent;
+        let scaled = if percent { 100.0 * x } else { x };
+        let signed = self.columns[col].signed;
+        let format = self
+            .formats
+            .number(significant_decimals(scaled), percent, signed);
+        self.sheet
+            .write_number_with_format(row, col as u16, x, format)?;
+        let text = if signed {
+            numbers::signed(scaled)
+        } else {
+            numbers::significant(scaled)
+        };
+        Ok(text.chars().count() + usize::from(percent))
+    }
+
+    /// A number shown with `decimals` decimals (of its percentage for `Percent`).
+    fn fixed(
+        &mut self,
+        row: u32,
+        col: usize,
+        x: f64,
+        decimals: usize,
+        shown: Shown,
+    ) -> anyhow::Result<usize> {
+        let percent = shown == Shown::Percent;
+        let signed = self.columns[col].signed;
+        let format = self.formats.number(decimals, percent, signed);
+        self.sheet
+            .write_number_with_format(row, col as u16, x, format)?;
+        let scaled = if percent { 100.0 * x } else { x };
+        let text = numbers::group_thousands(&format!("{scaled:.decimals$}"));
+        Ok(text.len() + usize::from(percent || signed))
+    }
+
+    /// A relative change as a percentage to two figures, signed.
+    fn change(&mut self, row: u32, col: usize, x: f64) -> anyhow::Result<usize> {
+        let decimals = usize::from((100.0 * x).abs() < 10.0);
+        let format = self.formats.number(decimals, true, true);
+        self.sheet
+            .write_number_with_format(row, col as u16, x, format)?;
+        Ok(numbers::signed_percent(x).chars().count())
+    }
+
+    /// The column headings (and group headings above them), column widths from the
+    /// content, the frozen panes and the print layout; called once every row is written.
+    fn headings(mut self, header_row: u32, groups: bool) -> anyhow::Result<()> {
+        let mut header_lines = 1;
+        let mut widths = Vec::with_capacity(self.columns.len());
+        for (col, column) in self.columns.iter().enumerate() {
+            let title = column.title.chars().count();
+            let width = self.widths[col].max(title.min(14)).clamp(6, MAX_WIDTH) + 2;
+            header_lines = header_lines.max(wrapped_lines(&column.title, width - 1));
+            self.sheet.set_column_width(col as u16, width as f64)?;
+            let format = if column.numbers == Numbers::General {
+                &self.formats.header
+            } else {
+                &self.formats.number_header
+            };
+            self.sheet
+                .write_string_with_format(header_row, col as u16, &column.title, format)?;
+            widths.push(width);
+        }
+        self.sheet
+            .set_row_height(header_row, 15.0 * header_lines as f64)?;
+        if groups {
+            self.group_headings(header_row - 1, &widths)?;
+        }
+        // A wide sheet keeps its row labels in view too.
+        let label_columns = u16::from(self.columns.len() > 6);
+        self.sheet.set_freeze_panes(header_row + 1, label_columns)?;
+        // Printed on A4 (code 9) in landscape, one page wide, headings on every page.
+        let first_heading = header_row - u32::from(groups);
+        self.sheet
+            .set_paper_size(9)
+            .set_landscape()
+            .set_print_fit_to_pages(1, 0)
+            .set_repeat_rows(first_heading, header_row)?;
+        Ok(())
+    }
+
+    /// Each run of columns sharing a group heading gets it once, across them.
+    fn group_headings(&mut self, row: u32, widths: &[usize]) -> anyhow::Result<()> {
+        let mut lines = 1;
+        let mut start = 0;
+        while start < self.columns.len() {
+            let group = &self.columns[start].group;
+            let end = start
+                + self.columns[start..]
+                    .iter()
+                    .take_while(|c| &c.group == group)
+                    .count();
+            if let Some(title) = group {
+                let width: usize = widths[start..end].iter().sum();
+                lines = lines.max(wrapped_lines(title, width.saturating_sub(2).max(1)));
+                let (first, last) = (start as u16, (end - 1) as u16);
+                if first == last {
+                    self.sheet.write_string_with_format(
+                        row,
+                        first,
+                        clip(title),
+                        &self.formats.group,
+                    )?;
+                } else {
+                    self.sheet.merge_range(
+                        row,
+                        first,
+                        row,
+                        last,
+                        &clip(title),
+                        &self.formats.group,
+                    )?;
+                }
+            }
+            start = end;
+        }
+        self.sheet.set_row_height(row, 15.0 * lines as f64)?;
+        Ok(())
+    }
+}
+
+impl TableSink for SheetRows<'_> {
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        self.row_shown(cells, Shown::Plain)
+    }
+
+    fn finish(self: Box<Self>) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lines `text` takes when wrapped at word boundaries to `width` characters.
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if used > 0 && used + 1 + len > width {
+            lines += 1;
+            used = 0;
+        }
+        used += if used > 0 { 1 + len } else { len };
+        lines += used.saturating_sub(1) / width.max(1);
+        used = if used > width { used % width } else { used };
+    }
+    lines
+}
+
+/// One option of a workbook, as its sheets read it.
+pub struct Arm<'a> {
+    /// The unique file stem (the `scenario` column of the CSV files).
+    pub name: &'a str,
+    /// What readers see.
+    pub title: &'a str,
+    /// The resolved scenario as manifests record it.
+    pub scenario: &'a Value,
+    /// `replications.csv`.
+    pub replications: &'a Table,
+}
+
+impl<'a> From<&'a RunResults> for Arm<'a> {
+    fn from(run: &'a RunResults) -> Arm<'a> {
+        Arm {
+            name: &run.name,
+            title: &run.title,
+            scenario: &run.manifest["scenario"],
+            replications: &run.replications,
+        }
+    }
+}
+
+/// The workbook's file name: `comparison.xlsx` for several options, else `results.xlsx`.
+pub fn file_name(options: usize) -> &'static str {
+    if options > 1 {
+        "comparison.xlsx"
+    } else {
+        "results.xlsx"
+    }
+}
+
+/// Writes the workbook of a results folder `dir` read back as `runs` (the baseline
+/// first), with the comparison's `rows`: what `holdsim report` and `holdsim compare`
+/// call, so the workbook is rebuilt with the report.
+pub fn write(dir: &Path, runs: &[RunResults], rows: &[Row]) -> anyhow::Result<()> {
+    let arms: Vec<Arm> = runs.iter().map(Arm::from).collect();
+    let name = file_name(arms.len());
+    let bytes = workbook(&arms, rows).with_context(|| format!("cannot make `{name}`"))?;
+    write_file(&dir.join(name), &bytes)
+}
+
+/// Writes `results.xlsx` of a run into its staging folder, from the
+/// `replications.csv` already there (a few rows per replication: the time series,
+/// which a workbook does not need, is not read back). Returns the file's name.
+pub fn write_run(
+    staging: &Staging,
+    name: &str,
+    scenario: &Scenario,
+) -> anyhow::Result<&'static str> {
+    let path = staging.path().join("replications.csv");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let replications = Table::parse(&text, &format!("`{}`", path.display()))?;
+    let json = scenario.to_json();
+    let arm = Arm {
+        name,
+        title: scenario.title.as_deref().unwrap_or(name),
+        scenario: &json,
+        replications: &replications,
+    };
+    let file = file_name(1);
+    let bytes = workbook(&[arm], &[]).with_context(|| format!("cannot make `{file}`"))?;
+    staging.write(file, &bytes)?;
+    Ok(file)
+}
+
+/// The whole workbook of `arms` (the baseline first) and a comparison's `rows`.
+pub fn workbook(arms: &[Arm], rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    summary_sheet(&mut book, "Summary", arms, |_| true)?;
+    if arms.len() > 1 {
+        compared_sheet(&mut book, arms, rows)?;
+    }
+    summary_sheet(&mut book, "Costs", arms, |k| k.name().starts_with("cost"))?;
+    assumptions_sheet(&mut book, arms)?;
+    for arm in arms {
+        replications_sheet(&mut book, arm, arms.len() > 1)?;
+    }
+    book.bytes()
+}
+
+/// "days 180 to 1,825 of each run, after a 180-day start-up that is left out".
+fn window(arm: &Arm) -> String {
+    let run = &arm.scenario["run"];
+    match (run["warmup_days"].as_u64(), run["horizon_days"].as_u64()) {
+        (Some(w), Some(h)) => format!(
+            "Values are over days {w} to {h} of each simulated period (the first {w} days, while the service fills up, are left out), over {} replications (runs with different random events).",
+            arm.replications.rows.len()
+        ),
+        _ => String::new(),
+    }
+}
+
+/// A KPI's mean and 95% CI in one option, from its `replications.csv` column.
+fn summary_of(arm: &Arm, kpi: Kpi) -> Option<Summary> {
+    Summary::of(arm.replications.column(kpi.name()).unwrap_or_default())
+}
+
+/// "Summary" (every KPI) or "Costs" (the KPIs `keep` selects): label, unit, then per
+/// option its mean and 95% CI, then the KPI's column name in the CSV files.
+fn summary_sheet(
+    book: &mut Workbook,
+    name: &str,
+    arms: &[Arm],
+    keep: impl Fn(Kpi) -> bool,
+) -> anyhow::Result<()> {
+    let mut columns = vec![SheetColumn::text("Measure"), SheetColumn::text("Unit")];
+    for arm in arms {
+        for title in ["Mean", "95% CI low", "95% CI high"] {
+            let column = SheetColumn::numbers(title, Numbers::AsRow);
+            // A run's one option is named in the heading; a comparison's head their
+            // column groups.
+            columns.push(match arms.len() {
+                1 => column,
+                _ => column.in_group(arm.title),
+            });
+        }
+    }
+    columns.push(SheetColumn::text("Column in the CSV files"));
+    let what = if name == "Costs" { "Costs" } else { "Results" };
+    let mut heading = vec![
+        match arms {
+            [one] => format!("{what}: {}", one.title),
+            _ => format!("{what}: {} options side by side", arms.len()),
+        },
+        window(&arms[0]),
+        "Each number is a mean with its 95% confidence interval, rounded for reading; the cell holds the full value (select it to see more digits).".into(),
+    ];
+    if name == "Costs" {
+        heading.push("In £. The prices behind them are each option's cost keys, listed on the Assumptions sheet where they differ from the defaults (docs/parameters.md).".into());
+    }
+    book.sheet(name, &heading, &columns, |rows| {
+        for kpi in ALL_KPIS.into_iter().filter(|&k| keep(k)) {
+            let info = kpi.info();
+            let mut cells = vec![Cell::Text(info.label), Cell::Text(info.unit)];
+            for arm in arms {
+                let s = summary_of(arm, kpi);
+                cells.extend(
+                    [s.map(|s| s.mean), s.map(|s| s.ci_low), s.map(|s| s.ci_high)].map(Cell::Float),
+                );
+            }
+            cells.push(Cell::Text(kpi.name()));
+            rows.row_shown(&cells, Shown::of(kpi))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// "Compared": every option but the baseline against it, one row per (option, KPI),
+/// as `compare.csv` has them.
+fn compared_sheet(book: &mut Workbook, arms: &[Arm], rows: &[Row]) -> anyhow::Result<()> {
+    let baseline = &arms[0];
+    let kpi_shown = |title: &str| SheetColumn::numbers(title, Numbers::AsRow);
+    let columns = [
+        SheetColumn::text("Measure"),
+        SheetColumn::text("Option"),
+        SheetColumn::text("Unit"),
+        kpi_shown("Baseline mean"),
+        kpi_shown("Option mean"),
+        kpi_shown("Difference").signed(),
+        kpi_shown("95% CI low").signed(),
+        kpi_shown("95% CI high").signed(),
+        SheetColumn::numbers("Relative change", Numbers::Change),
+        SheetColumn::numbers("Relative change, 95% CI low", Numbers::Change),
+        SheetColumn::numbers("Relative change, 95% CI high", Numbers::Change),
+        SheetColumn::text("Clear difference (CI excludes 0)"),
+        SheetColumn::text("Column in the CSV files"),
+        SheetColumn::text("Option in the CSV files"),
+    ];
+    let heading = vec![
+        format!("Each option compared with the baseline: {}", baseline.title),
+        "Difference = option minus baseline, paired replication by replication (the same random events in every option), with its 95% confidence interval; a difference of two shares is in percentage points.".into(),
+        window(baseline),
+    ];
+    let title_of = |name: &str| {
+        arms.iter()
+            .find(|a| a.name == name)
+            .map_or_else(|| name.to_string(), |a| a.title.to_string())
+    };
+    book.sheet("Compared", &heading, &columns, |sheet| {
+        for r in rows {
+            let Some(d) = &r.difference else { continue };
+            let base = rows
+                .iter()
+                .find(|b| b.scenario == baseline.name && b.kpi == r.kpi)
+                .and_then(|b| b.summary);
+            let rel = d.relative.ok();
+            let info = r.kpi.info();
+            let title = title_of(&r.scenario);
+            let cells = [
+                Cell::Text(info.label),
+                Cell::Text(&title),
+                Cell::Text(info.unit),
+                Cell::Float(base.map(|s| s.mean)),
+                Cell::Float(r.summary.map(|s| s.mean)),
+                Cell::Float(Some(d.mean)),
+                Cell::Float(Some(d.ci_low)),
+                Cell::Float(Some(d.ci_high)),
+                Cell::Float(rel.map(|r| r.0)),
+                Cell::Float(rel.map(|r| r.1)),
+                Cell::Float(rel.map(|r| r.2)),
+                Cell::Text(if d.significant() { "yes" } else { "no" }),
+                Cell::Text(r.kpi.name()),
+                Cell::Text(&r.scenario),
+            ];
+            sheet.row_shown(&cells, Shown::of(r.kpi))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// One parameter that differs from its default: key, value, default, unit, source.
+struct Changed {
+    key: String,
+    value: Value,
+    default: Value,
+    unit: &'static str,
+    about: String,
+}
+
+/// Every parameter of `scenario` whose value differs from `defaults`, in file order;
+/// a changed list (`[[service]]`, …) is one entry.
+fn changed_parameters(scenario: &Value, defaults: &Value) -> Vec<Changed> {
+    let mut changed = Vec::new();
+    for &section in SECTIONS {
+        for spec in section_specs(section).unwrap_or_default() {
+            let (value, default) = (&scenario[section][spec.key], &defaults[section][spec.key]);
+            if value != default {
+                changed.push(Changed {
+                    key: format!("{section}.{}", spec.key),
+                    value: value.clone(),
+                    default: default.clone(),
+                    unit: spec.unit,
+                    about: spec.about.to_string(),
+                });
+            }
+        }
+    }
+    for &list in ARRAY_SECTIONS {
+        if scenario[list] != defaults[list] {
+            changed.push(Changed {
+                key: format!("[[{list}]]"),
+                value: Value::String("changed".into()),
+                default: Value::String("the default list".into()),
+                unit: "",
+                about: format!(
+                    "the {list} list differs from the defaults; see the scenario file or the manifest.json of this option"
+                ),
+            });
+        }
+    }
+    changed
+}
+
+/// A JSON value as a cell: numbers as numbers, anything else as its text.
+fn value_cell(v: &Value) -> Cell<'_> {
+    match v {
+        Value::Number(n) => Cell::Float(n.as_f64()),
+        Value::String(s) => Cell::Text(s),
+        _ => Cell::Text(""),
+    }
+}
+
+/// "Assumptions": per option, every parameter that differs from its default.
+fn assumptions_sheet(book: &mut Workbook, arms: &[Arm]) -> anyhow::Result<()> {
+    let columns = [
+        SheetColumn::text("Option"),
+        SheetColumn::text("Parameter"),
+        SheetColumn::text("Value"),
+        SheetColumn::text("Default"),
+        SheetColumn::text("Unit"),
+        SheetColumn::text("About and source"),
+    ];
+    let heading = vec![
+        "Assumptions: every parameter that differs from holdsim's default".into(),
+        "Parameters not listed have their default value (see docs/parameters.md). Values marked \"assumption\" have no published source: they are for calibration and sensitivity analysis.".into(),
+    ];
+    let defaults = Scenario::default().to_json();
+    book.sheet("Assumptions", &heading, &columns, |sheet| {
+        for arm in arms {
+            let changed = changed_parameters(arm.scenario, &defaults);
+            if changed.is_empty() {
+                let none = "none: every parameter has its default value";
+                sheet.row(&[arm.title, none, "", "", "", ""].map(Cell::Text))?;
+            }
+            for c in &changed {
+                sheet.row(&[
+                    Cell::Text(arm.title),
+                    Cell::Text(&c.key),
+                    value_cell(&c.value),
+                    value_cell(&c.default),
+                    Cell::Text(c.unit),
+                    Cell::Text(&c.about),
+                ])?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The per-replication rows of one option (`replications.csv`), its KPI columns
+/// headed by their labels. The sheet is named after the option in a comparison.
+fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyhow::Result<()> {
+    let table = arm.replications;
+    // Each column's decimals show its largest value to three significant figures.
+    let fixed = |i: usize, shown: Shown| {
+        let factor = if shown == Shown::Percent { 100.0 } else { 1.0 };
+        let largest = table
+            .rows
+            .iter()
+            .filter_map(|r| r[i])
+            .fold(0.0f64, |m, x| m.max((factor * x).abs()));
+        Numbers::Fixed(significant_decimals(largest), shown)
+    };
+    let columns: Vec<SheetColumn> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match (c.as_str(), Kpi::from_name(c)) {
+            ("replication", _) => SheetColumn::text("Replication"),
+            ("patient_days", _) => SheetColumn::numbers("Patient-days", fixed(i, Shown::Plain)),
+            (_, Some(k)) => SheetColumn::numbers(k.label(), fixed(i, Shown::of(k))),
+            (other, None) => SheetColumn::numbers(other, fixed(i, Shown::Plain)),
+        })
+        .collect();
+    let name = if comparison {
+        arm.title
+    } else {
+        "Replications"
+    };
+    let mut heading = vec![
+        format!("Each replication of: {}", arm.title),
+        "One row per replication: a run of the whole period with its own random events (the same events in every option of a comparison, replication by replication).".into(),
+        window(arm),
+    ];
+    let fits = table.rows.len() <= MAX_SHEET_REPLICATIONS;
+    if !fits {
+        heading.push(format!(
+            "{} replications are more than this sheet shows (at most {}): their rows are in replications.csv.",
+            numbers::group_thousands(&table.rows.len().to_string()),
+            numbers::group_thousands(&MAX_SHEET_REPLICATIONS.to_string())
+        ));
+    }
+    book.sheet(name, &heading, &columns, |sheet| {
+        if fits {
+            for row in &table.rows {
+                let cells: Vec<Cell> = row.iter().map(|&x| Cell::Float(x)).collect();
+                sheet.row(&cells)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_unique_and_keep_what_they_can() {
+        let none: Vec<String> = Vec::new();
+        assert_eq!(sheet_name("Summary", &none), "Summary");
+        assert_eq!(
+            sheet_name("Supported: training, 2 h supervision a month", &none),
+            "Supported training, 2 h supervi"
+        );
+        assert_eq!(sheet_name("a/b\\c[d]e*f?g:h", &none), "a b c d e f g h");
+        assert_eq!(sheet_name("'quoted'", &none), "quoted");
+        assert_eq!(sheet_name(" :: ", &none), "Sheet");
+        assert_eq!(sheet_name("History", &none), "History (2)");
+        let taken = vec!["Summary".to_string(), "summary (2)".to_string()];
+        assert_eq!(sheet_name("SUMMARY", &taken), "SUMMARY (3)");
+        let long = "x".repeat(40);
+        let taken = vec!["x".repeat(31)];
+        assert_eq!(sheet_name(&long, &taken), format!("{} (2)", "x".repeat(27)));
+        // Excel counts UTF-16 units: 16 two-unit emoji do not fit in 31.
+        let emoji = "😀".repeat(16);
+        assert_eq!(sheet_name(&emoji, &none), "😀".repeat(15));
+    }
+
+    #[test]
+    fn number_formats_show_three_significant_figures() {
+        assert_eq!(significant_decimals(0.0961), 4);
+        assert_eq!(significant_decimals(1.05), 2);
+        assert_eq!(significant_decimals(12.3), 1);
+        assert_eq!(significant_decimals(472_215.0), 0);
+        assert_eq!(significant_decimals(-0.5), 3);
+        assert_eq!(significant_decimals(0.0), 0);
+        assert_eq!(significant_decimals(1e-12), 6);
+        let mut formats = Formats::new();
+        assert_eq!(
+            formats.number(2, false, false).clone(),
+            Format::new()
+                .set_num_format("#,##0.00")
+                .set_align(FormatAlign::Top)
+        );
+        assert_eq!(
+            formats.number(1, true, true).clone(),
+            Format::new()
+                .set_num_format("+#,##0.0%;-#,##0.0%;#,##0.0%")
+                .set_align(FormatAlign::Top)
+        );
+    }
+
+    /// The cells of `sheet` in a workbook's bytes, by row, as text.
+    fn read_sheet(bytes: Vec<u8>, sheet: &str) -> Vec<Vec<String>> {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range(sheet).unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_sheet_of_too_many_replications_points_to_the_csv_instead() {
+        let table = |n: usize| Table {
+            columns: vec!["replication".into(), "cost".into()],
+            rows: (0..n).map(|i| vec![Some(i as f64), Some(2.5)]).collect(),
+        };
+        let scenario = Scenario::default().to_json();
+        for (n, data_rows) in [(3, 3), (MAX_SHEET_REPLICATIONS + 1, 0)] {
+            let replications = table(n);
+            let arm = Arm {
+                name: "a",
+                title: "A",
+                scenario: &scenario,
+                replications: &replications,
+            };
+            let rows = read_sheet(workbook(&[arm], &[]).unwrap(), "Replications");
+            let header = rows.iter().position(|r| r[0] == "Replication").unwrap();
+            assert_eq!(rows[header][1], "Cost (£)");
+            assert_eq!(rows.len() - header - 1, data_rows, "{n} replications");
+            let note = rows
+                .iter()
+                .any(|r| r[0].contains("their rows are in replications.csv"));
+            assert_eq!(note, data_rows == 0);
+        }
+    }
+
+    #[test]
+    fn wrapped_lines_count_word_wrapping() {
+        assert_eq!(wrapped_lines("Mean", 10), 1);
+        assert_eq!(wrapped_lines("Relative change, 95% CI low", 16), 2);
+        assert_eq!(wrapped_lines("Relative change, 95% CI low", 14), 3);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc", 4), 3);
+        assert_eq!(wrapped_lines(&"x".repeat(25), 10), 3);
+    }
+}
