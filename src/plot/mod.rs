@@ -12,6 +12,7 @@ pub mod fan;
 pub mod kpis;
 pub mod sensitivity;
 pub mod style;
+pub mod svg;
 
 use std::fs;
 use std::path::Path;
@@ -88,7 +89,9 @@ impl Plot {
         style::register_fonts()?;
         let mut out = String::new();
         {
-            let root = SVGBackend::with_string(&mut out, self.size).into_drawing_area();
+            let root =
+                svg::OutlinedSvg::new(&mut out, self.size, &self.stem, &self.title, &self.caption)
+                    .into_drawing_area();
             self.draw(&root, Scale::SVG)
                 .map_err(|e| anyhow!("cannot draw `{}` (SVG): {e}", self.stem))?;
             root.present()
