@@ -77,13 +77,23 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             undefined.join(", ")
         ));
     }
+    let row_h: u32 = rows
+        .iter()
+        .map(|r| {
+            let lines = style::lines_needed(&r.name, style::LEGEND, f64::from(style::WIDTH) / 3.0);
+            (lines as f64 * style::LEGEND * 1.2 + 40.0).ceil() as u32
+        })
+        .fold(92, u32::max);
     let n = rows.len().max(1) as u32;
     Plot {
         stem: format!("distribution_{}", kpi.name()),
         title: format!("{} across replications", kpi.label()),
-        subtitle: "Dots: replications · box: middle 50% · line: median · whiskers: 5th–95th percentile · ◆ mean".into(),
+        subtitle:
+            "Dots: runs · box: middle 50% of runs · line: median · whiskers: middle 90% · ◆ average"
+                .into(),
         caption,
-        size: (style::WIDTH, (150 + 92 * n).max(360)),
+        size: (style::WIDTH, (150 + row_h * n).max(360)),
+        titled: true,
         chart: Chart::Distribution(Distribution { kpi, rows }),
     }
 }
@@ -130,7 +140,8 @@ impl Distribution {
         let area = area.margin(s.px(4.0), s.px(8.0), s.px(8.0), s.px(24.0));
         let (lo, hi) = self.value_range();
         let defined = lo.is_finite();
-        let (x0, x1) = style::pad_below(axis_range(lo, hi, 0.04, true), 0.015);
+        // Rates and waits: the axis starts at zero.
+        let (x0, x1) = style::pad_below(axis_range(lo.min(0.0), hi, 0.04, true), 0.015);
         let x_ticks = 9;
         let x_step = tick_step(x0, x1, x_ticks);
 
@@ -165,7 +176,7 @@ impl Distribution {
             if row.quantiles.is_none() {
                 let (px, _) = chart.backend_coord(&((x0 + x1) / 2.0, yc));
                 let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
-                style::text_abs(&area, "undefined in every replication", &st, (px, py))?;
+                style::text_abs(&area, "undefined in every run", &st, (px, py))?;
                 continue;
             }
             draw_row(&mut chart, &area, s, row, colour(k), yc)?;
@@ -237,9 +248,14 @@ impl<'a> RowLabels<'a> {
         let left = plot_x0 - self.area_width() + s.px(6.0);
         let key_at = style::relative(area, (left - s.px(6.0), py));
         style::draw_key(area, s, colour(k), Key::Dot, key_at)?;
-        let name = style::fit_text(area, &self.rows[k].name, &self.name_style, self.label_w);
+        // The name wrapped in full, its last line just above the row's centre.
+        let lines = style::wrap(area, &self.rows[k].name, &self.name_style, self.label_w);
         let x = left + self.key_w - s.px(4.0);
-        style::text_abs(area, &name, &self.name_style, (x, py + s.px(1.0)))?;
+        let line_h = s.px(style::LEGEND * 1.2);
+        for (i, line) in lines.iter().rev().enumerate() {
+            let y = py + s.px(1.0) - line_h * i as i32;
+            style::text_abs(area, line, &self.name_style, (x, y))?;
+        }
         style::text_abs(
             area,
             &self.counts[k],

@@ -54,6 +54,9 @@ pub struct Plot {
     pub caption: String,
     /// Size in SVG pixels; the PNG is [`style::PNG_SCALE`] times larger.
     pub size: (u32, u32),
+    /// Draw the title and subtitle in the image (off for a journal, whose caption
+    /// carries the title).
+    pub titled: bool,
     chart: Chart,
 }
 
@@ -67,7 +70,10 @@ enum Chart {
 
 impl Plot {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Scale) -> DrawResult<DB> {
-        let area = style::header(root, s, &self.title, &self.subtitle)?;
+        let heading = self
+            .titled
+            .then_some((self.title.as_str(), self.subtitle.as_str()));
+        let area = style::header(root, s, heading)?;
         match &self.chart {
             Chart::Fan(c) => c.draw(&area, s),
             Chart::Kpis(c) => c.draw(&area, s),

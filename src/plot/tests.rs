@@ -174,9 +174,9 @@ fn three_scenarios_share_axes_and_name_each_scenario() {
     let svg = |stem: &str| &figures.iter().find(|f| f.stem == stem).unwrap().svg;
     assert!(svg("fan_lw_active").contains("years since start"));
     assert!(svg("fan_lw_active").contains("posts Active"));
-    assert!(svg("fan_lw_active").contains("warm-up"));
-    assert!(figures[1].caption.contains("warm-up"));
-    assert!(svg("fan_holding_by_reason").contains("Distress witnessed"));
+    assert!(svg("fan_lw_active").contains("start-up"));
+    assert!(figures[1].caption.contains("start-up"));
+    assert!(svg("fan_holding_by_reason").contains("Ongoing distress"));
     let k = svg("kpi_comparison");
     for kpi in Kpi::headlines() {
         assert!(k.contains(&kpis::axis_title(kpi)), "{kpi:?}");
@@ -273,7 +273,7 @@ fn an_undefined_kpi_says_so() {
     let svg = distribution(std::slice::from_ref(&run), Kpi::WaitMeanDays)
         .svg()
         .unwrap();
-    assert!(svg.contains("undefined in every replication"));
+    assert!(svg.contains("undefined in every run"));
     let svg = kpi_comparison(&[run], &Kpi::headlines()).svg().unwrap();
-    assert!(svg.contains("undefined in every replication"));
+    assert!(svg.contains("undefined in every run"));
 }
