@@ -32,6 +32,8 @@ pub struct Row {
 #[derive(Clone, Debug)]
 pub struct Distribution {
     pub kpi: Kpi,
+    /// The value axis's title, as drawn.
+    pub axis: String,
     pub rows: Vec<Row>,
 }
 
@@ -94,7 +96,11 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
         caption,
         size: (style::WIDTH, (150 + row_h * n).max(360)),
         titled: true,
-        chart: Chart::Distribution(Distribution { kpi, rows }),
+        chart: Chart::Distribution(Distribution {
+            kpi,
+            axis: axis_title(kpi),
+            rows,
+        }),
     }
 }
 
@@ -159,7 +165,7 @@ impl Distribution {
             .y_labels(0)
             .x_labels(if defined { x_ticks } else { 0 })
             .x_label_formatter(&x_fmt)
-            .x_desc(axis_title(self.kpi))
+            .x_desc(self.axis.as_str())
             .label_style(s.font(style::TICK))
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))

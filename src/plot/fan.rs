@@ -513,7 +513,7 @@ impl Fan {
 
     /// The figure's size at `width` SVG pixels: panels about 250 px tall, plus the
     /// header, the legend and the wrapped scenario names over the panels.
-    fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
+    pub(super) fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
         let grid = Grid::of(self.measures.len(), self.names.len());
         let panel_w =
             (f64::from(width) - 30.0 - Y_AREA - GAP * (grid.cols - 1) as f64) / grid.cols as f64;
@@ -617,7 +617,7 @@ impl Fan {
                     measure: &self.measures[m],
                     scenario: k,
                     y_label: col == 0,
-                    x_desc: last_row,
+                    x_desc: last_row && col == (grid.cols - 1) / 2,
                     first_row: row == 0,
                     x_ticks_below: below,
                     y_area: left,

@@ -14,6 +14,8 @@ pub mod sensitivity;
 pub mod style;
 pub mod svg;
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -68,7 +70,155 @@ enum Chart {
     Tornado(sensitivity::Tornado),
 }
 
+/// How the user wants the figures drawn (`holdsim plot`'s options); the default is
+/// the report's look.
+#[derive(Debug, Default)]
+pub struct Look {
+    /// Every figure's width in SVG pixels (default [`style::WIDTH`]).
+    pub width: Option<u32>,
+    /// Every figure's height (default: what each figure needs at its width).
+    pub height: Option<u32>,
+    /// Leave the title and subtitle out of the images.
+    pub no_title: bool,
+    pub labels: Labels,
+}
+
+/// Texts to replace in the figures (`--label KEY=TEXT`): an option's name, found by
+/// its file stem or its title, or any axis, panel or figure title, found by the text
+/// as drawn. A key that matches nothing is the user's typo, so [`Labels::unused`]
+/// lists them for an error.
+#[derive(Debug, Default)]
+pub struct Labels {
+    pairs: Vec<(String, String)>,
+    used: RefCell<BTreeSet<usize>>,
+}
+
+impl Labels {
+    /// Parses `KEY=TEXT` pairs (split at the first `=`); an empty key or text, a
+    /// missing `=` or a key given twice is refused with what was expected.
+    pub fn parse(args: &[String]) -> Result<Labels, String> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for arg in args {
+            let Some((key, text)) = arg.split_once('=') else {
+                return Err(format!(
+                    "--label `{arg}`: expected KEY=TEXT, e.g. --label baseline=\"Current team\""
+                ));
+            };
+            let (key, text) = (key.trim(), text.trim());
+            if key.is_empty() || text.is_empty() {
+                return Err(format!(
+                    "--label `{arg}`: both KEY (a scenario's file stem or title, or a text in a figure) and TEXT must be non-empty"
+                ));
+            }
+            if pairs.iter().any(|(k, _)| k == key) {
+                return Err(format!("--label `{key}` is given twice"));
+            }
+            pairs.push((key.to_string(), text.to_string()));
+        }
+        Ok(Labels {
+            pairs,
+            used: RefCell::default(),
+        })
+    }
+
+    /// The replacement for `key`, if one was given (and notes that it was used).
+    fn get(&self, key: &str) -> Option<&str> {
+        let i = self.pairs.iter().position(|(k, _)| k == key)?;
+        self.used.borrow_mut().insert(i);
+        Some(&self.pairs[i].1)
+    }
+
+    /// Replaces `text` if it is a key.
+    fn apply(&self, text: &mut String) {
+        if let Some(new) = self.get(text) {
+            *text = new.to_string();
+        }
+    }
+
+    /// Keys that matched nothing in any figure.
+    pub fn unused(&self) -> Vec<&str> {
+        let used = self.used.borrow();
+        (0..self.pairs.len())
+            .filter(|i| !used.contains(i))
+            .map(|i| self.pairs[i].0.as_str())
+            .collect()
+    }
+}
+
 impl Plot {
+    /// Applies the user's labels: option names (by file stem or title, in the image
+    /// and the caption), then axis, panel and figure titles (by their text).
+    fn relabel(&mut self, labels: &Labels, runs: &[RunResults]) {
+        let rename: Vec<Option<String>> = runs
+            .iter()
+            .map(|r| {
+                labels
+                    .get(&r.name)
+                    .or_else(|| labels.get(&r.title))
+                    .map(str::to_string)
+            })
+            .collect();
+        for (run, new) in runs.iter().zip(&rename) {
+            if let Some(new) = new {
+                self.caption = self.caption.replace(&run.title, new);
+            }
+        }
+        let names = |names: &mut Vec<String>| {
+            for (name, new) in names.iter_mut().zip(&rename) {
+                if let Some(new) = new {
+                    *name = new.clone();
+                }
+            }
+        };
+        labels.apply(&mut self.title);
+        match &mut self.chart {
+            Chart::Fan(c) => {
+                names(&mut c.names);
+                labels.apply(&mut c.x_desc);
+                c.measures
+                    .iter_mut()
+                    .for_each(|m| labels.apply(&mut m.y_desc));
+            }
+            Chart::Kpis(c) => {
+                names(&mut c.names);
+                for p in &mut c.panels {
+                    labels.apply(&mut p.title);
+                    labels.apply(&mut p.axis);
+                }
+            }
+            Chart::Distribution(c) => {
+                for (row, new) in c.rows.iter_mut().zip(&rename) {
+                    if let Some(new) = new {
+                        row.name = new.clone();
+                    }
+                }
+                labels.apply(&mut c.axis);
+            }
+            Chart::Tornado(_) => {}
+        }
+    }
+
+    /// Sets the size and title the user asked for: a width without a height gets the
+    /// height the figure needs at that width.
+    fn restyle(&mut self, look: &Look) {
+        self.titled = !look.no_title;
+        let width = look.width.unwrap_or(self.size.0);
+        let heading = self
+            .titled
+            .then_some((self.title.as_str(), self.subtitle.as_str()));
+        let natural = match &self.chart {
+            Chart::Fan(c) => c.size(width, heading).1,
+            Chart::Kpis(c) => c.size(width, heading).1,
+            Chart::Distribution(_) | Chart::Tornado(_) => {
+                let full = Some((self.title.as_str(), self.subtitle.as_str()));
+                let w = f64::from(self.size.0);
+                let saved = style::header_height(full, w) - style::header_height(heading, w);
+                (f64::from(self.size.1) - saved).round() as u32
+            }
+        };
+        self.size = (width, look.height.unwrap_or(natural));
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Scale) -> DrawResult<DB> {
         let heading = self
             .titled
@@ -164,14 +314,40 @@ pub fn standard_plots(runs: &[RunResults]) -> Vec<Plot> {
 /// writes `<stem>.svg` and `<stem>.png` for each into `out_dir` (created if missing;
 /// each file written atomically). Returns the figures in report order.
 pub fn render_all(runs: &[RunResults], out_dir: &Path) -> anyhow::Result<Vec<Figure>> {
+    render_all_with(runs, out_dir, &Look::default())
+}
+
+/// [`render_all`] as the user asked (`holdsim plot`'s size, title and label options).
+/// A label key that matches nothing is an error naming it, before anything is drawn.
+pub fn render_all_with(
+    runs: &[RunResults],
+    out_dir: &Path,
+    look: &Look,
+) -> anyhow::Result<Vec<Figure>> {
     anyhow::ensure!(!runs.is_empty(), "no results to plot");
+    let mut plots = standard_plots(runs);
+    for plot in &mut plots {
+        plot.relabel(&look.labels, runs);
+        plot.restyle(look);
+    }
+    let unused = look.labels.unused();
+    if !unused.is_empty() {
+        let stems: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        return Err(crate::error::UsageError(format!(
+            "--label: nothing in the figures is called {}; a KEY is an option's file stem ({}) or title, or an axis, panel or figure title exactly as drawn",
+            unused
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            stems.join(", ")
+        ))
+        .into());
+    }
     fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create `{}`", out_dir.display()))?;
     style::register_fonts()?;
-    standard_plots(runs)
-        .par_iter()
-        .map(|p| p.write(out_dir))
-        .collect()
+    plots.par_iter().map(|p| p.write(out_dir)).collect()
 }
 
 #[cfg(test)]
