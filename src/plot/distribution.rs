@@ -258,8 +258,9 @@ impl<'a> RowLabels<'a> {
         let lines = style::wrap(area, &self.rows[k].name, &self.name_style, self.label_w);
         let x = left + self.key_w - s.px(4.0);
         let line_h = s.px(style::LEGEND * 1.2);
-        for (i, line) in lines.iter().rev().enumerate() {
-            let y = py + s.px(1.0) - line_h * i as i32;
+        let last = lines.len() as i32 - 1;
+        for (i, line) in lines.iter().enumerate() {
+            let y = py + s.px(1.0) - line_h * (last - i as i32);
             style::text_abs(area, line, &self.name_style, (x, y))?;
         }
         style::text_abs(

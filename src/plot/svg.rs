@@ -441,3 +441,25 @@ fn points(path: impl IntoIterator<Item = BackendCoord>) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glyphs_with_holes_keep_every_contour() {
+        let (regular, _) = faces().unwrap();
+        let o = glyph_path(regular, regular.glyph_id('o')).unwrap();
+        assert_eq!(o.matches('M').count(), 2, "{o}");
+        assert_eq!(o.matches('Z').count(), 2, "{o}");
+        assert!(glyph_path(regular, regular.glyph_id(' ')).is_none());
+    }
+
+    #[test]
+    fn numbers_are_short_and_text_is_escaped() {
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(-0.125), "-0.13");
+        assert_eq!(num(1.5), "1.5");
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}
