@@ -58,7 +58,7 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
         })
         .collect();
     let mut caption = format!(
-        "Distribution of {} across replications, by scenario. Each dot is one replication (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% (25th–75th percentile), the dark line is the median, whiskers reach the 5th and 95th percentiles, and the white diamond is the mean.",
+        "How {} varies from run to run, by option. Each dot is one simulated run (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% (25th–75th percentile), the dark line is the median, whiskers reach the 5th and 95th percentiles, and the white diamond is the mean.",
         kpi.label().to_lowercase()
     );
     let undefined: Vec<String> = rows
@@ -79,29 +79,26 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             undefined.join(", ")
         ));
     }
-    let row_h: u32 = rows
-        .iter()
-        .map(|r| {
-            let lines = style::lines_needed(&r.name, style::LEGEND, f64::from(style::WIDTH) / 3.0);
-            (lines as f64 * style::LEGEND * 1.2 + 40.0).ceil() as u32
-        })
-        .fold(92, u32::max);
-    let n = rows.len().max(1) as u32;
-    Plot {
+    let mut plot = Plot {
         stem: format!("distribution_{}", kpi.name()),
-        title: format!("{} across replications", kpi.label()),
+        title: format!("{} across runs", kpi.label()),
         subtitle:
             "Dots: runs · box: middle 50% of runs · line: median · whiskers: middle 90% · ◆ average"
                 .into(),
         caption,
-        size: (style::WIDTH, (150 + row_h * n).max(360)),
+        size: (0, 0),
         titled: true,
         chart: Chart::Distribution(Distribution {
             kpi,
             axis: axis_title(kpi),
             rows,
         }),
-    }
+    };
+    plot.size = match &plot.chart {
+        Chart::Distribution(d) => d.size(style::WIDTH, Some((&plot.title, &plot.subtitle))),
+        _ => unreachable!("just built as a distribution"),
+    };
+    plot
 }
 
 /// Vertical offset in [-0.5, 0.5) for the `i`-th dot: a golden-ratio sequence
@@ -112,6 +109,22 @@ fn jitter(i: usize) -> f64 {
 }
 
 impl Distribution {
+    /// The figure's size at `width`: a row per option, tall enough for its name
+    /// wrapped in a third of the width, under the header.
+    pub(super) fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
+        let w = f64::from(width);
+        let row_h = self
+            .rows
+            .iter()
+            .map(|r| {
+                let lines = style::lines_needed(&r.name, style::LEGEND, w / 3.0 - 60.0);
+                lines as f64 * style::LEGEND * 1.2 + style::NOTE * 1.2 + 24.0
+            })
+            .fold(92.0, f64::max);
+        let h = style::header_height(title, w) + 100.0 + row_h * self.rows.len().max(1) as f64;
+        (width, h.max(300.0).ceil() as u32)
+    }
+
     /// The smallest and largest defined value over every scenario (±∞ if none).
     fn value_range(&self) -> (f64, f64) {
         self.rows
@@ -254,20 +267,26 @@ impl<'a> RowLabels<'a> {
         let left = plot_x0 - self.area_width() + s.px(6.0);
         let key_at = style::relative(area, (left - s.px(6.0), py));
         style::draw_key(area, s, colour(k), Key::Dot, key_at)?;
-        // The name wrapped in full, its last line just above the row's centre.
+        // The name wrapped in full and the count under it, as a block centred on
+        // the row.
         let lines = style::wrap(area, &self.rows[k].name, &self.name_style, self.label_w);
         let x = left + self.key_w - s.px(4.0);
         let line_h = s.px(style::LEGEND * 1.2);
-        let last = lines.len() as i32 - 1;
+        let block = line_h * lines.len() as i32 + s.px(style::NOTE * 1.2);
+        let top = py - block / 2;
         for (i, line) in lines.iter().enumerate() {
-            let y = py + s.px(1.0) - line_h * (last - i as i32);
-            style::text_abs(area, line, &self.name_style, (x, y))?;
+            style::text_abs(
+                area,
+                line,
+                &self.name_style,
+                (x, top + line_h * (i as i32 + 1)),
+            )?;
         }
         style::text_abs(
             area,
             &self.counts[k],
             &self.count_style,
-            (x, py + s.px(4.0)),
+            (x, top + line_h * lines.len() as i32 + s.px(2.0)),
         )
     }
 }

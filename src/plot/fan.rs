@@ -662,7 +662,7 @@ impl Fan {
             area.draw_text(text, &style, (x + s.px(34.0), y))?;
             x += item_w;
         }
-        Ok(area.split_vertically(y + row_h / 2 + s.px(6.0)).1)
+        Ok(area.split_vertically(y + row_h / 2 + s.px(12.0)).1)
     }
 
     fn draw_panel<DB: DrawingBackend>(

@@ -209,7 +209,8 @@ impl Plot {
         let natural = match &self.chart {
             Chart::Fan(c) => c.size(width, heading).1,
             Chart::Kpis(c) => c.size(width, heading).1,
-            Chart::Distribution(_) | Chart::Tornado(_) => {
+            Chart::Distribution(c) => c.size(width, heading).1,
+            Chart::Tornado(_) => {
                 let full = Some((self.title.as_str(), self.subtitle.as_str()));
                 let w = f64::from(self.size.0);
                 let saved = style::header_height(full, w) - style::header_height(heading, w);
