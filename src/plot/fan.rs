@@ -557,41 +557,15 @@ impl Fan {
         let panel_w = ((w as i32 - y_area - gap * (cols - 1)) / cols).max(1);
         let title_style = anchored(s.bold(style::PANEL_TITLE), HPos::Left, VPos::Top);
         let line_h = s.px(style::PANEL_TITLE * 1.25);
-        // Each row's title block: the most lines any of its names wraps onto.
-        let titles: Vec<Vec<Vec<String>>> = (0..grid.rows)
-            .map(|row| {
-                (0..grid.cols)
-                    .map(|col| match grid.cells.get(row * grid.cols + col) {
-                        Some(&(_, k)) if grid.row_has_titles(row) => self
-                            .names
-                            .get(k)
-                            .map(|n| style::wrap(&area, n, &title_style, panel_w))
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    })
-                    .collect()
-            })
-            .collect();
-        let title_h: Vec<i32> = titles
-            .iter()
-            .enumerate()
-            .map(|(row, t)| {
-                let lines = t.iter().map(Vec::len).max().unwrap_or(0) as i32;
-                if grid.row_has_titles(row) {
-                    lines.max(1) * line_h + s.px(8.0)
-                } else {
-                    0
-                }
-            })
-            .collect();
+        let (titles, title_h) = self.panel_titles(&area, s, &grid, &title_style, panel_w);
         let fixed: i32 =
             title_h.iter().sum::<i32>() + grid.rows as i32 * s.px(X_TICKS) + s.px(X_DESC);
         let panel_h = ((h as i32 - fixed) / grid.rows as i32).max(s.px(40.0));
         let mut top = 0;
-        for row in 0..grid.rows {
+        for (row, row_titles) in titles.iter().enumerate() {
             let last_row = row + 1 == grid.rows;
             let below = s.px(X_TICKS) + if last_row { s.px(X_DESC) } else { 0 };
-            for col in 0..grid.cols {
+            for (col, lines) in row_titles.iter().enumerate() {
                 let Some(&(m, k)) = grid.cells.get(row * grid.cols + col) else {
                     continue;
                 };
@@ -602,13 +576,7 @@ impl Fan {
                 };
                 let width = if col == 0 { y_area + panel_w } else { panel_w };
                 let left = if col == 0 { y_area } else { 0 };
-                style::draw_lines(
-                    &area,
-                    &titles[row][col],
-                    &title_style,
-                    (x + left, top),
-                    line_h,
-                )?;
+                style::draw_lines(&area, lines, &title_style, (x + left, top), line_h)?;
                 let cell = area.clone().shrink(
                     (x, top + title_h[row]),
                     ((width + s.px(2.0)) as u32, (panel_h + below) as u32),
@@ -627,6 +595,47 @@ impl Fan {
             top += title_h[row] + panel_h + below;
         }
         Ok(())
+    }
+
+    /// Each panel's title (its option's name, wrapped to the panel's width; none in
+    /// the lower rows of a figure of several measures), by row and column, and each
+    /// row's title height: room for the most lines any of its names takes.
+    fn panel_titles<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: Scale,
+        grid: &Grid,
+        title_style: &TextStyle,
+        panel_w: i32,
+    ) -> (Vec<Vec<Vec<String>>>, Vec<i32>) {
+        let line_h = s.px(style::PANEL_TITLE * 1.25);
+        let titles: Vec<Vec<Vec<String>>> = (0..grid.rows)
+            .map(|row| {
+                (0..grid.cols)
+                    .map(|col| match grid.cells.get(row * grid.cols + col) {
+                        Some(&(_, k)) if grid.row_has_titles(row) => self
+                            .names
+                            .get(k)
+                            .map(|n| style::wrap(area, n, title_style, panel_w))
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let heights = titles
+            .iter()
+            .enumerate()
+            .map(|(row, t)| {
+                let lines = t.iter().map(Vec::len).max().unwrap_or(0) as i32;
+                if grid.row_has_titles(row) {
+                    lines.max(1) * line_h + s.px(8.0)
+                } else {
+                    0
+                }
+            })
+            .collect();
+        (titles, heights)
     }
 
     /// The legend of marks, on one line (two if the figure is narrow): the two bands,

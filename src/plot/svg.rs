@@ -157,10 +157,10 @@ impl<'a> OutlinedSvg<'a> {
             .collect();
         let mut head = String::new();
         if !title.is_empty() {
-            let _ = write!(head, "<title>{}</title>\n", escape(title));
+            let _ = writeln!(head, "<title>{}</title>", escape(title));
         }
         if !desc.is_empty() {
-            let _ = write!(head, "<desc>{}</desc>\n", escape(desc));
+            let _ = writeln!(head, "<desc>{}</desc>", escape(desc));
         }
         OutlinedSvg {
             target,
