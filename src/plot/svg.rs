@@ -89,41 +89,47 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A glyph's outline as SVG path data in font units (y up), or `None` for a glyph
-/// with no outline (a space).
+/// with no outline (a space). Coordinates are rounded to whole font units (1/2048
+/// em, a hundredth of a pixel at label sizes) and written relative to the previous
+/// point, which keeps them short.
 fn glyph_path(font: &FontRef<'static>, id: GlyphId) -> Option<String> {
     let outline = font.outline(id)?;
     let mut d = String::new();
-    let mut last: Option<Point> = None;
-    let pt = |p: Point| format!("{} {}", num(f64::from(p.x)), num(f64::from(p.y)));
+    let round = |p: Point| (p.x.round() as i32, p.y.round() as i32);
+    // The pen (where relative coordinates start) and the last point drawn.
+    let mut pen = (0, 0);
+    let mut contour_start = (0, 0);
+    let mut last: Option<(i32, i32)> = None;
     for curve in &outline.curves {
-        let start = match curve {
-            OutlineCurve::Line(p, _) | OutlineCurve::Quad(p, _, _) | OutlineCurve::Cubic(p, ..) => {
-                *p
+        let (start, command, points) = match *curve {
+            OutlineCurve::Line(p0, p1) => (round(p0), 'l', vec![round(p1)]),
+            OutlineCurve::Quad(p0, c, p2) => (round(p0), 'q', vec![round(c), round(p2)]),
+            OutlineCurve::Cubic(p0, c1, c2, p3) => {
+                (round(p0), 'c', vec![round(c1), round(c2), round(p3)])
             }
         };
         if last != Some(start) {
             if last.is_some() {
-                d.push('Z');
+                // Closing returns the pen to where the contour began.
+                d.push('z');
+                pen = contour_start;
             }
-            let _ = write!(d, "M{}", pt(start));
+            let _ = write!(d, "m{} {}", start.0 - pen.0, start.1 - pen.1);
+            pen = start;
+            contour_start = start;
         }
-        let end = match curve {
-            OutlineCurve::Line(_, p1) => {
-                let _ = write!(d, "L{}", pt(*p1));
-                *p1
+        d.push(command);
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                d.push(' ');
             }
-            OutlineCurve::Quad(_, c, p2) => {
-                let _ = write!(d, "Q{} {}", pt(*c), pt(*p2));
-                *p2
-            }
-            OutlineCurve::Cubic(_, c1, c2, p3) => {
-                let _ = write!(d, "C{} {} {}", pt(*c1), pt(*c2), pt(*p3));
-                *p3
-            }
-        };
-        last = Some(end);
+            let _ = write!(d, "{} {}", p.0 - pen.0, p.1 - pen.1);
+        }
+        // In a relative curve every point is relative to the curve's start.
+        pen = *points.last().expect("every curve has an end point");
+        last = Some(pen);
     }
-    (!d.is_empty()).then(|| d + "Z")
+    (!d.is_empty()).then(|| d + "z")
 }
 
 /// Draws into a `String`, written when the drawing is presented (or dropped).
@@ -151,9 +157,15 @@ impl<'a> OutlinedSvg<'a> {
         title: &str,
         desc: &str,
     ) -> Self {
-        let id_prefix: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        // A short prefix (every glyph use repeats it) from a hash of the name.
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let id_prefix: String = (0..4)
+            .map(|i| {
+                let digit = (hash >> (i * 6)) % 36;
+                char::from_digit(digit as u32, 36).unwrap_or('x')
+            })
             .collect();
         let mut head = String::new();
         if !title.is_empty() {
@@ -165,7 +177,7 @@ impl<'a> OutlinedSvg<'a> {
         OutlinedSvg {
             target,
             size,
-            id_prefix: format!("{id_prefix}-g"),
+            id_prefix: format!("g{id_prefix}"),
             head,
             body: String::new(),
             glyphs: BTreeMap::new(),
@@ -450,8 +462,8 @@ mod tests {
     fn glyphs_with_holes_keep_every_contour() {
         let (regular, _) = faces().unwrap();
         let o = glyph_path(regular, regular.glyph_id('o')).unwrap();
-        assert_eq!(o.matches('M').count(), 2, "{o}");
-        assert_eq!(o.matches('Z').count(), 2, "{o}");
+        assert_eq!(o.matches('m').count(), 2, "{o}");
+        assert_eq!(o.matches('z').count(), 2, "{o}");
         assert!(glyph_path(regular, regular.glyph_id(' ')).is_none());
     }
 
