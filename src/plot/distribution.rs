@@ -57,10 +57,8 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             }
         })
         .collect();
-    let mut caption = format!(
-        "How {} varies from run to run, by option. Each dot is one simulated run (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% (25th–75th percentile), the dark line is the median, whiskers reach the 5th and 95th percentiles, and the white diamond is the mean.",
-        kpi.label().to_lowercase()
-    );
+    let mut caption =
+        "Each dot is one simulated run (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% of runs, the dark line is the median, the whiskers span the middle 90%, and the white diamond is the average. The axis starts at zero.".to_string();
     let undefined: Vec<String> = rows
         .iter()
         .filter(|r| r.values.len() < r.total)

@@ -24,7 +24,7 @@ pub struct Measure {
     pub title: &'static str,
     /// Y-axis title, with the unit.
     pub y_desc: &'static str,
-    /// What the series is, for the caption.
+    /// What the series is, for the caption: a sentence that adds to the title.
     pub what: &'static str,
     /// Which statistic the solid line shows, decided by the kind of series.
     pub centre: Centre,
@@ -63,7 +63,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "lw_active",
         title: "Link-worker posts Active",
         y_desc: "posts Active",
-        what: "link-worker posts Active (in post and working)",
+        what: "A post is Active when its holder is in post and at work: not on sick leave, not vacant.",
         centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
@@ -71,7 +71,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "lw_sick_leave",
         title: "Link-worker posts on sick leave",
         y_desc: "posts on sick leave",
-        what: "link-worker posts whose holder is on burnout sick leave",
+        what: "Posts whose holder is off sick after burning out; the post stays theirs while they are away.",
         centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
@@ -79,7 +79,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "lw_vacant",
         title: "Vacant link-worker posts",
         y_desc: "posts Vacant",
-        what: "vacant link-worker posts (awaiting recruitment)",
+        what: "Posts left empty when a link worker leaves, until recruitment fills them.",
         centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
@@ -87,7 +87,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "strain_mean",
         title: "Mean strain of Active link workers",
         y_desc: "strain (burnout threshold ≈ 1)",
-        what: "mean strain over Active link workers (the mean burnout threshold is 1 by default)",
+        what: "Strain averaged over the link workers at work; one burns out when their strain passes their own threshold, 1 on average by default.",
         centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
@@ -95,7 +95,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "queued",
         title: "Patients waiting for a first contact",
         y_desc: "patients queued",
-        what: "patients referred and waiting for their first contact",
+        what: "Patients referred who have not yet had a first contact with a link worker.",
         centre: Centre::Mean,
         smoothing: Smoothing::Pool(2),
     },
@@ -103,7 +103,7 @@ pub const MEASURES: [Measure; 6] = [
         series: "holding",
         title: "Patients held",
         y_desc: "patients held",
-        what: "patients being held by a link worker (for any reason)",
+        what: "Patients a link worker keeps on the caseload after connecting them, for whatever reason.",
         centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
@@ -987,11 +987,7 @@ fn caption_tail(runs: &[RunResults], fan: &Fan) -> String {
 /// when no scenario has the series.
 pub fn fan_chart(runs: &[RunResults], measure: &Measure) -> Option<Plot> {
     let fan = Fan::new(runs, std::slice::from_ref(measure))?;
-    let mut what = measure.what.to_string();
-    if let Some(first) = what.get(..1) {
-        what = first.to_uppercase() + &what[1..];
-    }
-    let caption = format!("{what}, week by week.{}", caption_tail(runs, &fan));
+    let caption = format!("{}{}", measure.what, caption_tail(runs, &fan));
     let title = format!("{} over time", measure.title);
     let subtitle = subtitle(runs, &fan);
     Some(Plot {

@@ -134,13 +134,8 @@ pub fn kpi_comparison(runs: &[RunResults], kpis: &[Kpi]) -> Plot {
             })
             .collect(),
     };
-    let list = kpis
-        .iter()
-        .map(|k| k.label().to_lowercase())
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut caption = format!(
-        "The measures shown are {list}, each over the period after the start-up. A dot is an option's average over its {}; the whiskers show the 95% confidence interval of that average (none with a single run). Every axis starts at zero.",
+        "Each measure covers the period after the start-up. A dot is an option's average over its {}; the whiskers show the 95% confidence interval of that average (none with a single run). Every axis starts at zero.",
         super::fan::replications_phrase(runs)
     );
     if runs.len() > 1 {
