@@ -153,6 +153,7 @@ fn figure_pixels(text: &str) -> Result<u32, String> {
 )]
 pub struct PlotArgs {
     /// A results folder written by `holdsim run` or `holdsim compare`.
+    #[arg(value_name = "DIR")]
     pub results: PathBuf,
     /// Width of every figure in pixels (the SVG's size; the PNG is twice as large).
     /// Default 900.
