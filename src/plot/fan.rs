@@ -447,7 +447,7 @@ const STARTUP: &str = "start-up";
 /// Width in SVG pixels left of the first column (tick labels and axis title).
 const Y_AREA: f64 = 78.0;
 /// Space between panels, in SVG pixels.
-const GAP: f64 = 16.0;
+const GAP: f64 = 30.0;
 /// Height of the tick labels under each row and of the axis title under the last.
 const X_TICKS: f64 = 26.0;
 const X_DESC: f64 = 28.0;
@@ -585,7 +585,6 @@ impl Fan {
                     measure: &self.measures[m],
                     scenario: k,
                     y_label: col == 0,
-                    x_desc: last_row && col == (grid.cols - 1) / 2,
                     first_row: row == 0,
                     x_ticks_below: below,
                     y_area: left,
@@ -594,7 +593,10 @@ impl Fan {
             }
             top += title_h[row] + panel_h + below;
         }
-        Ok(())
+        // The shared x axis's title, once, centred under all the columns.
+        let centre = y_area + (cols * panel_w + (cols - 1) * gap) / 2;
+        let st = anchored(s.font(style::LABEL), HPos::Center, VPos::Center);
+        area.draw_text(&self.x_desc, &st, (centre, top - s.px(X_DESC) / 2))
     }
 
     /// Each panel's title (its option's name, wrapped to the panel's width; none in
@@ -710,9 +712,6 @@ impl Fan {
         if panel.y_label {
             mesh.y_desc(panel.measure.y_desc.as_str());
         }
-        if panel.x_desc {
-            mesh.x_desc(self.x_desc.as_str());
-        }
         mesh.draw()?;
 
         if let Some(w) = self.warmup_years {
@@ -761,8 +760,6 @@ struct Panel<'a> {
     scenario: usize,
     /// The first column carries the y tick labels and axis title.
     y_label: bool,
-    /// The last row carries the x axis title.
-    x_desc: bool,
     /// The first panel names the start-up shading (the others only shade it).
     first_row: bool,
     x_ticks_below: i32,
