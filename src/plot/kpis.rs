@@ -164,13 +164,39 @@ pub fn kpi_comparison(runs: &[RunResults], kpis: &[Kpi]) -> Plot {
 impl KpiChart {
     /// The figure's size at `width`: rows of panels about 230 px tall (taller when
     /// names wrap under the points), the key below them, the header above.
+    /// Panels a row and rows of panels.
+    fn grid(&self) -> (usize, usize) {
+        let cols = self.cols.clamp(1, self.panels.len().max(1));
+        (cols, self.panels.len().max(1).div_ceil(cols))
+    }
+
+    /// Height in SVG pixels of a row of panels at `width`.
+    fn cell_height(&self, width: f64) -> f64 {
+        let (cols, _) = self.grid();
+        let lines = name_lines(&self.names, slot_width(width, cols, self.names.len())).unwrap_or(1);
+        226.0 + lines as f64 * style::TICK * 1.2
+    }
+
+    /// Width in SVG pixels of the empty cells after the last panel, when the key fits
+    /// there (so the figure needs no band of its own for it).
+    fn key_cell_width(&self, width: f64) -> Option<f64> {
+        let (cols, rows) = self.grid();
+        let empty = rows * cols - self.panels.len();
+        let key_w = (width - 16.0) / cols as f64 * empty as f64;
+        (empty > 0 && key_height(&self.names, key_w) <= self.cell_height(width)).then_some(key_w)
+    }
+
+    /// The figure's size at `width`: rows of panels about 230 px tall (taller when
+    /// names wrap under the points), the key in the empty cells or below the panels,
+    /// the header above.
     pub(super) fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
         let w = f64::from(width);
-        let cols = self.cols.clamp(1, self.panels.len().max(1));
-        let rows = self.panels.len().max(1).div_ceil(cols);
-        let lines = name_lines(&self.names, slot_width(w, cols, self.names.len())).unwrap_or(1);
-        let cell = 226.0 + lines as f64 * style::TICK * 1.2;
-        let h = style::header_height(title, w) + rows as f64 * cell + key_height(&self.names, w);
+        let (_, rows) = self.grid();
+        let key = match self.key_cell_width(w) {
+            Some(_) => 0.0,
+            None => key_height(&self.names, w),
+        };
+        let h = style::header_height(title, w) + rows as f64 * self.cell_height(w) + key + 8.0;
         (width, h.ceil() as u32)
     }
 
@@ -179,19 +205,34 @@ impl KpiChart {
         area: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<DB> {
-        let cols = self.cols.clamp(1, self.panels.len().max(1));
-        let rows = self.panels.len().max(1).div_ceil(cols);
+        let (cols, rows) = self.grid();
         let (w, h) = area.dim_in_pixel();
-        let key_h = s.px(key_height(&self.names, f64::from(w) / s.0));
-        let (panels, key) = area.split_vertically((h as i32 - key_h).max(1));
+        let width = f64::from(w) / s.0;
+        let in_cell = self.key_cell_width(width);
+        let key_h = match in_cell {
+            Some(_) => 0,
+            None => s.px(key_height(&self.names, width)),
+        };
+        let (panels, below) = area.split_vertically((h as i32 - key_h).max(1));
         let panels = panels.margin(s.px(2.0), 0, s.px(6.0), s.px(10.0));
-        let slot = slot_width(f64::from(w) / s.0, cols, self.names.len());
+        let slot = slot_width(width, cols, self.names.len());
         let labels = PointLabels::new(&self.names, slot);
         let grid = panels.split_evenly((rows, cols));
         for (panel, cell) in self.panels.iter().zip(&grid) {
             self.draw_panel(&cell.margin(0, s.px(10.0), 0, 0), s, panel, &labels)?;
         }
-        self.draw_key(&key, s, labels.numbered)
+        match (in_cell, grid.get(self.panels.len())) {
+            (Some(key_w), Some(first_empty)) => {
+                let (x, y) = first_empty.get_base_pixel();
+                let (_, cell_h) = first_empty.dim_in_pixel();
+                let key = area.clone().shrink(
+                    style::relative(area, (x, y + s.px(20.0))),
+                    (s.upx(key_w), cell_h),
+                );
+                self.draw_key(&key, s, labels.numbered)
+            }
+            _ => self.draw_key(&below, s, labels.numbered),
+        }
     }
 
     fn draw_panel<DB: DrawingBackend>(
