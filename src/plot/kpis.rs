@@ -309,7 +309,13 @@ impl KpiChart {
             draw_mean(&mut chart, cell, s, colour(i), x, m, cap)?;
             let (_, pm) = chart.backend_coord(&(x, m.mean));
             let text = kpi_value(panel.kpi, m.mean);
-            draw_value_label(cell, s, &text, (px, pm), cap, slot)?;
+            // Clear of the next point's whisker, or of the panel's edge after the last.
+            let right = if i + 1 < n {
+                px + slot - cap - s.px(4.0)
+            } else {
+                px + slot / 2 + s.px(8.0)
+            };
+            draw_value_label(cell, s, &text, (px, pm), cap, right)?;
         }
         Ok(())
     }
@@ -411,19 +417,19 @@ fn draw_mean<DB: DrawingBackend>(
 }
 
 /// The value beside the point at `(px, pm)`, clear of the caps and on a white ground
-/// so the baseline line does not cross it — only when it fits in the slot.
+/// so the baseline line does not cross it — only when it ends before `right`.
 fn draw_value_label<DB: DrawingBackend>(
     cell: &DrawingArea<DB, Shift>,
     s: Scale,
     text: &str,
     (px, pm): (i32, i32),
     cap: i32,
-    slot: i32,
+    right: i32,
 ) -> DrawResult<DB> {
     let label_style = anchored(s.font(style::NOTE), HPos::Left, VPos::Center);
     let tw = style::text_width(cell, text, &label_style);
     let tx = px + cap.max(s.px(5.5)) + s.px(5.0);
-    if tx + tw + cap + s.px(10.0) > px + slot {
+    if tx + tw > right {
         return Ok(());
     }
     let th = s.px(style::NOTE * 0.5);
