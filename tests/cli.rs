@@ -401,6 +401,49 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
             .success()
     );
     assert!(dir.path().join("single/report.html").exists());
+
+    // Figures for a journal: a size, no title, an option renamed, another folder.
+    let out = holdsim(dir.path())
+        .args([
+            "plot",
+            "single",
+            "--width",
+            "640",
+            "--height",
+            "480",
+            "--no-title",
+            "--out",
+            "fig",
+        ])
+        .args(["--label", "supported=Supported team"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    let svg = fs::read_to_string(dir.path().join("fig/fan_lw_vacant.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg width=\"640\" height=\"480\""),
+        "{}",
+        &svg[..80]
+    );
+    assert!(svg.contains("aria-label=\"Supported team\"") && !svg.contains("<text"));
+    let png = fs::read(dir.path().join("fig/fan_lw_vacant.png")).unwrap();
+    let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (1280, 960));
+    // Bad values are the user's to fix: exit 2, saying what was expected.
+    for (args, says) in [
+        (vec!["--width", "50"], "200 to 4000"),
+        (vec!["--label", "nosuch=x"], "`nosuch`"),
+        (vec!["--label", "novalue"], "KEY=TEXT"),
+    ] {
+        let out = holdsim(dir.path())
+            .args(["plot", "single"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
 
 #[test]
