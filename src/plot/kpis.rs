@@ -291,33 +291,7 @@ impl KpiChart {
             draw_reference(&mut chart, s, b.mean, n)?;
         }
 
-        let slot = chart.backend_coord(&(1.0, y0)).0 - chart.backend_coord(&(0.0, y0)).0;
-        let cap = s.px(9.0).min(slot / 3).max(2);
-        let name_style = anchored(s.font(style::TICK), HPos::Center, VPos::Top);
-        for (i, m) in panel.summaries.iter().enumerate() {
-            let x = i as f64;
-            let (px, py_bottom) = chart.backend_coord(&(x, y0));
-            let lines = style::wrap(cell, &labels.text[i], &name_style, slot - s.px(4.0));
-            let at = style::relative(cell, (px, py_bottom + s.px(7.0)));
-            style::draw_lines(cell, &lines, &name_style, at, line_h)?;
-            let Some(m) = m else {
-                let (_, py) = chart.backend_coord(&(x, (y0 + y1) / 2.0));
-                let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
-                style::text_abs(cell, "undefined", &st, (px, py))?;
-                continue;
-            };
-            draw_mean(&mut chart, cell, s, colour(i), x, m, cap)?;
-            let (_, pm) = chart.backend_coord(&(x, m.mean));
-            let text = kpi_value(panel.kpi, m.mean);
-            // Clear of the next point's whisker, or of the panel's edge after the last.
-            let right = if i + 1 < n {
-                px + slot - cap - s.px(4.0)
-            } else {
-                px + slot / 2 + s.px(8.0)
-            };
-            draw_value_label(cell, s, &text, (px, pm), cap, right)?;
-        }
-        Ok(())
+        draw_points(&mut chart, cell, s, panel, labels, line_h)
     }
 
     /// The key under the panels: each option's colour and full name (numbered when
@@ -384,6 +358,47 @@ impl PointLabels {
             },
         }
     }
+}
+
+/// Each option's point, whisker and value in a panel, its name (or number) under it.
+fn draw_points<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    cell: &DrawingArea<DB, Shift>,
+    s: Scale,
+    panel: &KpiPanel,
+    labels: &PointLabels,
+    line_h: i32,
+) -> DrawResult<DB> {
+    let y_range = chart.y_range();
+    let (y0, y1) = (y_range.start, y_range.end);
+    let n = panel.summaries.len();
+    let slot = chart.backend_coord(&(1.0, y0)).0 - chart.backend_coord(&(0.0, y0)).0;
+    let cap = s.px(9.0).min(slot / 3).max(2);
+    let name_style = anchored(s.font(style::TICK), HPos::Center, VPos::Top);
+    for (i, m) in panel.summaries.iter().enumerate() {
+        let x = i as f64;
+        let (px, py_bottom) = chart.backend_coord(&(x, y0));
+        let lines = style::wrap(cell, &labels.text[i], &name_style, slot - s.px(4.0));
+        let at = style::relative(cell, (px, py_bottom + s.px(7.0)));
+        style::draw_lines(cell, &lines, &name_style, at, line_h)?;
+        let Some(m) = m else {
+            let (_, py) = chart.backend_coord(&(x, (y0 + y1) / 2.0));
+            let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
+            style::text_abs(cell, "undefined", &st, (px, py))?;
+            continue;
+        };
+        draw_mean(chart, cell, s, colour(i), x, m, cap)?;
+        let (_, pm) = chart.backend_coord(&(x, m.mean));
+        let text = kpi_value(panel.kpi, m.mean);
+        // Clear of the next point's whisker, or of the panel's edge after the last.
+        let right = if i + 1 < n {
+            px + slot - cap - s.px(4.0)
+        } else {
+            px + slot / 2 + s.px(8.0)
+        };
+        draw_value_label(cell, s, &text, (px, pm), cap, right)?;
+    }
+    Ok(())
 }
 
 /// A scenario's mean as a dot at `x`, with its 95% CI as a capped whisker.
