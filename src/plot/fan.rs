@@ -950,10 +950,14 @@ fn subtitle(runs: &[RunResults], fan: &Fan) -> String {
         Some(Smoothing::MovingAverage(k)) => format!("{}-week moving averages", 2 * k + 1),
         _ => "weekly values".into(),
     };
-    format!(
-        "One panel per option, same scales · {} each · {unit}",
-        replications_phrase(runs)
-    )
+    if runs.len() > 1 {
+        format!(
+            "One panel per option, same scales · {} each · {unit}",
+            replications_phrase(runs)
+        )
+    } else {
+        format!("{} · {unit}", replications_phrase(runs))
+    }
 }
 
 /// How to read the marks, for the caption (what the title does not say).
@@ -964,7 +968,12 @@ fn caption_tail(runs: &[RunResults], fan: &Fan) -> String {
         Centre::Mean => "The solid line is the mean across runs, not the median: these are whole numbers that sit at zero (or at full strength) in most weeks, so the median would hide how often they move.".to_string(),
     };
     let mut c = format!(
-        " Each panel is one option, drawn on the same scales. {line} The darker band holds the middle 50% of runs and the lighter band the middle 90%.{}",
+        "{} {line} The darker band holds the middle 50% of runs and the lighter band the middle 90%.{}",
+        if runs.len() > 1 {
+            " Each panel is one option, drawn on the same scales."
+        } else {
+            ""
+        },
         fan.measures
             .first()
             .map_or(String::new(), |m| m.smoothing.describe())
