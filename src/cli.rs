@@ -149,7 +149,7 @@ fn figure_pixels(text: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  holdsim plot results/compare-baseline-vs-supported\n  holdsim plot DIR --width 700 --no-title --out figures\n  holdsim plot DIR --label baseline=\"Current team\" --label \"years since start=Years\""
+    after_help = "Examples:\n  holdsim plot results/compare-baseline-vs-supported\n  holdsim plot DIR --width 700 --no-title --out figures\n  holdsim plot DIR --only fan_lw_vacant --width 700 --height 420\n  holdsim plot DIR --label baseline=\"Current team\" --label \"years since start=Years\""
 )]
 pub struct PlotArgs {
     /// A results folder written by `holdsim run` or `holdsim compare`.
@@ -174,6 +174,10 @@ pub struct PlotArgs {
     /// Folder for the figures (default: DIR/plots, where the report looks for them).
     #[arg(short, long, value_name = "FOLDER")]
     pub out: Option<PathBuf>,
+    /// Draw only this figure, by its file name without extension, e.g.
+    /// `--only fan_lw_vacant` (repeatable; default: every figure).
+    #[arg(long, value_name = "FIGURE")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

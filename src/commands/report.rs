@@ -31,6 +31,7 @@ pub fn plot(args: &PlotArgs) -> anyhow::Result<()> {
         height: args.height,
         no_title: args.no_title,
         labels,
+        only: args.only.clone(),
     };
     let _lock = lock(&args.results)?;
     let runs = load_any(&args.results)?;

@@ -70,6 +70,10 @@ enum Chart {
     Tornado(sensitivity::Tornado),
 }
 
+/// The least height a figure may be given, as a share of the height it needs at its
+/// width (a squeezed figure is still legible; a shorter one has panels of no height).
+pub const MIN_HEIGHT_SHARE: f64 = 0.6;
+
 /// How the user wants the figures drawn (`holdsim plot`'s options); the default is
 /// the report's look.
 #[derive(Debug, Default)]
@@ -81,6 +85,8 @@ pub struct Look {
     /// Leave the title and subtitle out of the images.
     pub no_title: bool,
     pub labels: Labels,
+    /// Draw only these figures (by file stem); all when empty.
+    pub only: Vec<String>,
 }
 
 /// Texts to replace in the figures (`--label KEY=TEXT`): an option's name, found by
@@ -199,8 +205,10 @@ impl Plot {
     }
 
     /// Sets the size and title the user asked for: a width without a height gets the
-    /// height the figure needs at that width.
-    fn restyle(&mut self, look: &Look) {
+    /// height the figure needs at that width. A height under [`MIN_HEIGHT_SHARE`] of
+    /// that is refused, naming the figure and the least height it takes: below it
+    /// the panels would have no room left to draw in.
+    fn restyle(&mut self, look: &Look) -> Result<(), crate::error::UsageError> {
         self.titled = !look.no_title;
         let width = look.width.unwrap_or(self.size.0);
         let heading = self
@@ -217,7 +225,17 @@ impl Plot {
                 (f64::from(self.size.1) - saved).round() as u32
             }
         };
+        let least = (f64::from(natural) * MIN_HEIGHT_SHARE).ceil() as u32;
+        if let Some(h) = look.height
+            && h < least
+        {
+            return Err(crate::error::UsageError(format!(
+                "--height {h} is too small for `{}` ({}) at width {width}: it needs at least {least} pixels (or leave --height out to get the {natural} it is drawn at)",
+                self.stem, self.title
+            )));
+        }
         self.size = (width, look.height.unwrap_or(natural));
+        Ok(())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Scale) -> DrawResult<DB> {
@@ -327,9 +345,24 @@ pub fn render_all_with(
 ) -> anyhow::Result<Vec<Figure>> {
     anyhow::ensure!(!runs.is_empty(), "no results to plot");
     let mut plots = standard_plots(runs);
+    if let Some(unknown) = look
+        .only
+        .iter()
+        .find(|o| !plots.iter().any(|p| &p.stem == *o))
+    {
+        let stems: Vec<&str> = plots.iter().map(|p| p.stem.as_str()).collect();
+        return Err(crate::error::UsageError(format!(
+            "--only `{unknown}`: no such figure; these results have {}",
+            stems.join(", ")
+        ))
+        .into());
+    }
+    if !look.only.is_empty() {
+        plots.retain(|p| look.only.contains(&p.stem));
+    }
     for plot in &mut plots {
         plot.relabel(&look.labels, runs);
-        plot.restyle(look);
+        plot.restyle(look)?;
     }
     let unused = look.labels.unused();
     if !unused.is_empty() {

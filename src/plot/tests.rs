@@ -479,3 +479,53 @@ fn fans_are_small_multiples_with_the_baseline_in_every_other_panel() {
     let queue = fan_chart(&runs, &fan::MEASURES[5]).unwrap().svg().unwrap();
     assert!(drawn_texts(&queue).iter().any(|t| t == "median"));
 }
+
+/// Any width and any height the size check lets through draws without a panic, and
+/// a smaller height is refused naming the figure.
+#[test]
+fn every_allowed_size_draws() {
+    let runs = [
+        typical("baseline", 0.0, 4),
+        typical("second", 0.5, 4),
+        typical("third", 1.0, 4),
+        typical("fourth", 1.5, 4),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for width in [200, 320, 600, 1500, 4000] {
+        let look = Look {
+            width: Some(width),
+            ..Look::default()
+        };
+        for mut plot in standard_plots(&runs) {
+            plot.restyle(&look).unwrap();
+            let least = (f64::from(plot.size.1) * MIN_HEIGHT_SHARE).ceil() as u32;
+            for height in [least, least + 37, 4000] {
+                let sized = Look {
+                    width: Some(width),
+                    height: Some(height),
+                    no_title: height % 2 == 0,
+                    ..Look::default()
+                };
+                let mut p = plot.clone();
+                p.restyle(&sized).unwrap();
+                let svg = p
+                    .svg()
+                    .unwrap_or_else(|e| panic!("{} {width}×{height}: {e}", p.stem));
+                assert_eq!(svg_size(&svg), (width, height));
+                if width <= 600 && height == least {
+                    // The PNG's pixels are rounded at twice the scale: drawn too.
+                    let png = dir.path().join(format!("{}-{width}.png", p.stem));
+                    p.write_png(&png).unwrap();
+                    assert_eq!(png_size(&png), p.png_size());
+                }
+            }
+            let too_small = Look {
+                width: Some(width),
+                height: Some(least - 1),
+                ..Look::default()
+            };
+            let err = plot.clone().restyle(&too_small).unwrap_err();
+            assert!(err.0.contains(&plot.stem), "{}", err.0);
+        }
+    }
+}
