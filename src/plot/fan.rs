@@ -1,7 +1,10 @@
-//! Fan charts over time: for a weekly series, each scenario's median across
-//! replications (line) with the middle 50% and 90% of replications (translucent
-//! bands), all scenarios on shared axes, the warm-up shaded. Weeks where a series is
-//! undefined in every replication (mean strain with nobody Active) break the line.
+//! Fan charts over time, as small multiples: for a weekly series, one panel per
+//! scenario (and a row per series in a figure of several), every panel on the same
+//! axes, with the scenario's median or mean across replications ([`Centre`], by the
+//! kind of series) as a line, the middle 50% and 90% of replications as bands, the
+//! baseline's line in grey in every other panel and the warm-up shaded. Weeks where a
+//! series is undefined in every replication (mean strain with nobody Active) break the
+//! line.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,7 +1,9 @@
 //! The KPI comparison chart: for each headline KPI a small panel with its own y-axis
-//! and unit, each scenario's mean across replications with its 95% confidence
-//! interval (Student t, [`Summary::of`]), scenarios along x in their fan-chart colours,
-//! and the baseline's mean as a dashed reference line.
+//! and unit starting at zero, each scenario's mean across replications with its 95%
+//! confidence interval (Student t, [`Summary::of`]), scenarios along x in their
+//! fan-chart colours, named under their points (numbered, with the names in the key,
+//! when a name would take more than three lines), and the baseline's mean as a dashed
+//! reference line.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,7 +1,9 @@
 //! Publication-quality figures from written results: fan charts over time, the KPI
 //! comparison chart and KPI distributions across replications. Each figure is drawn
 //! twice from the same data — SVG (for documents and the HTML report) and PNG at 2×
-//! (for slides) — with the embedded DejaVu Sans, so no system fonts are needed.
+//! (for slides) — with the embedded DejaVu Sans, so no system fonts are needed (the
+//! SVG's text is the font's glyph outlines: [`svg`]). `holdsim plot` may change the
+//! size, drop the titles and relabel ([`Look`]); the report keeps the defaults.
 //!
 //! Figures are built from [`RunResults`] (the files on disk), never from the engine,
 //! so they can be redrawn without rerunning. The first run is the baseline; a

@@ -1,8 +1,9 @@
 //! The one look of every figure: the embedded DejaVu Sans (registered once with
-//! plotters, so PNGs need no system fonts and SVGs name "DejaVu Sans"), the Okabe–Ito
-//! colour-blind-safe palette, text sizes, a pixel scale (SVG at 1×, PNG at 2×), and the
-//! small layout helpers every figure shares: header, legend, notes, axis ranges and
-//! tick steps (the labels themselves are written by [`crate::numbers`]).
+//! plotters, so PNGs need no system fonts; SVGs carry its glyph outlines, see
+//! [`super::svg`]), the Okabe–Ito colour-blind-safe palette, text sizes, a pixel scale
+//! (SVG at 1×, PNG at 2×), and the small layout helpers every figure shares: header,
+//! wrapping text (never cut short), notes, axis ranges and tick steps (the labels
+//! themselves are written by [`crate::numbers`]).
 
 use std::sync::OnceLock;
 
