@@ -428,6 +428,24 @@ mod tests {
         assert_eq!(axis_range(0.2, 0.4, 0.05, true).0, 0.0);
     }
 
+    /// Wrapping keeps every character: the lines joined give the words back, no line
+    /// is wider than allowed unless it is a single character, and a word too long for
+    /// a line is broken rather than cut.
+    #[test]
+    fn wrapping_keeps_every_word_and_respects_the_width() {
+        let width = |t: &str| 10 * t.chars().count() as i32;
+        let text = "Supported: training, 2 h  supervision a month, caseload cap";
+        let lines = wrap_by(text, 120, width);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| width(l) <= 120), "{lines:?}");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(lines.join(" ").split(' ').collect::<Vec<_>>(), words);
+        let long = wrap_by("abcdefghijklmnop", 50, width);
+        assert_eq!(long, ["abcde", "fghij", "klmno", "p"]);
+        assert_eq!(wrap_by("", 50, width), [""]);
+        assert_eq!(wrap_by("x", 1, width), ["x"]);
+    }
+
     /// Tick labels themselves are `numbers::tick`'s (tested there); this is the step.
     #[test]
     fn tick_steps_are_one_two_or_five_times_a_power_of_ten() {
