@@ -166,9 +166,12 @@ impl Plot {
                     .map(str::to_string)
             })
             .collect();
+        // Captions name the baseline in brackets; only that whole name is replaced, so
+        // a short title ("A") cannot change other words.
         for (run, new) in runs.iter().zip(&rename) {
             if let Some(new) = new {
-                self.caption = self.caption.replace(&run.title, new);
+                let (old, new) = (format!("({})", run.title), format!("({new})"));
+                self.caption = self.caption.replace(&old, &new);
             }
         }
         let names = |names: &mut Vec<String>| {
