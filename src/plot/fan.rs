@@ -64,9 +64,9 @@ impl Centre {
 pub const MEASURES: [Measure; 6] = [
     Measure {
         series: "lw_active",
-        title: "Link-worker posts Active",
-        y_desc: "posts Active",
-        what: "A post is Active when its holder is in post and at work: not on sick leave, not vacant.",
+        title: "Link-worker posts at work",
+        y_desc: "posts at work",
+        what: "A post is at work (Active, in the model's terms) when its holder is in post and working: not on sick leave, not vacant.",
         centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
@@ -81,14 +81,14 @@ pub const MEASURES: [Measure; 6] = [
     Measure {
         series: "lw_vacant",
         title: "Vacant link-worker posts",
-        y_desc: "posts Vacant",
+        y_desc: "vacant posts",
         what: "Posts left empty when a link worker leaves, until recruitment fills them.",
         centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
     Measure {
         series: "strain_mean",
-        title: "Mean strain of Active link workers",
+        title: "Average strain of link workers at work",
         y_desc: "strain (burnout threshold ≈ 1)",
         what: "Strain averaged over the link workers at work; one burns out when their strain passes their own threshold, 1 on average by default.",
         centre: Centre::Median,
@@ -97,7 +97,7 @@ pub const MEASURES: [Measure; 6] = [
     Measure {
         series: "queued",
         title: "Patients waiting for a first contact",
-        y_desc: "patients queued",
+        y_desc: "patients waiting",
         what: "Patients referred who have not yet had a first contact with a link worker.",
         centre: Centre::Mean,
         smoothing: Smoothing::Pool(2),

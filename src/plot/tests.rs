@@ -173,7 +173,7 @@ fn three_scenarios_share_axes_and_name_each_scenario() {
     let figures = check_written(&runs);
     let svg = |stem: &str| &figures.iter().find(|f| f.stem == stem).unwrap().svg;
     assert!(svg("fan_lw_active").contains("years since start"));
-    assert!(svg("fan_lw_active").contains("posts Active"));
+    assert!(svg("fan_lw_active").contains("posts at work"));
     assert!(svg("fan_lw_active").contains("start-up"));
     assert!(figures[1].caption.contains("start-up"));
     assert!(svg("fan_holding_by_reason").contains("Ongoing distress"));
@@ -387,7 +387,7 @@ fn labels_rename_options_and_axis_titles() {
     let labels = Labels::parse(&[
         "baseline=Current team".into(),
         "years since start = Years".into(),
-        "posts Vacant=Vacant posts".into(),
+        "vacant posts=Posts vacant".into(),
     ])
     .unwrap();
     let look = Look {
@@ -405,7 +405,7 @@ fn labels_rename_options_and_axis_titles() {
     for (new, old) in [
         ("Current team", "baseline"),
         ("Years", "years since start"),
-        ("Vacant posts", "posts Vacant"),
+        ("Posts vacant", "vacant posts"),
     ] {
         assert!(vacant.iter().any(|t| t == new), "{new} missing");
         assert!(!vacant.iter().any(|t| t == old), "{old} still drawn");
