@@ -43,8 +43,8 @@ pub enum Command {
     Slurm(SlurmArgs),
     /// Validate a scenario and print it with every default filled in.
     Check(CheckArgs),
-    /// Redraw the plots (SVG and PNG) of a results folder without rerunning.
-    Plot(ResultsArgs),
+    /// Redraw the plots (SVG and PNG) of a results folder without rerunning, at a size, without titles or with your own labels.
+    Plot(PlotArgs),
     /// Rebuild report.html (and its plots) of a results folder without rerunning.
     Report(ResultsArgs),
 }
@@ -137,6 +137,51 @@ pub struct CompareArgs {
 pub struct ResultsArgs {
     /// A results folder written by `holdsim run` or `holdsim compare`.
     pub results: PathBuf,
+}
+
+/// A figure's width or height in pixels: 200 to 4000 (its PNG is twice that), refused
+/// by clap (exit 2) otherwise.
+fn figure_pixels(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (200..=4000).contains(&n) => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} pixels is outside 200 to 4000 (the PNG is drawn at twice the size)"
+        )),
+        Err(_) => Err(format!("`{text}` is not a whole number of pixels")),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  holdsim plot results/compare-baseline-vs-supported\n  holdsim plot DIR --width 700 --no-title --out figures\n  holdsim plot DIR --only fan_lw_vacant --width 700 --height 420\n  holdsim plot DIR --label baseline=\"Current team\" --label \"years since start=Years\""
+)]
+pub struct PlotArgs {
+    /// A results folder written by `holdsim run` or `holdsim compare`.
+    #[arg(value_name = "DIR")]
+    pub results: PathBuf,
+    /// Width of every figure in pixels (the SVG's size; the PNG is twice as large).
+    /// Default 900.
+    #[arg(long, value_parser = figure_pixels)]
+    pub width: Option<u32>,
+    /// Height of every figure in pixels. Default: what each figure needs at its width.
+    #[arg(long, value_parser = figure_pixels)]
+    pub height: Option<u32>,
+    /// Leave each figure's title and subtitle out of the image (for a journal or a
+    /// slide that gives its own title).
+    #[arg(long)]
+    pub no_title: bool,
+    /// Replace a text in the figures. KEY is an option's file stem or title (to rename
+    /// the option everywhere), or an axis, panel or figure title exactly as drawn.
+    /// Repeatable, e.g. `--label baseline="Current team" --label "years since start=Years"`.
+    #[arg(long = "label", value_name = "KEY=TEXT")]
+    pub labels: Vec<String>,
+    /// Folder for the figures (default: DIR/plots, where the report looks for them).
+    #[arg(short, long, value_name = "FOLDER")]
+    pub out: Option<PathBuf>,
+    /// Draw only this figure, by its file name without extension, e.g.
+    /// `--only fan_lw_vacant` (repeatable; default: every figure).
+    #[arg(long, value_name = "FIGURE")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]

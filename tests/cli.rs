@@ -404,6 +404,63 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
             .success()
     );
     assert!(dir.path().join("single/report.html").exists());
+
+    // Figures for a journal: a size, no title, an option renamed, another folder.
+    let out = holdsim(dir.path())
+        .args([
+            "plot",
+            "single",
+            "--width",
+            "640",
+            "--height",
+            "480",
+            "--no-title",
+            "--out",
+            "fig",
+        ])
+        .args(["--label", "supported=Supported team"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    let svg = fs::read_to_string(dir.path().join("fig/fan_lw_vacant.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg width=\"640\" height=\"480\""),
+        "{}",
+        &svg[..80]
+    );
+    assert!(svg.contains("aria-label=\"Supported team\"") && !svg.contains("<text"));
+    let png = fs::read(dir.path().join("fig/fan_lw_vacant.png")).unwrap();
+    let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (1280, 960));
+    // One figure alone.
+    let out = holdsim(dir.path())
+        .args(["plot", "single", "--only", "fan_queued", "--out", "one"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    let mut files: Vec<String> = fs::read_dir(dir.path().join("one"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["fan_queued.png", "fan_queued.svg"]);
+    // Bad values are the user's to fix: exit 2, saying what was expected.
+    for (args, says) in [
+        (vec!["--width", "50"], "200 to 4000"),
+        (vec!["--label", "nosuch=x"], "`nosuch`"),
+        (vec!["--label", "novalue"], "KEY=TEXT"),
+        (vec!["--only", "fan_nosuch"], "fan_lw_vacant"),
+        (vec!["--height", "200"], "too small"),
+    ] {
+        let out = holdsim(dir.path())
+            .args(["plot", "single"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
 
 #[test]

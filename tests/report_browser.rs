@@ -77,7 +77,9 @@ const PROBE: &str = r#"<script>
 window.addEventListener('load', () => {
   const svgs = [...document.querySelectorAll('figure svg')];
   const visible = svgs.filter(s => { const r = s.getBoundingClientRect(); return r.width > 300 && r.height > 150; });
-  const texts = [...document.querySelectorAll('figure svg text')].filter(t => t.getBBox().width > 0).length;
+  // Plot text is glyph outlines: a labelled group of <use>s, with a real box only if
+  // every glyph it uses resolved to its outline.
+  const texts = [...document.querySelectorAll('figure svg g[aria-label]')].filter(t => t.getBBox().width > 0).length;
   const tables = document.querySelectorAll('table').length;
   const font = document.fonts.check("16px 'DejaVu Sans'");
   document.body.setAttribute('data-probe', JSON.stringify({figures: svgs.length, visible: visible.length, texts, tables, font}));

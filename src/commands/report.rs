@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::cli::ResultsArgs;
+use crate::cli::{PlotArgs, ResultsArgs};
 use crate::output::folder::{self, FolderLock};
 use crate::results::load_any;
 use crate::{plot, report};
@@ -22,11 +22,24 @@ fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
     FolderLock::acquire(&folder::resolve(dir)?, dir)
 }
 
-pub fn plot(args: &ResultsArgs) -> anyhow::Result<()> {
+/// `holdsim plot`: the standard figures, at the size, with the titles and the labels
+/// asked for (the report keeps its defaults: `holdsim report` redraws them).
+pub fn plot(args: &PlotArgs) -> anyhow::Result<()> {
+    let labels = plot::Labels::parse(&args.labels).map_err(super::UsageError)?;
+    let look = plot::Look {
+        width: args.width,
+        height: args.height,
+        no_title: args.no_title,
+        labels,
+        only: args.only.clone(),
+    };
     let _lock = lock(&args.results)?;
     let runs = load_any(&args.results)?;
-    let out = args.results.join("plots");
-    let figures = plot::render_all(&runs, &out)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.results.join("plots"));
+    let figures = plot::render_all_with(&runs, &out, &look)?;
     println!(
         "Wrote {} figures (SVG and PNG) to {}:",
         figures.len(),

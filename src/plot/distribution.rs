@@ -32,6 +32,8 @@ pub struct Row {
 #[derive(Clone, Debug)]
 pub struct Distribution {
     pub kpi: Kpi,
+    /// The value axis's title, as drawn.
+    pub axis: String,
     pub rows: Vec<Row>,
 }
 
@@ -55,10 +57,8 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             }
         })
         .collect();
-    let mut caption = format!(
-        "Distribution of {} across replications, by scenario. Each dot is one replication (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% (25th–75th percentile), the dark line is the median, whiskers reach the 5th and 95th percentiles, and the white diamond is the mean.",
-        kpi.label().to_lowercase()
-    );
+    let mut caption =
+        "Each dot is one simulated run (dots are spread vertically only so that equal values stay visible); the box spans the middle 50% of runs, the dark line is the median, the whiskers span the middle 90%, and the white diamond is the average. The axis starts at zero.".to_string();
     let undefined: Vec<String> = rows
         .iter()
         .filter(|r| r.values.len() < r.total)
@@ -77,15 +77,26 @@ pub fn distribution(runs: &[RunResults], kpi: Kpi) -> Plot {
             undefined.join(", ")
         ));
     }
-    let n = rows.len().max(1) as u32;
-    Plot {
+    let mut plot = Plot {
         stem: format!("distribution_{}", kpi.name()),
-        title: format!("{} across replications", kpi.label()),
-        subtitle: "Dots: replications · box: middle 50% · line: median · whiskers: 5th–95th percentile · ◆ mean".into(),
+        title: format!("{} across runs", kpi.label()),
+        subtitle:
+            "Dots: runs · box: middle 50% of runs · line: median · whiskers: middle 90% · ◆ average"
+                .into(),
         caption,
-        size: (style::WIDTH, (150 + 92 * n).max(360)),
-        chart: Chart::Distribution(Distribution { kpi, rows }),
-    }
+        size: (0, 0),
+        titled: true,
+        chart: Chart::Distribution(Distribution {
+            kpi,
+            axis: axis_title(kpi),
+            rows,
+        }),
+    };
+    plot.size = match &plot.chart {
+        Chart::Distribution(d) => d.size(style::WIDTH, Some((&plot.title, &plot.subtitle))),
+        _ => unreachable!("just built as a distribution"),
+    };
+    plot
 }
 
 /// Vertical offset in [-0.5, 0.5) for the `i`-th dot: a golden-ratio sequence
@@ -96,6 +107,22 @@ fn jitter(i: usize) -> f64 {
 }
 
 impl Distribution {
+    /// The figure's size at `width`: a row per option, tall enough for its name
+    /// wrapped in a third of the width, under the header.
+    pub(super) fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
+        let w = f64::from(width);
+        let row_h = self
+            .rows
+            .iter()
+            .map(|r| {
+                let lines = style::lines_needed(&r.name, style::LEGEND, w / 3.0 - 60.0);
+                lines as f64 * style::LEGEND * 1.2 + style::NOTE * 1.2 + 24.0
+            })
+            .fold(92.0, f64::max);
+        let h = style::header_height(title, w) + 100.0 + row_h * self.rows.len().max(1) as f64;
+        (width, h.max(300.0).ceil() as u32)
+    }
+
     /// The smallest and largest defined value over every scenario (±∞ if none).
     fn value_range(&self) -> (f64, f64) {
         self.rows
@@ -130,7 +157,8 @@ impl Distribution {
         let area = area.margin(s.px(4.0), s.px(8.0), s.px(8.0), s.px(24.0));
         let (lo, hi) = self.value_range();
         let defined = lo.is_finite();
-        let (x0, x1) = style::pad_below(axis_range(lo, hi, 0.04, true), 0.015);
+        // Rates and waits: the axis starts at zero.
+        let (x0, x1) = style::pad_below(axis_range(lo.min(0.0), hi, 0.04, true), 0.015);
         let x_ticks = 9;
         let x_step = tick_step(x0, x1, x_ticks);
 
@@ -148,7 +176,7 @@ impl Distribution {
             .y_labels(0)
             .x_labels(if defined { x_ticks } else { 0 })
             .x_label_formatter(&x_fmt)
-            .x_desc(axis_title(self.kpi))
+            .x_desc(self.axis.as_str())
             .label_style(s.font(style::TICK))
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))
@@ -165,7 +193,7 @@ impl Distribution {
             if row.quantiles.is_none() {
                 let (px, _) = chart.backend_coord(&((x0 + x1) / 2.0, yc));
                 let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
-                style::text_abs(&area, "undefined in every replication", &st, (px, py))?;
+                style::text_abs(&area, "undefined in every run", &st, (px, py))?;
                 continue;
             }
             draw_row(&mut chart, &area, s, row, colour(k), yc)?;
@@ -237,14 +265,26 @@ impl<'a> RowLabels<'a> {
         let left = plot_x0 - self.area_width() + s.px(6.0);
         let key_at = style::relative(area, (left - s.px(6.0), py));
         style::draw_key(area, s, colour(k), Key::Dot, key_at)?;
-        let name = style::fit_text(area, &self.rows[k].name, &self.name_style, self.label_w);
+        // The name wrapped in full and the count under it, as a block centred on
+        // the row.
+        let lines = style::wrap(area, &self.rows[k].name, &self.name_style, self.label_w);
         let x = left + self.key_w - s.px(4.0);
-        style::text_abs(area, &name, &self.name_style, (x, py + s.px(1.0)))?;
+        let line_h = s.px(style::LEGEND * 1.2);
+        let block = line_h * lines.len() as i32 + s.px(style::NOTE * 1.2);
+        let top = py - block / 2;
+        for (i, line) in lines.iter().enumerate() {
+            style::text_abs(
+                area,
+                line,
+                &self.name_style,
+                (x, top + line_h * (i as i32 + 1)),
+            )?;
+        }
         style::text_abs(
             area,
             &self.counts[k],
             &self.count_style,
-            (x, py + s.px(4.0)),
+            (x, top + line_h * lines.len() as i32 + s.px(2.0)),
         )
     }
 }

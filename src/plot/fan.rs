@@ -1,14 +1,17 @@
-//! Fan charts over time: for a weekly series, each scenario's median across
-//! replications (line) with the middle 50% and 90% of replications (translucent
-//! bands), all scenarios on shared axes, the warm-up shaded. Weeks where a series is
-//! undefined in every replication (mean strain with nobody Active) break the line.
+//! Fan charts over time, as small multiples: for a weekly series, one panel per
+//! scenario (and a row per series in a figure of several), every panel on the same
+//! axes, with the scenario's median or mean across replications ([`Centre`], by the
+//! kind of series) as a line, the middle 50% and 90% of replications as bands, the
+//! baseline's line in grey in every other panel and the warm-up shaded. Weeks where a
+//! series is undefined in every replication (mean strain with nobody Active) break the
+//! line.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{
-    self, BAND_50, BAND_90, DrawResult, Entry, Key, Scale, anchored, axis_range, colour, tick_step,
+    self, BAND_50, BAND_90, DrawResult, Scale, anchored, axis_range, colour, tick_step,
 };
 use super::{Chart, Plot};
 use crate::numbers::{Shown, tick};
@@ -24,63 +27,87 @@ pub struct Measure {
     pub title: &'static str,
     /// Y-axis title, with the unit.
     pub y_desc: &'static str,
-    /// What the series is, for the caption.
+    /// What the series is, for the caption: a sentence that adds to the title.
     pub what: &'static str,
-    /// Also draw the mean across replications (dashed): for rare-event stocks whose
-    /// median sits at 0 or at full strength most of the time.
-    pub mean: bool,
+    /// Which statistic the solid line shows, decided by the kind of series.
+    pub centre: Centre,
     /// How weekly values are steadied before percentiles are taken.
     pub smoothing: Smoothing,
+}
+
+/// The statistic a fan chart's solid line shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Centre {
+    /// The median across runs, with the mean dashed beside it: for measures that
+    /// vary smoothly (strain, patients held), where a typical run is what a reader
+    /// wants and the mean shows any skew.
+    Median,
+    /// The mean across runs (no separate dashed mean): for whole-number counts that
+    /// sit at zero or at full strength most weeks (posts vacant or on sick leave, a
+    /// queue that is usually empty). Their median stays on 0 even when a vacancy
+    /// is likely, so the expected number is the honest line. Chosen by the kind of
+    /// series, never from the data, so a figure reads the same for every scenario.
+    Mean,
+}
+
+impl Centre {
+    /// The word for the line, as the legend and caption use it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Centre::Median => "median",
+            Centre::Mean => "mean",
+        }
+    }
 }
 
 /// The single-panel fan charts, in report order.
 pub const MEASURES: [Measure; 6] = [
     Measure {
         series: "lw_active",
-        title: "Link-worker posts Active",
-        y_desc: "posts Active",
-        what: "link-worker posts Active (in post and working)",
-        mean: true,
+        title: "Link-worker posts at work",
+        y_desc: "posts at work",
+        what: "A post is at work (Active, in the model's terms) when its holder is in post and working: not on sick leave, not vacant.",
+        centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
     Measure {
         series: "lw_sick_leave",
         title: "Link-worker posts on sick leave",
         y_desc: "posts on sick leave",
-        what: "link-worker posts whose holder is on burnout sick leave",
-        mean: true,
+        what: "Posts whose holder is off sick after burning out; the post stays theirs while they are away.",
+        centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
     Measure {
         series: "lw_vacant",
         title: "Vacant link-worker posts",
-        y_desc: "posts Vacant",
-        what: "vacant link-worker posts (awaiting recruitment)",
-        mean: true,
+        y_desc: "vacant posts",
+        what: "Posts left empty when a link worker leaves, until recruitment fills them.",
+        centre: Centre::Mean,
         smoothing: Smoothing::MovingAverage(4),
     },
     Measure {
         series: "strain_mean",
-        title: "Mean strain of Active link workers",
+        title: "Average strain of link workers at work",
         y_desc: "strain (burnout threshold ≈ 1)",
-        what: "mean strain over Active link workers (the mean burnout threshold is 1 by default)",
-        mean: false,
+        what: "Strain averaged over the link workers at work; one burns out when their strain passes their own threshold, 1 on average by default.",
+        centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
     Measure {
         series: "queued",
         title: "Patients waiting for a first contact",
-        y_desc: "patients queued",
-        what: "patients referred and waiting for their first contact",
-        mean: false,
+        y_desc: "patients waiting",
+        what: "Patients referred who have not yet had a first contact with a link worker.",
+        centre: Centre::Mean,
         smoothing: Smoothing::Pool(2),
     },
     Measure {
         series: "holding",
         title: "Patients held",
         y_desc: "patients held",
-        what: "patients being held by a link worker (for any reason)",
-        mean: false,
+        what: "Patients a link worker keeps on the caseload after connecting them, for whatever reason.",
+        centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
 ];
@@ -92,7 +119,7 @@ pub const REASONS: [Measure; 3] = [
         title: "Waiting for a service",
         y_desc: "patients",
         what: "held while waiting for a community service",
-        mean: false,
+        centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
     Measure {
@@ -100,15 +127,15 @@ pub const REASONS: [Measure; 3] = [
         title: "Preparing for change",
         y_desc: "patients",
         what: "held while preparing for change",
-        mean: false,
+        centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
     Measure {
         series: "holding_witnessing",
-        title: "Distress witnessed",
+        title: "Ongoing distress",
         y_desc: "patients",
-        what: "held while the link worker bears witness to ongoing distress",
-        mean: false,
+        what: "held while the link worker stays alongside a patient in ongoing distress",
+        centre: Centre::Median,
         smoothing: Smoothing::Pool(2),
     },
 ];
@@ -338,72 +365,134 @@ pub fn warmup_days(run: &RunResults) -> Option<f64> {
         .filter(|d| d.is_finite() && *d > 0.0)
 }
 
-/// Replications per scenario, described for subtitles and captions.
+/// The runs behind each scenario, in words for subtitles and captions ("20 simulated
+/// runs"; a replication is a "run" to a reader).
 pub fn replications_phrase(runs: &[RunResults]) -> String {
     let counts: Vec<usize> = runs.iter().map(|r| r.replications.rows.len()).collect();
     match counts.first() {
         Some(&n) if counts.iter().all(|&c| c == n) => {
-            format!("{n} replication{}", if n == 1 { "" } else { "s" })
+            format!("{n} simulated run{}", if n == 1 { "" } else { "s" })
         }
-        _ => "the replications".into(),
+        _ => "the simulated runs".into(),
     }
 }
 
-/// One panel: each scenario's bands for one series.
+/// One measure's bands in every scenario (a row of panels, or the panels of a
+/// one-measure figure).
 #[derive(Clone, Debug)]
-pub struct Panel {
-    pub title: Option<String>,
+pub struct MeasureBands {
+    /// Axis title (a one-measure figure) or row title (several measures).
     pub y_desc: String,
-    /// Draw each scenario's mean (dashed) as well as its median.
-    pub mean: bool,
+    pub centre: Centre,
     /// How the weekly values were steadied.
     pub smoothing: Smoothing,
-    /// (scenario index, its bands); scenarios without the series are left out.
-    pub bands: Vec<(usize, Bands)>,
+    /// Per scenario; `None` where its results lack the series.
+    pub bands: Vec<Option<Bands>>,
 }
 
-/// A fan-chart figure of one or more panels sharing x and y axes.
+/// A fan-chart figure as small multiples: one panel per scenario (and per measure,
+/// in rows, when there are several), every panel on the same axes, so options are
+/// compared by position rather than through overlaid bands of mixed colours.
 #[derive(Clone, Debug)]
 pub struct Fan {
     pub names: Vec<String>,
-    pub panels: Vec<Panel>,
+    pub measures: Vec<MeasureBands>,
+    pub x_desc: String,
     pub x_max: f64,
     pub y: (f64, f64),
     pub warmup_years: Option<f64>,
 }
 
+/// Where each panel sits: rows × columns, and which (measure, scenario) each shows.
+struct Grid {
+    rows: usize,
+    cols: usize,
+    cells: Vec<(usize, usize)>,
+    /// Each panel carries its scenario's name (one measure, maybe several rows), or
+    /// only the top row does (several measures: a column per scenario).
+    titles_in_every_row: bool,
+}
+
+impl Grid {
+    fn of(measures: usize, scenarios: usize) -> Grid {
+        if measures <= 1 {
+            let cols = match scenarios {
+                0 | 1 => 1,
+                4 => 2,
+                n => n.min(3),
+            };
+            Grid {
+                rows: scenarios.max(1).div_ceil(cols),
+                cols,
+                cells: (0..scenarios.max(1)).map(|k| (0, k)).collect(),
+                titles_in_every_row: true,
+            }
+        } else {
+            Grid {
+                rows: measures,
+                cols: scenarios.max(1),
+                cells: (0..measures)
+                    .flat_map(|m| (0..scenarios.max(1)).map(move |k| (m, k)))
+                    .collect(),
+                titles_in_every_row: false,
+            }
+        }
+    }
+
+    fn row_has_titles(&self, row: usize) -> bool {
+        self.titles_in_every_row || row == 0
+    }
+}
+
+/// The shading's label: the warm-up, in the report's words.
+const STARTUP: &str = "start-up";
+
+/// Text size of the option names over the panels (bold; the size measured with the
+/// regular face, hence the 0.92 margin where the figure is sized).
+const NAME: f64 = 16.5;
+
+/// Width in SVG pixels left of the first column (tick labels and axis title).
+const Y_AREA: f64 = 78.0;
+/// Space between panels, in SVG pixels.
+const GAP: f64 = 30.0;
+/// Height of the tick labels under each row and of the axis title under the last.
+const X_TICKS: f64 = 26.0;
+const X_DESC: f64 = 28.0;
+/// Height of the marks legend at the top of the figure.
+const KEY_ROW: f64 = style::LEGEND * 1.5;
+
 impl Fan {
-    fn new(runs: &[RunResults], measures: &[Measure], with_titles: bool) -> Option<Fan> {
-        let panels: Vec<Panel> = measures
+    fn new(runs: &[RunResults], measures: &[Measure]) -> Option<Fan> {
+        let several = measures.len() > 1;
+        let measures: Vec<MeasureBands> = measures
             .iter()
-            .map(|m| Panel {
-                title: with_titles.then(|| m.title.to_string()),
-                y_desc: m.y_desc.to_string(),
-                mean: m.mean,
+            .map(|m| MeasureBands {
+                y_desc: if several { m.title } else { m.y_desc }.to_string(),
+                centre: m.centre,
                 smoothing: m.smoothing,
                 bands: runs
                     .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| Some((i, Bands::of(r, m.series, m.smoothing)?)))
+                    .map(|r| Bands::of(r, m.series, m.smoothing))
                     .collect(),
             })
             .collect();
-        if panels.iter().all(|p| p.bands.is_empty()) {
+        if measures.iter().all(|m| m.bands.iter().all(Option::is_none)) {
             return None;
         }
-        let (lo, hi) = panels
+        let (lo, hi) = measures
             .iter()
-            .flat_map(|p| p.bands.iter().filter_map(|(_, b)| b.value_range()))
+            .flat_map(|m| m.bands.iter().flatten().filter_map(Bands::value_range))
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (lo, hi)| {
                 (a.min(lo), b.max(hi))
             });
         let x_max = runs
             .iter()
             .filter_map(horizon_years)
-            .chain(panels.iter().flat_map(|p| {
-                p.bands
+            .chain(measures.iter().flat_map(|m| {
+                m.bands
                     .iter()
-                    .flat_map(|(_, b)| b.years.iter().copied().filter(|y| y.is_finite()))
+                    .flatten()
+                    .flat_map(|b| b.years.iter().copied().filter(|y| y.is_finite()))
             }))
             .fold(0.0f64, f64::max);
         let x_max = if x_max > 0.0 { x_max } else { 1.0 };
@@ -414,17 +503,48 @@ impl Fan {
             .filter(|w| *w < x_max);
         Some(Fan {
             names: runs.iter().map(|r| r.title.clone()).collect(),
-            panels,
+            measures,
+            x_desc: "years since start".into(),
             x_max,
+            // Counts and strain are never negative: the axis starts at zero.
             y: style::pad_below(axis_range(lo.min(0.0), hi, 0.05, true), 0.012),
             warmup_years,
         })
     }
 
     fn has_data(&self) -> bool {
-        self.panels
+        self.measures
             .iter()
-            .any(|p| p.bands.iter().any(|(_, b)| !b.segments().is_empty()))
+            .any(|m| m.bands.iter().flatten().any(|b| !b.segments().is_empty()))
+    }
+
+    /// The figure's size at `width` SVG pixels: panels about 250 px tall, plus the
+    /// header, the legend and the wrapped scenario names over the panels.
+    pub(super) fn size(&self, width: u32, title: Option<(&str, &str)>) -> (u32, u32) {
+        let grid = Grid::of(self.measures.len(), self.names.len());
+        let panel_w =
+            (f64::from(width) - 30.0 - Y_AREA - GAP * (grid.cols - 1) as f64) / grid.cols as f64;
+        let panel_h = if grid.rows > 1 { 200.0 } else { 300.0 };
+        let mut h = style::header_height(title, f64::from(width)) + KEY_ROW + 20.0 + X_DESC;
+        for row in 0..grid.rows {
+            if grid.row_has_titles(row) {
+                let lines = grid
+                    .cells
+                    .iter()
+                    .skip(row * grid.cols)
+                    .take(grid.cols)
+                    .map(|&(_, k)| {
+                        self.names
+                            .get(k)
+                            .map_or(1, |n| style::lines_needed(n, NAME, panel_w * 0.92))
+                    })
+                    .max()
+                    .unwrap_or(1);
+                h += lines as f64 * NAME * 1.25 + 8.0;
+            }
+            h += panel_h + X_TICKS;
+        }
+        (width, h.ceil() as u32)
     }
 
     pub(super) fn draw<DB: DrawingBackend>(
@@ -432,36 +552,135 @@ impl Fan {
         area: &DrawingArea<DB, Shift>,
         s: Scale,
     ) -> DrawResult<DB> {
-        let entries: Vec<Entry> = self
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| Entry {
-                name: n,
-                colour: colour(i),
-            })
-            .collect();
-        let area = style::legend(area, s, &entries, Key::Band)?;
+        let area = self.draw_key(area, s)?;
         if !self.has_data() {
             return style::centred_note(&area, s, "No defined values in any week: nothing to draw");
         }
-        let area = area.margin(0, s.px(6.0), s.px(4.0), s.px(20.0));
-        let n = self.panels.len();
-        let (_, h) = area.dim_in_pixel();
-        let bottom = s.px(52.0);
-        let each = (h as i32 - bottom) / n as i32;
-        let mut rest = area;
-        for (i, panel) in self.panels.iter().enumerate() {
-            let last = i + 1 == n;
-            let (this, below) = if last {
-                (rest.clone(), rest.clone())
-            } else {
-                rest.split_vertically(each)
-            };
-            self.draw_panel(&this, s, panel, last)?;
-            rest = below;
+        let area = area.margin(0, s.px(14.0), s.px(4.0), s.px(16.0));
+        let grid = Grid::of(self.measures.len(), self.names.len());
+        let (w, h) = area.dim_in_pixel();
+        let (y_area, gap) = (s.px(Y_AREA), s.px(GAP));
+        let cols = grid.cols as i32;
+        let panel_w = ((w as i32 - y_area - gap * (cols - 1)) / cols).max(1);
+        let title_style = anchored(s.bold(NAME), HPos::Left, VPos::Top);
+        let line_h = s.px(NAME * 1.25);
+        let (titles, title_h) = self.panel_titles(&area, s, &grid, &title_style, panel_w);
+        let fixed: i32 =
+            title_h.iter().sum::<i32>() + grid.rows as i32 * s.px(X_TICKS) + s.px(X_DESC);
+        let panel_h = ((h as i32 - fixed) / grid.rows as i32).max(s.px(40.0));
+        let mut top = 0;
+        for (row, row_titles) in titles.iter().enumerate() {
+            let last_row = row + 1 == grid.rows;
+            let below = s.px(X_TICKS) + if last_row { s.px(X_DESC) } else { 0 };
+            for (col, lines) in row_titles.iter().enumerate() {
+                let Some(&(m, k)) = grid.cells.get(row * grid.cols + col) else {
+                    continue;
+                };
+                let x = if col == 0 {
+                    0
+                } else {
+                    y_area + col as i32 * (panel_w + gap)
+                };
+                let width = if col == 0 { y_area + panel_w } else { panel_w };
+                let left = if col == 0 { y_area } else { 0 };
+                style::draw_lines(&area, lines, &title_style, (x + left, top), line_h)?;
+                let cell = area.clone().shrink(
+                    (x, top + title_h[row]),
+                    ((width + s.px(2.0)) as u32, (panel_h + below) as u32),
+                );
+                let panel = Panel {
+                    measure: &self.measures[m],
+                    scenario: k,
+                    y_label: col == 0,
+                    first_row: row == 0,
+                    x_ticks_below: below,
+                    y_area: left,
+                };
+                self.draw_panel(&cell, s, &panel)?;
+            }
+            top += title_h[row] + panel_h + below;
         }
-        Ok(())
+        // The shared x axis's title, once, centred under all the columns.
+        let centre = y_area + (cols * panel_w + (cols - 1) * gap) / 2;
+        let st = anchored(s.font(style::LABEL), HPos::Center, VPos::Center);
+        area.draw_text(&self.x_desc, &st, (centre, top - s.px(X_DESC) / 2))
+    }
+
+    /// Each panel's title (its option's name, wrapped to the panel's width; none in
+    /// the lower rows of a figure of several measures), by row and column, and each
+    /// row's title height: room for the most lines any of its names takes.
+    fn panel_titles<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: Scale,
+        grid: &Grid,
+        title_style: &TextStyle,
+        panel_w: i32,
+    ) -> (Vec<Vec<Vec<String>>>, Vec<i32>) {
+        let line_h = s.px(NAME * 1.25);
+        let titles: Vec<Vec<Vec<String>>> = (0..grid.rows)
+            .map(|row| {
+                (0..grid.cols)
+                    .map(|col| match grid.cells.get(row * grid.cols + col) {
+                        Some(&(_, k)) if grid.row_has_titles(row) => self
+                            .names
+                            .get(k)
+                            .map(|n| style::wrap(area, n, title_style, panel_w))
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let heights = titles
+            .iter()
+            .enumerate()
+            .map(|(row, t)| {
+                let lines = t.iter().map(Vec::len).max().unwrap_or(0) as i32;
+                if grid.row_has_titles(row) {
+                    lines.max(1) * line_h + s.px(8.0)
+                } else {
+                    0
+                }
+            })
+            .collect();
+        (titles, heights)
+    }
+
+    /// The legend of marks, on one line (two if the figure is narrow): the two bands,
+    /// the line, the dashed mean and the baseline's line.
+    fn draw_key<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: Scale,
+    ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+        let centre = self.measures.first().map_or(Centre::Median, |m| m.centre);
+        let mut items: Vec<(KeyMark, String)> = vec![
+            (KeyMark::Band90, "middle 90% of runs".into()),
+            (KeyMark::Band50, "middle 50% of runs".into()),
+            (KeyMark::Line, centre.word().to_string()),
+        ];
+        if centre == Centre::Median {
+            items.push((KeyMark::Dashed, "mean".into()));
+        }
+        if self.names.len() > 1 {
+            items.push((KeyMark::Baseline, format!("baseline's {}", centre.word())));
+        }
+        let style = anchored(s.font(style::LEGEND), HPos::Left, VPos::Center);
+        let (w, _) = area.dim_in_pixel();
+        let row_h = s.px(KEY_ROW);
+        let (mut x, mut y) = (s.px(16.0), row_h / 2);
+        for (mark, text) in &items {
+            let item_w = s.px(36.0) + style::text_width(area, text, &style) + s.px(22.0);
+            if x > s.px(16.0) && x + item_w > w as i32 - s.px(8.0) {
+                x = s.px(16.0);
+                y += row_h;
+            }
+            mark.draw(area, s, (x, y))?;
+            area.draw_text(text, &style, (x + s.px(34.0), y))?;
+            x += item_w;
+        }
+        Ok(area.split_vertically(y + row_h / 2 + s.px(12.0)).1)
     }
 
     fn draw_panel<DB: DrawingBackend>(
@@ -469,37 +688,20 @@ impl Fan {
         area: &DrawingArea<DB, Shift>,
         s: Scale,
         panel: &Panel,
-        bottom: bool,
     ) -> DrawResult<DB> {
         let (y0, y1) = self.y;
         let tick_style = s.font(style::TICK);
-        let title_h = s.px(style::PANEL_TITLE * 1.25 + 6.0);
-        let (_, h) = area.dim_in_pixel();
-        let x_area = s.px(if bottom { 52.0 } else { 38.0 });
-        let used = x_area + if panel.title.is_some() { title_h } else { 0 };
-        let plot_h = (h as i32 - used).max(1) as f64 / s.0;
+        let (pw, ph) = area.dim_in_pixel();
+        let plot_h = f64::from(ph) / s.0;
         let y_ticks = ((plot_h / 55.0).floor() as usize + 1).clamp(3, 10);
         let y_step = tick_step(y0, y1, y_ticks);
-        let x_ticks = (self.x_max.ceil() as usize + 1).clamp(4, 12);
+        let plot_w = (f64::from(pw) / s.0 - f64::from(panel.y_area) / s.0).max(1.0);
+        let x_ticks = ((plot_w / 55.0).floor() as usize).clamp(2, 12);
         let x_step = tick_step(0.0, self.x_max, x_ticks);
-        let widest = y_tick_values(y0, y1, y_step)
-            .map(|v| style::text_width(area, &tick(v, y_step, Shown::Plain), &tick_style))
-            .max()
-            .unwrap_or(0);
-        let y_area = widest + s.px(style::LABEL * 1.2 + 18.0);
-        let area = match &panel.title {
-            Some(t) => {
-                let st = anchored(s.bold(style::PANEL_TITLE), HPos::Left, VPos::Top);
-                area.draw_text(t, &st, (y_area, s.px(4.0)))?;
-                area.split_vertically(title_h).1
-            }
-            None => area.clone(),
-        };
-        let mut chart = ChartBuilder::on(&area)
-            .margin_top(s.px(6.0))
-            .margin_right(s.px(8.0))
-            .x_label_area_size(x_area)
-            .y_label_area_size(y_area)
+        let mut chart = ChartBuilder::on(area)
+            .margin_right(s.px(2.0))
+            .x_label_area_size(panel.x_ticks_below)
+            .y_label_area_size(panel.y_area)
             .build_cartesian_2d(0.0..self.x_max, y0..y1)?;
         let x_fmt = |v: &f64| tick(*v, x_step, Shown::Plain);
         let y_fmt = |v: &f64| tick(*v, y_step, Shown::Plain);
@@ -508,129 +710,222 @@ impl Fan {
             .y_labels(y_ticks)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .y_desc(panel.y_desc.as_str())
             .label_style(tick_style.clone())
             .axis_desc_style(s.font(style::LABEL))
             .bold_line_style(style::GRID.stroke_width(s.upx(1.0).max(1)))
             .light_line_style(TRANSPARENT)
             .axis_style(style::AXIS.stroke_width(s.upx(1.0).max(1)))
             .set_all_tick_mark_size(s.px(4.0));
-        if bottom {
-            mesh.x_desc("years since start");
+        if panel.y_label {
+            mesh.y_desc(panel.measure.y_desc.as_str());
         }
         mesh.draw()?;
 
         if let Some(w) = self.warmup_years {
-            draw_warmup(&mut chart, &area, s, w, (y0, y1))?;
+            let first = panel.y_label && panel.first_row;
+            draw_warmup(&mut chart, area, s, w, (y0, y1), first)?;
         }
-        draw_bands(&mut chart, panel)?;
-        draw_medians(&mut chart, s, panel)?;
-        if panel.mean {
-            draw_means(&mut chart, s, panel)?;
+        let m = panel.measure;
+        let c = colour(panel.scenario);
+        let Some(b) = m.bands.get(panel.scenario).and_then(Option::as_ref) else {
+            return note(&chart, area, s, self, "not in these results");
+        };
+        draw_bands(&mut chart, b, c)?;
+        if panel.scenario > 0
+            && let Some(Some(base)) = m.bands.first()
+        {
+            draw_line(&mut chart, s, base, m.centre, style::TEXT.mix(0.65), 1.4)?;
         }
-        if panel.bands.iter().all(|(_, b)| b.segments().is_empty()) {
-            let (px, py) = chart.backend_coord(&(self.x_max / 2.0, (y0 + y1) / 2.0));
-            let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
-            style::text_abs(&area, "undefined in every week", &st, (px, py))?;
+        draw_line(&mut chart, s, b, m.centre, c.to_rgba(), 2.4)?;
+        if m.centre == Centre::Median {
+            draw_dashed_mean(&mut chart, s, b, c)?;
+        }
+        if b.segments().is_empty() {
+            return note(&chart, area, s, self, "undefined in every week");
         }
         Ok(())
     }
 }
 
-/// The warm-up shaded from 0 to `w` years, labelled inside the shading when it fits,
-/// else just after it.
+/// A grey note in the middle of a panel.
+fn note<DB: DrawingBackend>(
+    chart: &style::Chart2d<DB>,
+    area: &DrawingArea<DB, Shift>,
+    s: Scale,
+    fan: &Fan,
+    text: &str,
+) -> DrawResult<DB> {
+    let (y0, y1) = fan.y;
+    let (px, py) = chart.backend_coord(&(fan.x_max / 2.0, (y0 + y1) / 2.0));
+    let st = anchored(s.muted(style::NOTE), HPos::Center, VPos::Center);
+    style::text_abs(area, text, &st, (px, py))
+}
+
+/// What one panel shows and which of the shared axes' labels it carries.
+struct Panel<'a> {
+    measure: &'a MeasureBands,
+    scenario: usize,
+    /// The first column carries the y tick labels and axis title.
+    y_label: bool,
+    /// The first panel names the start-up shading (the others only shade it).
+    first_row: bool,
+    x_ticks_below: i32,
+    y_area: i32,
+}
+
+/// A legend key, 26 px wide, centred vertically on `yc`.
+#[derive(Clone, Copy)]
+enum KeyMark {
+    Band90,
+    Band50,
+    Line,
+    Dashed,
+    Baseline,
+}
+
+impl KeyMark {
+    fn draw<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        s: Scale,
+        (x, yc): (i32, i32),
+    ) -> DrawResult<DB> {
+        let c = style::MUTED;
+        let (x1, h) = (x + s.px(26.0), s.px(7.0));
+        match self {
+            KeyMark::Band90 => area.draw(&Rectangle::new(
+                [(x, yc - h), (x1, yc + h)],
+                c.mix(BAND_90).filled(),
+            )),
+            KeyMark::Band50 => {
+                // The 50% band lies on the 90% band, so its key shows both.
+                area.draw(&Rectangle::new(
+                    [(x, yc - h), (x1, yc + h)],
+                    c.mix(BAND_90).filled(),
+                ))?;
+                area.draw(&Rectangle::new(
+                    [(x, yc - h), (x1, yc + h)],
+                    c.mix(BAND_50).filled(),
+                ))
+            }
+            KeyMark::Line => area.draw(&PathElement::new(
+                vec![(x, yc), (x1, yc)],
+                s.line(style::TEXT, 2.4),
+            )),
+            KeyMark::Dashed => area
+                .draw(&PathElement::new(
+                    vec![(x, yc), (x + s.px(10.0), yc)],
+                    s.line(style::TEXT, 1.6),
+                ))
+                .and_then(|()| {
+                    area.draw(&PathElement::new(
+                        vec![(x + s.px(16.0), yc), (x1, yc)],
+                        s.line(style::TEXT, 1.6),
+                    ))
+                }),
+            KeyMark::Baseline => area.draw(&PathElement::new(
+                vec![(x, yc), (x1, yc)],
+                s.line(style::TEXT.mix(0.65), 1.4),
+            )),
+        }
+    }
+}
+
+/// The start-up period (warm-up) shaded from 0 to `w` years; with `label`, named
+/// inside the shading when it fits, else just after it.
 fn draw_warmup<DB: DrawingBackend>(
     chart: &mut style::Chart2d<DB>,
     area: &DrawingArea<DB, Shift>,
     s: Scale,
     w: f64,
     (y0, y1): (f64, f64),
+    label: bool,
 ) -> DrawResult<DB> {
     chart.draw_series(std::iter::once(Rectangle::new(
         [(0.0, y0), (w, y1)],
         style::WARMUP.mix(0.16).filled(),
     )))?;
+    if !label {
+        return Ok(());
+    }
     let label = anchored(s.muted(style::NOTE), HPos::Left, VPos::Top);
     let (px0, py1) = chart.backend_coord(&(0.0, y1));
     let (px1, _) = chart.backend_coord(&(w, y1));
-    let x = if style::text_width(area, "warm-up", &label) + s.px(8.0) <= px1 - px0 {
+    let x = if style::text_width(area, STARTUP, &label) + s.px(8.0) <= px1 - px0 {
         px0 + s.px(5.0)
     } else {
         px1 + s.px(4.0)
     };
-    style::text_abs(area, "warm-up", &label, (x, py1 + s.px(4.0)))
+    style::text_abs(area, STARTUP, &label, (x, py1 + s.px(4.0)))
 }
 
-/// Every scenario's 90% band, then every 50% band over them.
-fn draw_bands<DB: DrawingBackend>(chart: &mut style::Chart2d<DB>, panel: &Panel) -> DrawResult<DB> {
+/// The 90% band, then the 50% band over it.
+fn draw_bands<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    b: &Bands,
+    c: RGBColor,
+) -> DrawResult<DB> {
     for (alpha, lo, hi) in [(BAND_90, Q::P5, Q::P95), (BAND_50, Q::P25, Q::P75)] {
-        for (i, b) in &panel.bands {
-            let fill = colour(*i).mix(alpha).filled();
-            for seg in b.segments() {
-                if seg.len() < 2 {
-                    continue;
-                }
-                let mut pts: Vec<(f64, f64)> =
-                    seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
-                pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
-                chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Medians, the first scenario widest, so lines that coincide (every post Active,
-/// say) still show each colour; a lone defined week is a dot.
-fn draw_medians<DB: DrawingBackend>(
-    chart: &mut style::Chart2d<DB>,
-    s: Scale,
-    panel: &Panel,
-) -> DrawResult<DB> {
-    let count = panel.bands.len();
-    for (k, (i, b)) in panel.bands.iter().enumerate() {
-        let width = 1.8 + 0.8 * (count - 1 - k).min(3) as f64;
-        let line = s.line(colour(*i), width);
+        let fill = c.mix(alpha).filled();
         for seg in b.segments() {
-            if seg.len() == 1 {
-                let w = seg.start;
-                chart.draw_series(std::iter::once(Circle::new(
-                    (b.years[w], b.p50[w]),
-                    s.upx(width + 1.0),
-                    colour(*i).filled(),
-                )))?;
-            } else {
-                chart.draw_series(LineSeries::new(seg.map(|w| (b.years[w], b.p50[w])), line))?;
+            if seg.len() < 2 {
+                continue;
             }
+            let mut pts: Vec<(f64, f64)> = seg.clone().map(|w| (b.years[w], lo.of(b)[w])).collect();
+            pts.extend(seg.clone().rev().map(|w| (b.years[w], hi.of(b)[w])));
+            chart.draw_series(std::iter::once(Polygon::new(pts, fill)))?;
         }
     }
     Ok(())
 }
 
-/// Means as dashed lines, for the panels that show them.
-fn draw_means<DB: DrawingBackend>(
+/// The median or mean line; a lone defined week is a dot.
+fn draw_line<DB: DrawingBackend>(
     chart: &mut style::Chart2d<DB>,
     s: Scale,
-    panel: &Panel,
+    b: &Bands,
+    centre: Centre,
+    c: RGBAColor,
+    width: f64,
 ) -> DrawResult<DB> {
-    for (i, b) in &panel.bands {
-        for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
-            chart.draw_series(DashedLineSeries::new(
-                seg.map(|w| (b.years[w], b.mean[w])),
-                s.upx(7.0),
-                s.upx(4.0),
-                s.line(colour(*i), 1.6),
+    let values = match centre {
+        Centre::Median => &b.p50,
+        Centre::Mean => &b.mean,
+    };
+    for seg in b.segments() {
+        if seg.len() == 1 {
+            let w = seg.start;
+            chart.draw_series(std::iter::once(Circle::new(
+                (b.years[w], values[w]),
+                s.upx(width + 1.0),
+                c.filled(),
+            )))?;
+        } else {
+            chart.draw_series(LineSeries::new(
+                seg.map(|w| (b.years[w], values[w])),
+                s.line(c, width),
             ))?;
         }
     }
     Ok(())
 }
 
-/// Tick values plotters will draw (approximately) for the range and step.
-fn y_tick_values(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    (first..=last.max(first)).map(move |k| k as f64 * step)
+/// The mean as a dashed line beside a median.
+fn draw_dashed_mean<DB: DrawingBackend>(
+    chart: &mut style::Chart2d<DB>,
+    s: Scale,
+    b: &Bands,
+    c: RGBColor,
+) -> DrawResult<DB> {
+    for seg in b.segments().into_iter().filter(|s| s.len() > 1) {
+        chart.draw_series(DashedLineSeries::new(
+            seg.map(|w| (b.years[w], b.mean[w])),
+            s.upx(7.0),
+            s.upx(4.0),
+            s.line(c, 1.6),
+        ))?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -652,69 +947,79 @@ impl Q {
     }
 }
 
+/// Under the title: how many runs, and what a point is.
 fn subtitle(runs: &[RunResults], fan: &Fan) -> String {
-    let mean = if fan.panels.iter().any(|p| p.mean) {
-        ", mean (dashed)"
-    } else {
-        ""
-    };
-    let unit = match fan.panels.first().map(|p| p.smoothing) {
+    let unit = match fan.measures.first().map(|m| m.smoothing) {
         Some(Smoothing::MovingAverage(k)) => format!("{}-week moving averages", 2 * k + 1),
-        _ => "by week".into(),
+        _ => "weekly values".into(),
     };
-    format!(
-        "Median (line){mean}, middle 50% and 90% (bands) of {}, {unit}",
-        replications_phrase(runs)
-    )
+    if runs.len() > 1 {
+        format!(
+            "One panel per option, same scales · {} each · {unit}",
+            replications_phrase(runs)
+        )
+    } else {
+        format!("{} · {unit}", replications_phrase(runs))
+    }
 }
 
+/// How to read the marks, for the caption (what the title does not say).
 fn caption_tail(runs: &[RunResults], fan: &Fan) -> String {
+    let centre = fan.measures.first().map_or(Centre::Median, |m| m.centre);
+    let line = match centre {
+        Centre::Median => "The solid line is the median week across runs and the dashed line the mean.".to_string(),
+        Centre::Mean => "The solid line is the mean across runs, not the median: these are whole numbers that sit at zero (or at full strength) in most weeks, so the median would hide how often they move.".to_string(),
+    };
     let mut c = format!(
-        " Each solid line is a scenario's median across {}{}; the darker band holds the middle 50% of replications and the lighter band the middle 90% (weekly 25th–75th and 5th–95th percentiles); medians are drawn from the widest line (the baseline) to the narrowest, so medians that coincide all stay visible. Values are weekly means of daily values, summed over sites.{}",
-        replications_phrase(runs),
-        if fan.panels.iter().any(|p| p.mean) {
-            " and the dashed line its mean"
+        "{} {line} The darker band holds the middle 50% of runs and the lighter band the middle 90%.{}",
+        if runs.len() > 1 {
+            " Each panel is one option, drawn on the same scales."
         } else {
             ""
         },
-        fan.panels
+        fan.measures
             .first()
-            .map_or(String::new(), |p| p.smoothing.describe())
+            .map_or(String::new(), |m| m.smoothing.describe())
     );
+    if runs.len() > 1 {
+        c.push_str(&format!(
+            " The grey line in every other panel is the baseline's {} ({}), for comparison.",
+            centre.word(),
+            runs[0].title
+        ));
+    }
     if let (Some(_), Some(days)) = (fan.warmup_years, runs.first().and_then(warmup_days)) {
         c.push_str(&format!(
-            " The grey shading is the warm-up (the first {days:.0} days), which the KPIs exclude."
+            " The grey shading is the start-up period (the first {days:.0} days), left out of the results."
         ));
     }
     c
 }
 
-/// The fan chart of one weekly series, every scenario on shared axes; `None` when no
-/// scenario has the series.
+/// The fan chart of one weekly series, a panel per scenario on shared axes; `None`
+/// when no scenario has the series.
 pub fn fan_chart(runs: &[RunResults], measure: &Measure) -> Option<Plot> {
-    let fan = Fan::new(runs, std::slice::from_ref(measure), false)?;
-    let caption = format!(
-        "{} over time: {}.{}",
-        measure.title,
-        measure.what,
-        caption_tail(runs, &fan)
-    );
+    let fan = Fan::new(runs, std::slice::from_ref(measure))?;
+    let caption = format!("{}{}", measure.what, caption_tail(runs, &fan));
+    let title = format!("{} over time", measure.title);
+    let subtitle = subtitle(runs, &fan);
     Some(Plot {
         stem: format!("fan_{}", measure.series),
-        title: format!("{} over time", measure.title),
-        subtitle: subtitle(runs, &fan),
+        size: fan.size(style::WIDTH, Some((&title, &subtitle))),
+        title,
+        subtitle,
         caption,
-        size: (style::WIDTH, style::HEIGHT),
+        titled: true,
         chart: Chart::Fan(fan),
     })
 }
 
-/// Patients held by reason: one panel per reason, shared axes; `None` when no
-/// scenario has any of the series.
+/// Patients held by reason: a row of panels per reason, a column per scenario, all
+/// on shared axes; `None` when no scenario has any of the series.
 pub fn held_by_reason(runs: &[RunResults]) -> Option<Plot> {
-    let fan = Fan::new(runs, &REASONS, true)?;
+    let fan = Fan::new(runs, &REASONS)?;
     let caption = format!(
-        "Patients held, by reason, over time: {}. A patient held for several reasons counts in each panel.{}",
+        "One row per reason a link worker holds a patient: {}. A patient held for several reasons counts in each row.{}",
         REASONS
             .iter()
             .map(|m| format!("{} ({})", m.title.to_lowercase(), m.what))
@@ -722,12 +1027,15 @@ pub fn held_by_reason(runs: &[RunResults]) -> Option<Plot> {
             .join("; "),
         caption_tail(runs, &fan)
     );
+    let title = "Patients held, by reason, over time".to_string();
+    let subtitle = subtitle(runs, &fan);
     Some(Plot {
         stem: "fan_holding_by_reason".into(),
-        title: "Patients held, by reason, over time".into(),
-        subtitle: subtitle(runs, &fan),
+        size: fan.size(style::WIDTH, Some((&title, &subtitle))),
+        title,
+        subtitle,
         caption,
-        size: (style::WIDTH, 880),
+        titled: true,
         chart: Chart::Fan(fan),
     })
 }

@@ -310,6 +310,7 @@ pub fn render(
             subtitle: w.subtitle,
             caption: w.caption,
             size: (style::WIDTH, height),
+            titled: true,
             chart: Chart::Tornado(Tornado {
                 bars,
                 axis: w.axis,

@@ -1,8 +1,9 @@
 //! The one look of every figure: the embedded DejaVu Sans (registered once with
-//! plotters, so PNGs need no system fonts and SVGs name "DejaVu Sans"), the Okabe–Ito
-//! colour-blind-safe palette, text sizes, a pixel scale (SVG at 1×, PNG at 2×), and the
-//! small layout helpers every figure shares: header, legend, notes, axis ranges and
-//! tick steps (the labels themselves are written by [`crate::numbers`]).
+//! plotters, so PNGs need no system fonts; SVGs carry its glyph outlines, see
+//! [`super::svg`]), the Okabe–Ito colour-blind-safe palette, text sizes, a pixel scale
+//! (SVG at 1×, PNG at 2×), and the small layout helpers every figure shares: header,
+//! wrapping text (never cut short), notes, axis ranges and tick steps (the labels
+//! themselves are written by [`crate::numbers`]).
 
 use std::sync::OnceLock;
 
@@ -183,125 +184,128 @@ pub fn measure(text: &str, size: f64) -> f64 {
     }
 }
 
-/// Shortens `text` with an ellipsis until it fits `max` pixels.
-pub fn fit_text<DB: DrawingBackend>(
+/// Splits `text` into lines no wider than `max` (as `width` measures it), at spaces,
+/// breaking inside a word only when the word alone is too wide. Nothing is dropped
+/// or shortened: a long option name or title reads in full, over several lines.
+pub fn wrap_by(text: &str, max: i32, width: impl Fn(&str) -> i32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if width(&candidate) <= max {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // The word on a line of its own, cut between characters if it must be.
+        for ch in word.chars() {
+            let longer = format!("{line}{ch}");
+            if !line.is_empty() && width(&longer) > max {
+                lines.push(std::mem::take(&mut line));
+                line.push(ch);
+            } else {
+                line = longer;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` wrapped to `max` backend pixels in `style` (see [`wrap_by`]).
+pub fn wrap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
     max: i32,
-) -> String {
-    if text_width(area, text, style) <= max {
-        return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    for keep in (1..chars.len()).rev() {
-        let t: String = chars[..keep].iter().collect::<String>() + "…";
-        if text_width(area, &t, style) <= max {
-            return t;
-        }
-    }
-    "…".into()
+) -> Vec<String> {
+    wrap_by(text, max.max(1), |t| text_width(area, t, style))
 }
 
-/// Fills the background and draws the title (bold) and a one-line subtitle; returns
-/// the area below them.
+/// How many lines `text` takes at `size` in `max` SVG pixels, measured outside any
+/// drawing (to size a figure before it is drawn).
+pub fn lines_needed(text: &str, size: f64, max: f64) -> usize {
+    wrap_by(text, max.max(1.0) as i32, |t| {
+        measure(t, size).ceil() as i32
+    })
+    .len()
+}
+
+/// Draws `lines` one under another from `(x, y)` (the style's anchor), `line_h`
+/// apart; returns the height used.
+pub fn draw_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    style: &TextStyle,
+    (x, y): (i32, i32),
+    line_h: i32,
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(line, style, (x, y + line_h * i as i32))?;
+    }
+    Ok(line_h * lines.len() as i32)
+}
+
+/// Fills the background and draws the title (bold) and the subtitle, each wrapped
+/// onto as many lines as it needs (none when `title` is `None`: `--no-title`, for a
+/// journal that sets its own caption); returns the area below them.
 pub fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     s: Scale,
-    title: &str,
-    subtitle: &str,
+    title: Option<(&str, &str)>,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
+    let Some((title, subtitle)) = title else {
+        return Ok(root.margin(s.px(8.0), 0, 0, 0));
+    };
     let (w, _) = root.dim_in_pixel();
     let left = s.px(16.0);
     let max = w as i32 - 2 * left;
     let title_style = anchored(s.bold(TITLE), HPos::Left, VPos::Top);
-    let t = fit_text(root, title, &title_style, max);
-    root.draw_text(&t, &title_style, (left, s.px(10.0)))?;
-    let mut used = s.px(10.0 + TITLE * 1.05);
+    let lines = wrap(root, title, &title_style, max);
+    let mut used = s.px(10.0);
+    used += draw_lines(root, &lines, &title_style, (left, used), s.px(TITLE * 1.05))?;
     if !subtitle.is_empty() {
         let sub_style = anchored(s.muted(SUBTITLE), HPos::Left, VPos::Top);
-        let t = fit_text(root, subtitle, &sub_style, max);
-        root.draw_text(&t, &sub_style, (left, used + s.px(2.0)))?;
-        used += s.px(4.0 + SUBTITLE * 1.1);
+        let lines = wrap(root, subtitle, &sub_style, max);
+        used += draw_lines(
+            root,
+            &lines,
+            &sub_style,
+            (left, used + s.px(2.0)),
+            s.px(SUBTITLE * 1.1),
+        )? + s.px(4.0);
     }
     let (_, rest) = root.split_vertically(used + s.px(4.0));
     Ok(rest)
 }
 
-/// One legend entry: a scenario's name and colour.
-pub struct Entry<'a> {
-    pub name: &'a str,
-    pub colour: RGBColor,
+/// Height in SVG pixels the header takes at `width` (see [`header`]).
+pub fn header_height(title: Option<(&str, &str)>, width: f64) -> f64 {
+    let Some((title, subtitle)) = title else {
+        return 8.0;
+    };
+    let max = width - 32.0;
+    let mut h = 14.0 + lines_needed(title, TITLE, max) as f64 * TITLE * 1.05;
+    if !subtitle.is_empty() {
+        h += 6.0 + lines_needed(subtitle, SUBTITLE, max) as f64 * SUBTITLE * 1.1;
+    }
+    h
 }
 
 /// How a legend entry's key is drawn.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Key {
-    /// A translucent band with the median line through it (fan charts).
-    Band,
     /// A filled dot (point estimates, strips).
     Dot,
-}
-
-fn entry_width<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: Scale,
-    e: &Entry,
-    style: &TextStyle,
-) -> i32 {
-    s.px(34.0) + text_width(area, e.name, style) + s.px(22.0)
-}
-
-/// The rows a horizontal legend of these entries needs in an area this wide.
-fn legend_rows<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: Scale,
-    entries: &[Entry],
-) -> Vec<Vec<usize>> {
-    let style = s.font(LEGEND);
-    let (w, _) = area.dim_in_pixel();
-    let max = w as i32 - s.px(32.0);
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut x = 0;
-    for (i, e) in entries.iter().enumerate() {
-        let ew = entry_width(area, s, e, &style);
-        if x + ew > max && !rows.last().is_some_and(Vec::is_empty) {
-            rows.push(Vec::new());
-            x = 0;
-        }
-        rows.last_mut().expect("at least one row").push(i);
-        x += ew;
-    }
-    rows
-}
-
-/// Draws a horizontal legend (wrapping onto more rows if needed) at the top of `area`
-/// and returns the area below it.
-pub fn legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    s: Scale,
-    entries: &[Entry],
-    key: Key,
-) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
-    if entries.is_empty() {
-        return Ok(area.clone());
-    }
-    let rows = legend_rows(area, s, entries);
-    let row_h = s.px(LEGEND * 1.35);
-    let style = anchored(s.font(LEGEND), HPos::Left, VPos::Center);
-    for (r, row) in rows.iter().enumerate() {
-        let yc = row_h * r as i32 + row_h / 2;
-        let mut x = s.px(16.0);
-        for &i in row {
-            let e = &entries[i];
-            draw_key(area, s, e.colour, key, (x, yc))?;
-            area.draw_text(e.name, &style, (x + s.px(34.0), yc))?;
-            x += entry_width(area, s, e, &style);
-        }
-    }
-    let (_, rest) = area.split_vertically(row_h * rows.len() as i32 + s.px(4.0));
-    Ok(rest)
 }
 
 /// A legend key 26 px wide, vertically centred on `yc`, starting at `x`.
@@ -313,21 +317,6 @@ pub fn draw_key<DB: DrawingBackend>(
     (x, yc): (i32, i32),
 ) -> DrawResult<DB> {
     match key {
-        Key::Band => {
-            let (h90, h50) = (s.px(8.0), s.px(4.0));
-            area.draw(&Rectangle::new(
-                [(x, yc - h90), (x + s.px(26.0), yc + h90)],
-                c.mix(BAND_90).filled(),
-            ))?;
-            area.draw(&Rectangle::new(
-                [(x, yc - h50), (x + s.px(26.0), yc + h50)],
-                c.mix(BAND_50).filled(),
-            ))?;
-            area.draw(&PathElement::new(
-                vec![(x, yc), (x + s.px(26.0), yc)],
-                s.line(c, 2.5),
-            ))
-        }
         Key::Dot => area.draw(&Circle::new((x + s.px(13.0), yc), s.upx(6.0), c.filled())),
     }
 }
@@ -344,8 +333,10 @@ pub fn centred_note<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let (w, h) = area.dim_in_pixel();
     let style = anchored(s.muted(NOTE), HPos::Center, VPos::Center);
-    let t = fit_text(area, text, &style, w as i32 - s.px(8.0));
-    area.draw_text(&t, &style, (w as i32 / 2, h as i32 / 2))
+    let lines = wrap(area, text, &style, w as i32 - s.px(8.0));
+    let line_h = s.px(NOTE * 1.3);
+    let top = h as i32 / 2 - line_h * (lines.len() as i32 - 1) / 2;
+    draw_lines(area, &lines, &style, (w as i32 / 2, top), line_h).map(|_| ())
 }
 
 /// An axis range around `[lo, hi]` with `pad` (a fraction of the span) on each side,
@@ -435,6 +426,24 @@ mod tests {
         let (lo, hi) = axis_range(170.0, 180.0, 0.1, true);
         assert!(lo > 150.0 && hi > 180.0, "{lo} {hi}");
         assert_eq!(axis_range(0.2, 0.4, 0.05, true).0, 0.0);
+    }
+
+    /// Wrapping keeps every character: the lines joined give the words back, no line
+    /// is wider than allowed unless it is a single character, and a word too long for
+    /// a line is broken rather than cut.
+    #[test]
+    fn wrapping_keeps_every_word_and_respects_the_width() {
+        let width = |t: &str| 10 * t.chars().count() as i32;
+        let text = "Supported: training, 2 h  supervision a month, caseload cap";
+        let lines = wrap_by(text, 120, width);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| width(l) <= 120), "{lines:?}");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(lines.join(" ").split(' ').collect::<Vec<_>>(), words);
+        let long = wrap_by("abcdefghijklmnop", 50, width);
+        assert_eq!(long, ["abcde", "fghij", "klmno", "p"]);
+        assert_eq!(wrap_by("", 50, width), [""]);
+        assert_eq!(wrap_by("x", 1, width), ["x"]);
     }
 
     /// Tick labels themselves are `numbers::tick`'s (tested there); this is the step.

@@ -96,6 +96,22 @@ fn png_size(path: &Path) -> (u32, u32) {
     (be(16), be(20))
 }
 
+/// The SVG names no font and has no `<text>`: every glyph is a `<use>` of an
+/// outline defined in the file, so it renders alike without DejaVu Sans installed.
+fn assert_text_is_outlined(svg: &str, stem: &str) {
+    assert!(!svg.contains("<text"), "{stem} has <text> elements");
+    assert!(!svg.contains("font-family"), "{stem} names a font");
+    assert!(
+        svg.contains("<defs>") && svg.contains("<path id="),
+        "{stem}"
+    );
+    // Every glyph used is defined in this file.
+    for use_at in svg.match_indices("xlink:href=\"#").map(|(i, _)| i + 13) {
+        let id = &svg[use_at..use_at + svg[use_at..].find('"').unwrap()];
+        assert!(svg.contains(&format!("<path id=\"{id}\"")), "{stem}: {id}");
+    }
+}
+
 fn check_written(runs: &[RunResults]) -> Vec<Figure> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("plots");
@@ -107,12 +123,7 @@ fn check_written(runs: &[RunResults]) -> Vec<Figure> {
         let svg = std::fs::read_to_string(out.join(format!("{}.svg", f.stem))).unwrap();
         assert!(svg.len() > 1000, "{}", f.stem);
         assert_eq!(svg, f.svg);
-        assert!(svg.contains("font-family=\"DejaVu Sans\""), "{}", f.stem);
-        assert!(
-            !svg.contains("sans-serif"),
-            "{} uses a default font",
-            f.stem
-        );
+        assert_text_is_outlined(&svg, &f.stem);
         for run in runs {
             assert!(svg.contains(&run.name), "{} lacks {}", f.stem, run.name);
         }
@@ -162,10 +173,10 @@ fn three_scenarios_share_axes_and_name_each_scenario() {
     let figures = check_written(&runs);
     let svg = |stem: &str| &figures.iter().find(|f| f.stem == stem).unwrap().svg;
     assert!(svg("fan_lw_active").contains("years since start"));
-    assert!(svg("fan_lw_active").contains("posts Active"));
-    assert!(svg("fan_lw_active").contains("warm-up"));
-    assert!(figures[1].caption.contains("warm-up"));
-    assert!(svg("fan_holding_by_reason").contains("Distress witnessed"));
+    assert!(svg("fan_lw_active").contains("posts at work"));
+    assert!(svg("fan_lw_active").contains("start-up"));
+    assert!(figures[1].caption.contains("start-up"));
+    assert!(svg("fan_holding_by_reason").contains("Ongoing distress"));
     let k = svg("kpi_comparison");
     for kpi in Kpi::headlines() {
         assert!(k.contains(&kpis::axis_title(kpi)), "{kpi:?}");
@@ -262,7 +273,259 @@ fn an_undefined_kpi_says_so() {
     let svg = distribution(std::slice::from_ref(&run), Kpi::WaitMeanDays)
         .svg()
         .unwrap();
-    assert!(svg.contains("undefined in every replication"));
+    assert!(svg.contains("undefined in every run"));
     let svg = kpi_comparison(&[run], &Kpi::headlines()).svg().unwrap();
-    assert!(svg.contains("undefined in every replication"));
+    assert!(svg.contains("undefined in every run"));
+}
+
+/// The texts drawn in an SVG, in drawing order (each run of glyphs keeps its text as
+/// `aria-label`).
+fn drawn_texts(svg: &str) -> Vec<String> {
+    svg.match_indices("<g aria-label=\"")
+        .map(|(i, m)| {
+            let start = i + m.len();
+            let end = start + svg[start..].find('"').unwrap();
+            svg[start..end]
+                .replace("&amp;", "&")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+        })
+        .collect()
+}
+
+fn svg_size(svg: &str) -> (u32, u32) {
+    let attr = |name: &str| {
+        let start = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[start..start + svg[start..].find('"').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    (attr("width"), attr("height"))
+}
+
+#[test]
+fn width_height_and_no_title_are_obeyed() {
+    let runs = [typical("baseline", 0.0, 6), typical("other", 1.0, 6)];
+    let dir = tempfile::tempdir().unwrap();
+    let look = Look {
+        width: Some(640),
+        height: Some(480),
+        no_title: true,
+        ..Look::default()
+    };
+    let out = dir.path().join("sized");
+    let figures = render_all_with(&runs, &out, &look).unwrap();
+    for f in &figures {
+        assert_eq!(svg_size(&f.svg), (640, 480), "{}", f.stem);
+        let png = out.join(format!("{}.png", f.stem));
+        assert_eq!(
+            png_size(&png),
+            (640 * style::PNG_SCALE, 480 * style::PNG_SCALE)
+        );
+        assert!(
+            !drawn_texts(&f.svg).contains(&f.title),
+            "{} drew its title",
+            f.stem
+        );
+    }
+    // By default the title is drawn, and a width alone keeps each figure's own height.
+    let out = dir.path().join("default");
+    let figures = render_all_with(&runs, &out, &Look::default()).unwrap();
+    let narrow = Look {
+        width: Some(500),
+        ..Look::default()
+    };
+    let narrow_figures = render_all_with(&runs, &dir.path().join("narrow"), &narrow).unwrap();
+    for (f, n) in figures.iter().zip(&narrow_figures) {
+        assert!(
+            drawn_texts(&f.svg).contains(&f.title),
+            "{} lacks its title",
+            f.stem
+        );
+        assert_eq!(svg_size(&f.svg).0, style::WIDTH);
+        assert_eq!(svg_size(&n.svg).0, 500);
+        assert!(svg_size(&n.svg).1 >= 200, "{}", n.stem);
+    }
+}
+
+#[test]
+fn a_200_character_title_appears_whole_in_every_figure() {
+    let long = "Supported team with holding training, two hours of clinical supervision a month, a caseload cap of thirty patients, a twelve-week boundary on holding and a fourth link worker hired in the second year of the five-year run";
+    assert!(long.chars().count() >= 200);
+    let mut other = typical("supported", 0.5, 6);
+    other.title = long.to_string();
+    let runs = [typical("baseline", 0.0, 6), other];
+    let dir = tempfile::tempdir().unwrap();
+    let figures = render_all(&runs, &dir.path().join("plots")).unwrap();
+    for f in &figures {
+        let texts = drawn_texts(&f.svg);
+        assert!(
+            texts.iter().all(|t| !t.contains('…')),
+            "{} shortens a text",
+            f.stem
+        );
+        // Wrapped lines are drawn one after another, so joined they give the title.
+        assert!(
+            texts.join(" ").contains(long),
+            "{} lacks the whole title",
+            f.stem
+        );
+        assert!(
+            texts.iter().all(|t| t.len() < long.len()),
+            "{} draws the title on one line",
+            f.stem
+        );
+    }
+}
+
+#[test]
+fn labels_rename_options_and_axis_titles() {
+    let runs = [typical("baseline", 0.0, 6), typical("other", 1.0, 6)];
+    let dir = tempfile::tempdir().unwrap();
+    let labels = Labels::parse(&[
+        "baseline=Current team".into(),
+        "years since start = Years".into(),
+        "vacant posts=Posts vacant".into(),
+    ])
+    .unwrap();
+    let look = Look {
+        labels,
+        ..Look::default()
+    };
+    let figures = render_all_with(&runs, &dir.path().join("plots"), &look).unwrap();
+    let vacant = drawn_texts(
+        &figures
+            .iter()
+            .find(|f| f.stem == "fan_lw_vacant")
+            .unwrap()
+            .svg,
+    );
+    for (new, old) in [
+        ("Current team", "baseline"),
+        ("Years", "years since start"),
+        ("Posts vacant", "vacant posts"),
+    ] {
+        assert!(vacant.iter().any(|t| t == new), "{new} missing");
+        assert!(!vacant.iter().any(|t| t == old), "{old} still drawn");
+    }
+    let kpi = &figures.iter().find(|f| f.stem == "kpi_comparison").unwrap();
+    assert!(drawn_texts(&kpi.svg).iter().any(|t| t == "Current team"));
+    assert!(kpi.caption.contains("Current team"));
+
+    // A key that matches nothing is named in a usage error (exit 2).
+    let look = Look {
+        labels: Labels::parse(&["nosuch=x".into()]).unwrap(),
+        ..Look::default()
+    };
+    let err = render_all_with(&runs, &dir.path().join("bad"), &look).unwrap_err();
+    assert!(err.to_string().contains("`nosuch`"), "{err}");
+    assert!(err.downcast_ref::<crate::error::UsageError>().is_some());
+    for bad in ["novalue", "=text", "key=", "a=1"] {
+        let args = if bad == "a=1" {
+            vec!["a=1".to_string(), "a=2".to_string()]
+        } else {
+            vec![bad.to_string()]
+        };
+        assert!(Labels::parse(&args).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn kpi_axes_start_at_zero() {
+    // Every KPI between 100 and 101: a cut axis would start near 100.
+    let runs = [synthetic(
+        "high",
+        6,
+        10,
+        |_, _, _| Some(1.0),
+        |r, _| Some(100.0 + r as f64 * 0.2),
+    )];
+    let svg = kpi_comparison(&runs, &Kpi::headlines()).svg().unwrap();
+    let texts = drawn_texts(&svg);
+    assert!(texts.iter().any(|t| t == "0"), "no zero tick: {texts:?}");
+    let svg = distribution(&runs, Kpi::ExitsPerPostYear).svg().unwrap();
+    assert!(drawn_texts(&svg).iter().any(|t| t == "0"));
+}
+
+#[test]
+fn fans_are_small_multiples_with_the_baseline_in_every_other_panel() {
+    let runs = [
+        typical("baseline", 0.0, 8),
+        typical("second", 0.5, 8),
+        typical("third", 1.0, 8),
+    ];
+    let plot = fan_chart(&runs, &fan::MEASURES[2]).unwrap();
+    let svg = plot.svg().unwrap();
+    let texts = drawn_texts(&svg);
+    for run in &runs {
+        assert_eq!(
+            texts.iter().filter(|t| **t == run.name).count(),
+            1,
+            "{} titles one panel",
+            run.name
+        );
+    }
+    // The baseline's line (muted, dark) is drawn in the two other panels.
+    let reference = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#1A1A1A\""))
+        .count();
+    assert!(reference >= 2, "{reference} baseline lines");
+    // Posts are whole numbers: the line is the mean, and the legend says so.
+    assert!(texts.iter().any(|t| t == "mean") && !texts.iter().any(|t| t == "median"));
+    assert!(plot.caption.contains("mean across runs, not the median"));
+    let queue = fan_chart(&runs, &fan::MEASURES[5]).unwrap().svg().unwrap();
+    assert!(drawn_texts(&queue).iter().any(|t| t == "median"));
+}
+
+/// Any width and any height the size check lets through draws without a panic, and
+/// a smaller height is refused naming the figure.
+#[test]
+fn every_allowed_size_draws() {
+    let runs = [
+        typical("baseline", 0.0, 4),
+        typical("second", 0.5, 4),
+        typical("third", 1.0, 4),
+        typical("fourth", 1.5, 4),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for width in [200, 320, 600, 1500, 4000] {
+        let look = Look {
+            width: Some(width),
+            ..Look::default()
+        };
+        for mut plot in standard_plots(&runs) {
+            plot.restyle(&look).unwrap();
+            let least = (f64::from(plot.size.1) * MIN_HEIGHT_SHARE).ceil() as u32;
+            for height in [least, least + 37, 4000] {
+                let sized = Look {
+                    width: Some(width),
+                    height: Some(height),
+                    no_title: height % 2 == 0,
+                    ..Look::default()
+                };
+                let mut p = plot.clone();
+                p.restyle(&sized).unwrap();
+                let svg = p
+                    .svg()
+                    .unwrap_or_else(|e| panic!("{} {width}×{height}: {e}", p.stem));
+                assert_eq!(svg_size(&svg), (width, height));
+                if width <= 600 && height == least {
+                    // The PNG's pixels are rounded at twice the scale: drawn too.
+                    let png = dir.path().join(format!("{}-{width}.png", p.stem));
+                    p.write_png(&png).unwrap();
+                    assert_eq!(png_size(&png), p.png_size());
+                }
+            }
+            let too_small = Look {
+                width: Some(width),
+                height: Some(least - 1),
+                ..Look::default()
+            };
+            let err = plot.clone().restyle(&too_small).unwrap_err();
+            assert!(err.0.contains(&plot.stem), "{}", err.0);
+        }
+    }
 }
