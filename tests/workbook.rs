@@ -298,6 +298,47 @@ fn check_compared(sheet: &Sheet, cmp: &Path) {
     }
 }
 
+/// Checks "Verdict" against `verdict.csv`: the same best option (by title) and
+/// clearness per KPI, in the same order.
+fn check_verdict(sheet: &Sheet, cmp: &Path) {
+    let csv = csv_rows(&cmp.join("verdict.csv"));
+    let header = sheet.header_row("Measure");
+    let rows: Vec<usize> = sheet.rows_below(header).collect();
+    assert_eq!(rows.len(), csv.len(), "one row per headline KPI");
+    let (best, clear, kpi) = (
+        sheet.column(header, "Best option"),
+        sheet.column(header, "Clearly best (better than every other option)"),
+        sheet.column(header, "Column in the CSV files"),
+    );
+    for (&r, v) in rows.iter().zip(&csv) {
+        assert_eq!(sheet.text(r, kpi), v["kpi"]);
+        assert_eq!(sheet.text(r, best), v["best_title"], "{}", v["kpi"]);
+        let yes = if v["clear"] == "true" { "yes" } else { "no" };
+        assert_eq!(sheet.text(r, clear), yes, "{}", v["kpi"]);
+    }
+}
+
+/// Checks "Pairwise" against `pairwise.csv`: every defined difference with its CI.
+fn check_pairwise(sheet: &Sheet, cmp: &Path) {
+    let csv: Vec<_> = csv_rows(&cmp.join("pairwise.csv"))
+        .into_iter()
+        .filter(|r| !r["diff"].is_empty())
+        .collect();
+    let header = sheet.header_row("Measure");
+    let rows: Vec<usize> = sheet.rows_below(header).collect();
+    assert_eq!(rows.len(), csv.len());
+    let (diff, low, high) = (
+        sheet.column(header, "Difference"),
+        sheet.column(header, "95% CI low"),
+        sheet.column(header, "95% CI high"),
+    );
+    for (&r, p) in rows.iter().zip(&csv) {
+        assert_eq!(sheet.number(r, diff), field(p, "diff"), "{p:?}");
+        assert_eq!(sheet.number(r, low), field(p, "diff_ci_low"));
+        assert_eq!(sheet.number(r, high), field(p, "diff_ci_high"));
+    }
+}
+
 #[test]
 fn a_comparison_workbook_holds_the_values_of_its_csv_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -338,9 +379,18 @@ fn a_comparison_workbook_holds_the_values_of_its_csv_files() {
 
     let mut book = open(&cmp.join("comparison.xlsx"));
     let names = book.sheet_names();
-    assert_eq!(names[..4], ["Summary", "Compared", "Costs", "Assumptions"]);
-    assert_eq!(names.len(), 4 + options.len(), "{names:?}");
-    for (name, (title, folder)) in names[4..].iter().zip(&options) {
+    let fixed = [
+        "Summary",
+        "Verdict",
+        "Compared",
+        "Pairwise",
+        "Costs",
+        "Cost-effectiveness",
+        "Assumptions",
+    ];
+    assert_eq!(names[..fixed.len()], fixed);
+    assert_eq!(names.len(), fixed.len() + options.len(), "{names:?}");
+    for (name, (title, folder)) in names[fixed.len()..].iter().zip(&options) {
         assert!(
             name.encode_utf16().count() <= 31
                 && !name.contains([':', '/', '\\', '[', ']', '*', '?']),
@@ -358,6 +408,8 @@ fn a_comparison_workbook_holds_the_values_of_its_csv_files() {
         k.starts_with("cost")
     });
     check_compared(&Sheet::read(&mut book, "Compared"), &cmp);
+    check_verdict(&Sheet::read(&mut book, "Verdict"), &cmp);
+    check_pairwise(&Sheet::read(&mut book, "Pairwise"), &cmp);
     let assumptions = Sheet::read(&mut book, "Assumptions");
     check_assumptions(&assumptions, &options);
     let supervision = assumptions

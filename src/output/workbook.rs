@@ -19,6 +19,7 @@
 //! `holdsim report` and `holdsim compare`, so an interrupted command never leaves a
 //! half-written workbook.
 
+use crate::analysis::Analysis;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -567,10 +568,10 @@ pub fn file_name(options: usize) -> &'static str {
 /// Writes the workbook of a results folder `dir` read back as `runs` (the baseline
 /// first), with the comparison's `rows`: what `holdsim report` and `holdsim compare`
 /// call, so the workbook is rebuilt with the report.
-pub fn write(dir: &Path, runs: &[RunResults], rows: &[Row]) -> anyhow::Result<()> {
+pub fn write(dir: &Path, runs: &[RunResults], analysis: &Analysis) -> anyhow::Result<()> {
     let arms: Vec<Arm> = runs.iter().map(Arm::from).collect();
     let name = file_name(arms.len());
-    let bytes = workbook(&arms, rows).with_context(|| format!("cannot make `{name}`"))?;
+    let bytes = workbook(&arms, Some(analysis)).with_context(|| format!("cannot make `{name}`"))?;
     write_file(&dir.join(name), &bytes)
 }
 
@@ -594,19 +595,25 @@ pub fn write_run(
         replications: &replications,
     };
     let file = file_name(1);
-    let bytes = workbook(&[arm], &[]).with_context(|| format!("cannot make `{file}`"))?;
+    let bytes = workbook(&[arm], None).with_context(|| format!("cannot make `{file}`"))?;
     staging.write(file, &bytes)?;
     Ok(file)
 }
 
-/// The whole workbook of `arms` (the baseline first) and a comparison's `rows`.
-pub fn workbook(arms: &[Arm], rows: &[Row]) -> anyhow::Result<Vec<u8>> {
+/// The whole workbook of `arms` (the baseline first) and a comparison's analysis.
+pub fn workbook(arms: &[Arm], analysis: Option<&Analysis>) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     summary_sheet(&mut book, "Summary", arms, |_| true)?;
-    if arms.len() > 1 {
-        compared_sheet(&mut book, arms, rows)?;
+    let comparison = analysis.filter(|_| arms.len() > 1);
+    if let Some(a) = comparison {
+        verdict_sheet(&mut book, arms, a)?;
+        compared_sheet(&mut book, arms, &a.rows)?;
+        pairwise_sheet(&mut book, arms, a)?;
     }
     summary_sheet(&mut book, "Costs", arms, |k| k.name().starts_with("cost"))?;
+    if let Some(a) = comparison {
+        cost_effectiveness_sheet(&mut book, arms, a)?;
+    }
     assumptions_sheet(&mut book, arms)?;
     for arm in arms {
         replications_sheet(&mut book, arm, arms.len() > 1)?;
@@ -740,6 +747,146 @@ fn compared_sheet(book: &mut Workbook, arms: &[Arm], rows: &[Row]) -> anyhow::Re
                 Cell::Text(&r.scenario),
             ];
             sheet.row_shown(&cells, Shown::of(r.kpi))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// "Verdict": per headline KPI, which option is best and whether clearly.
+fn verdict_sheet(book: &mut Workbook, arms: &[Arm], a: &Analysis) -> anyhow::Result<()> {
+    let columns = [
+        SheetColumn::text("Measure"),
+        SheetColumn::text("Better"),
+        SheetColumn::text("Best option"),
+        SheetColumn::text("Clearly best (better than every other option)"),
+        SheetColumn::text("Cannot be told apart from"),
+        SheetColumn::text("Column in the CSV files"),
+        SheetColumn::text("Best option in the CSV files"),
+    ];
+    let heading = vec![
+        "The verdict: the best option on each headline measure".to_string(),
+        "Best = the best mean; clearly = its paired 95% confidence interval excludes zero against every other option, the baseline included.".into(),
+        window(&arms[0]),
+    ];
+    book.sheet("Verdict", &heading, &columns, |sheet| {
+        for v in &a.verdicts {
+            let better = match v.kpi.info().better {
+                crate::kpi::Better::Higher => "higher",
+                _ => "lower",
+            };
+            let (best, stem) = v.best.map_or(("", ""), |b| (arms[b].title, arms[b].name));
+            let tied: Vec<&str> = v.tied_with_best.iter().map(|&i| arms[i].title).collect();
+            let tied = tied.join("; ");
+            sheet.row(&[
+                Cell::Text(v.kpi.label()),
+                Cell::Text(better),
+                Cell::Text(best),
+                Cell::Text(if v.clear { "yes" } else { "no" }),
+                Cell::Text(&tied),
+                Cell::Text(v.kpi.name()),
+                Cell::Text(stem),
+            ])?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// "Pairwise": every option against every other, per KPI.
+fn pairwise_sheet(book: &mut Workbook, arms: &[Arm], a: &Analysis) -> anyhow::Result<()> {
+    let kpi_shown = |title: &str| SheetColumn::numbers(title, Numbers::AsRow);
+    let columns = [
+        SheetColumn::text("Measure"),
+        SheetColumn::text("Option"),
+        SheetColumn::text("Compared with"),
+        kpi_shown("Difference").signed(),
+        kpi_shown("95% CI low").signed(),
+        kpi_shown("95% CI high").signed(),
+        SheetColumn::numbers("Relative change", Numbers::Change),
+        SheetColumn::text("Clear difference (CI excludes 0)"),
+        SheetColumn::text("Column in the CSV files"),
+    ];
+    let heading = vec![
+        "Every option against every other".to_string(),
+        "Difference = option minus the option it is compared with, paired replication by replication, with its 95% confidence interval; relative change against the second option's mean.".into(),
+        window(&arms[0]),
+    ];
+    book.sheet("Pairwise", &heading, &columns, |sheet| {
+        for p in &a.pairs {
+            let Some(d) = &p.difference else { continue };
+            let cells = [
+                Cell::Text(p.kpi.label()),
+                Cell::Text(arms[p.scenario].title),
+                Cell::Text(arms[p.other].title),
+                Cell::Float(Some(d.mean)),
+                Cell::Float(Some(d.ci_low)),
+                Cell::Float(Some(d.ci_high)),
+                Cell::Float(d.relative.ok().map(|r| r.0)),
+                Cell::Text(if p.clear() { "yes" } else { "no" }),
+                Cell::Text(p.kpi.name()),
+            ];
+            sheet.row_shown(&cells, Shown::of(p.kpi))?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// "Cost-effectiveness": each option against the baseline, per outcome, in words and
+/// numbers.
+fn cost_effectiveness_sheet(book: &mut Workbook, arms: &[Arm], a: &Analysis) -> anyhow::Result<()> {
+    let money = |t: &str| SheetColumn::numbers(t, Numbers::Significant(Shown::Plain));
+    let columns = [
+        SheetColumn::text("Option"),
+        SheetColumn::text("Gain"),
+        money("Extra cost over the period (£)").signed(),
+        money("95% CI low").signed(),
+        money("95% CI high").signed(),
+        money("Gain").signed(),
+        money("Gain, 95% CI low").signed(),
+        money("Gain, 95% CI high").signed(),
+        SheetColumn::text("Assessment"),
+        money("£ per unit of gain"),
+        money("95% CI low (bootstrap)"),
+        money("95% CI high (bootstrap)"),
+        SheetColumn::text("In words"),
+    ];
+    let heading = vec![
+        format!("Cost-effectiveness against the baseline: {}", arms[0].title),
+        "Dominant = better and cheaper; dominated = worse and dearer; a ratio is given only where the gain's 95% CI excludes zero, with an interval from resampling the paired replications.".into(),
+        window(&arms[0]),
+    ];
+    let names: Vec<(String, String)> = arms
+        .iter()
+        .map(|x| (x.name.to_string(), x.title.to_string()))
+        .collect();
+    book.sheet("Cost-effectiveness", &heading, &columns, |sheet| {
+        for e in &a.effects {
+            let ratio = match e.assessment {
+                crate::economics::Assessment::Ratio {
+                    ratio,
+                    ci_low,
+                    ci_high,
+                } => [Some(ratio), Some(ci_low), Some(ci_high)],
+                _ => [None; 3],
+            };
+            let words = crate::report::answer::cost_per_gain_words(e, &names);
+            sheet.row(&[
+                Cell::Text(arms[e.scenario].title),
+                Cell::Text(e.outcome.unit().1),
+                Cell::Float(Some(e.cost.mean)),
+                Cell::Float(Some(e.cost.ci_low)),
+                Cell::Float(Some(e.cost.ci_high)),
+                Cell::Float(Some(e.gain.mean)),
+                Cell::Float(Some(e.gain.ci_low)),
+                Cell::Float(Some(e.gain.ci_high)),
+                Cell::Text(e.assessment.name()),
+                Cell::Float(ratio[0]),
+                Cell::Float(ratio[1]),
+                Cell::Float(ratio[2]),
+                Cell::Text(&words),
+            ])?;
         }
         Ok(())
     })?;

@@ -68,7 +68,7 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
         &Meta::from_manifest(&manifest),
     );
     write_file(&dir.join("report.html"), html.as_bytes())?;
-    crate::output::workbook::write(dir, &runs, rows)?;
+    crate::output::workbook::write(dir, &runs, &analysis)?;
     let terminal = if runs.len() > 1 {
         terminal::comparison_table(rows, &arms)
             + &super::answer::terminal(&analysis, &arms, runs[0].window())
