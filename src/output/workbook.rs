@@ -1114,7 +1114,7 @@ mod tests {
                 scenario: &scenario,
                 replications: &replications,
             };
-            let rows = read_sheet(workbook(&[arm], &[]).unwrap(), "Replications");
+            let rows = read_sheet(workbook(&[arm], None).unwrap(), "Replications");
             let header = rows.iter().position(|r| r[0] == "Replication").unwrap();
             assert_eq!(rows[header][1], "Cost (£)");
             assert_eq!(rows.len() - header - 1, data_rows, "{n} replications");
