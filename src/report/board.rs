@@ -130,15 +130,16 @@ fn options(runs: &[RunResults]) -> String {
     h
 }
 
-/// "support.supervision_hours_per_month 0.5 → 2": every scalar that differs between two
-/// resolved scenarios, and every list that differs as one item.
+/// "Clinical supervision hours a month: 0.5 → 2": every scalar that differs between
+/// two resolved scenarios, by its plain-English label, and every list that differs as
+/// one item.
 pub fn changes(scenario: &Value, reference: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for section in SECTIONS {
+    for section in SECTIONS.iter().filter(|s| **s != "run") {
         for spec in section_specs(section).unwrap_or_default() {
             let (v, r) = (&scenario[section][spec.key], &reference[section][spec.key]);
-            if v != r && *section != "run" {
-                out.push(format!("{section}.{} {r} → {v}", spec.key));
+            if v != r {
+                out.push(format!("{}: {r} → {v}", spec.label));
             }
         }
     }

@@ -116,6 +116,7 @@ h3 { font-size: 1.05rem; margin-top: 1.4rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; margin: 0.8rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.45rem; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
+table.verdict th:last-child { text-align: left; }
 th { background: #f2f5f8; }
 td.sig { font-weight: bold; }
 td.best { font-weight: bold; background: #e8f3ea; }
@@ -142,7 +143,7 @@ figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
   table { font-size: 8pt; margin: 0.4rem 0; } th, td { padding: 0.15rem 0.3rem; }
   tr, td, th, li, .caveat, .glossary { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
-  .note { font-size: 7.5pt; }
+  .note, .glossary p { font-size: 7.5pt; }
   .summary { break-after: page; page-break-after: always; }
   .screen-only { display: none; }
   .print-only { display: block; }
