@@ -415,6 +415,8 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
             "--height",
             "480",
             "--no-title",
+            "--only",
+            "fan_lw_vacant",
             "--out",
             "fig",
         ])

@@ -1116,7 +1116,7 @@ mod tests {
             };
             let rows = read_sheet(workbook(&[arm], None).unwrap(), "Replications");
             let header = rows.iter().position(|r| r[0] == "Replication").unwrap();
-            assert_eq!(rows[header][1], "Cost (£)");
+            assert_eq!(rows[header][1], crate::kpi::Kpi::Cost.label());
             assert_eq!(rows.len() - header - 1, data_rows, "{n} replications");
             let note = rows
                 .iter()
