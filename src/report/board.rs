@@ -289,13 +289,19 @@ pub fn costs(runs: &[RunResults], analysis: &Analysis) -> String {
         Kpi::CostPerPatientSeen,
     ] {
         let label = kpi.label().trim_end_matches(" (£)");
-        let label = label.strip_prefix("Cost: ").unwrap_or(label);
+        let label = match label.strip_prefix("Cost: ") {
+            Some(part) => {
+                let mut chars = part.chars();
+                chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+            }
+            None => label.to_string(),
+        };
         let class = if kpi == Kpi::Cost {
             " class=\"total\""
         } else {
             ""
         };
-        let _ = write!(h, "<tr{class}><td>{}</td>", escape(label));
+        let _ = write!(h, "<tr{class}><td>{}</td>", escape(&label));
         for r in runs {
             let s = row_of(&analysis.rows, &r.name, kpi).and_then(|x| x.summary);
             let _ = write!(

@@ -9,7 +9,6 @@ use serde_json::Value;
 use super::answer::{ArmName, short_title};
 use super::escape;
 use crate::analysis::Analysis;
-use crate::numbers::significant;
 use crate::results::RunResults;
 use crate::robustness::{Finding, GridPoint, findings};
 use crate::scenario::levers::spec;
@@ -194,7 +193,7 @@ pub fn section(runs: &[RunResults], findings: &[Finding], points: Option<&[GridP
         let (section, k) = key.split_once('.').unwrap_or((key, ""));
         let value: &Value = &runs[0].manifest["scenario"][section][k];
         let range = s.plausible.map_or(String::new(), |(lo, hi)| {
-            format!("; plausible {} to {}", significant(lo), significant(hi))
+            format!("; plausible {} to {}", plain(lo), plain(hi))
         });
         let _ = write!(
             h,
