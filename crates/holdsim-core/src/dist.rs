@@ -149,6 +149,9 @@ impl Count {
     /// `e^−λ` stays far from underflow.
     pub const INVERSION_BELOW: f64 = 12.0;
 
+    /// `Poisson(0)`: always 0.
+    pub const ZERO: Count = Count(CountRepr::Zero);
+
     pub fn new(lambda: f64) -> Result<Count, DistError> {
         if !(lambda.is_finite() && lambda >= 0.0) {
             return fail(
@@ -185,6 +188,12 @@ impl Count {
             })
     }
 
+    /// Whether every draw is 0 (a mean of 0): no generator needs to be started.
+    #[inline]
+    pub fn is_zero(&self) -> bool {
+        matches!(self.0, CountRepr::Zero)
+    }
+
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
@@ -202,8 +211,14 @@ impl Count {
                 }
                 k
             }
-            CountRepr::Rejection(p) => p.sample(rng) as u32,
+            CountRepr::Rejection(p) => Self::rejection(&p, rng),
         }
+    }
+
+    /// Kept out of line so that [`Count::sample`]'s inversion inlines where it is used.
+    #[inline(never)]
+    fn rejection(p: &Poisson<f64>, rng: &mut Rng) -> u32 {
+        p.sample(rng) as u32
     }
 }
 

@@ -49,6 +49,10 @@ pub struct Model {
     pub link_workers: u32,
     /// `λ_t`, expected arrivals on day `t` (0 on non-working days).
     pub arrival_rate: Vec<f64>,
+    /// The Poisson sampler of each day's `λ_t`, built once: λ_t is seasonal, so it
+    /// differs every day, and building a sampler costs an `exp` (a sixth of a
+    /// referral's cost, paid every working day of every site and replication).
+    pub arrival_counts: Vec<Count>,
 
     /// Nominal daily patient-facing capacity `c0 = hours_per_week · patient_facing_fraction / 5`.
     pub c0: f64,
@@ -208,6 +212,11 @@ impl Model {
     fn single(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
         let mut problems = Vec::new();
         let arrival_rate = arrival_rates(s, series, &mut problems);
+        // arrival_rates checked the peak λ_t, so no day's sampler fails (0 if it did).
+        let arrival_counts = arrival_rate
+            .iter()
+            .map(|&lambda| Count::new(lambda).unwrap_or(Count::ZERO))
+            .collect();
         let service_waits = service_waits(s, &mut problems);
         let profiles = profile_models(s, &mut problems);
         let StaffDurations {
@@ -223,6 +232,7 @@ impl Model {
             sites: s.run.sites,
             link_workers: w.link_workers,
             arrival_rate,
+            arrival_counts,
             c0: w.hours_per_week * w.patient_facing_fraction / 5.0,
             session_hours: w.session_hours,
             overtime_max: w.overtime_max,

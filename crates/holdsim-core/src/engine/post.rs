@@ -1,9 +1,6 @@
 //! Link worker posts: each post's state, its holder's strain, and the incremental
 //! caseload aggregates that let a working day cost O(1) per LW instead of O(caseload).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::RngExt;
 
 use super::patient::Ref;
@@ -19,9 +16,41 @@ pub enum PostState {
     Vacant,
 }
 
-/// A Connecting patient waiting for its LW's cumulative progress to reach `target`.
-/// Ordered by target (non-negative floats order like their bit patterns).
-pub type Completion = Reverse<(u64, Ref)>;
+/// A Connecting patient waiting for its LW's cumulative progress to reach `target`
+/// (the bits of a non-negative float, which order like the float).
+pub type Completion = (u64, Ref);
+
+/// A post's Connecting patients by the progress at which they complete, soonest
+/// last, so the next due is `last()` and taking it is a `pop()`. Why not a
+/// `BinaryHeap`: a caseload holds a few dozen Connecting patients, and at that size a
+/// binary search and a short `memmove` to insert cost a fraction of a heap's
+/// sift-down on every removal. The order is the heap's (target, then handle: a total
+/// order), so patients complete in exactly the order they did.
+#[derive(Clone, Debug, Default)]
+pub struct Completions(Vec<Completion>);
+
+impl Completions {
+    #[inline]
+    pub fn push(&mut self, completion: Completion) {
+        let at = self.0.partition_point(|c| *c > completion);
+        self.0.insert(at, completion);
+    }
+
+    /// The next completion due, if any.
+    #[inline]
+    pub fn peek(&self) -> Option<&Completion> {
+        self.0.last()
+    }
+
+    #[inline]
+    pub fn pop(&mut self) -> Option<Completion> {
+        self.0.pop()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
 
 /// One post of a site and whoever holds it.
 #[derive(Clone, Debug)]
@@ -58,7 +87,7 @@ pub struct Post {
     /// compacted when they outnumber live ones.
     pub caseload: Vec<Ref>,
     pub stale: u32,
-    pub completions: BinaryHeap<Completion>,
+    pub completions: Completions,
 }
 
 impl Post {
@@ -82,7 +111,7 @@ impl Post {
             exit_after_leave: false,
             caseload: Vec::new(),
             stale: 0,
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
         }
     }
 

@@ -9,13 +9,11 @@
 //! queue; held-by-reason counts come from per-day deltas. Ruptures, the one thing that
 //! interrupts these plans, undo them.
 
-use std::cmp::Reverse;
 use std::collections::VecDeque;
 
 use super::patient::{NEVER, Patient, PatientState, Ref};
 use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
-use crate::dist::Count;
 use crate::model::Model;
 use crate::rng::{Process, SiteKey};
 
@@ -120,15 +118,11 @@ impl Site {
     /// Step 1.
     fn arrivals(&mut self, model: &Model, t: u32) {
         let key = self.key();
-        let lambda = model.arrival_rate[t as usize];
-        if lambda <= 0.0 {
+        let count = &model.arrival_counts[t as usize];
+        if count.is_zero() {
             return;
         }
-        let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
-        // Model::try_new checked that the peak λ_t is a valid Poisson mean, so every
-        // day's is and this never falls back to 0. λ_t is seasonal, so it differs
-        // every day; building the sampler costs one exp below a mean of 12.
-        let n = Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
+        let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
         for _ in 0..n {
             let patient = Patient::referral(model, key, self.referrals, t);
             self.referrals += 1;
@@ -268,7 +262,7 @@ impl Site {
             w.demand += model.session_hours;
             w.emotional_weight += model.session_hours * p.distress;
             let target = p.sessions_needed - p.sessions_done + w.progress;
-            w.completions.push(Reverse((target.to_bits(), r)));
+            w.completions.push((target.to_bits(), r));
             self.connecting += 1;
         } else {
             w.demand += p.holding_hours;
@@ -386,7 +380,7 @@ impl Site {
         for lw in 0..self.posts.len() {
             loop {
                 let w = &self.posts[lw];
-                let Some(&Reverse((target, r))) = w.completions.peek() else {
+                let Some(&(target, r)) = w.completions.peek() else {
                     break;
                 };
                 if f64::from_bits(target) > w.progress + SESSION_EPS {
