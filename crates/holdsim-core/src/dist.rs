@@ -480,13 +480,34 @@ pub struct Geometric {
     pub p: f64,
     /// `ln(1 − p)`.
     ln_q: f64,
+    /// `(1 − p)^LOOKAHEAD`: the probability of at least [`Geometric::LOOKAHEAD`] failures.
+    q_lookahead: f64,
 }
 
 impl Geometric {
+    /// How far [`Geometric::failures_within_lookahead`] looks: eight weeks.
+    pub const LOOKAHEAD: u32 = 56;
+
     pub fn new(p: f64) -> Geometric {
         Geometric {
             p,
             ln_q: (1.0 - p).ln(),
+            q_lookahead: (1.0 - p).powi(Self::LOOKAHEAD as i32),
+        }
+    }
+
+    /// [`Geometric::failures`] of `u` when it is below [`Geometric::LOOKAHEAD`], else
+    /// `None` without taking a logarithm. Why: a queued patient is usually assigned
+    /// long before its dropout day, so the day need not be known until then; the
+    /// caller asks again ([`Geometric::failures`]) if the patient is still waiting.
+    /// Up to a rounding tie (`1 − u` within an ulp of `(1 − p)^LOOKAHEAD`), `None`
+    /// means `failures(u) ≥ LOOKAHEAD`.
+    #[inline]
+    pub fn failures_within_lookahead(&self, u: f64) -> Option<u32> {
+        if 1.0 - u <= self.q_lookahead && self.p < 1.0 {
+            None
+        } else {
+            Some(self.failures(u))
         }
     }
 

@@ -77,6 +77,10 @@ pub struct Model {
     /// `−ln(1 − base_turnover_per_year) / 365`: the daily base leaving hazard.
     pub base_hazard_daily: f64,
     pub strain_turnover_k: f64,
+    /// Candidate days of voluntary exit (thinning, see `engine::post`): daily
+    /// probability `1 − exp(−base_hazard_daily · e^k)`, the exit probability at the
+    /// highest strain an Active LW can have (its threshold).
+    pub exit_candidate: Geometric,
 
     pub intake_threshold: f64,
     /// `None` when there is no cap.
@@ -225,6 +229,7 @@ impl Model {
             sick_leave,
         } = staff_durations(s, problems)?;
         let (w, st, sup, p) = (&s.workforce, &s.strain, &s.support, &s.policy);
+        let base_hazard_daily = -(1.0 - st.base_turnover_per_year).ln() / 365.0;
         Ok(Model {
             horizon_days: s.run.horizon_days,
             warmup_days: s.run.warmup_days,
@@ -250,8 +255,11 @@ impl Model {
             sick_leave,
             strain_after_leave: st.strain_after_leave,
             p_exit_after_burnout: st.p_exit_after_burnout,
-            base_hazard_daily: -(1.0 - st.base_turnover_per_year).ln() / 365.0,
+            base_hazard_daily,
             strain_turnover_k: st.strain_turnover_k,
+            exit_candidate: Geometric::new(
+                -(-base_hazard_daily * st.strain_turnover_k.exp()).exp_m1(),
+            ),
             intake_threshold: p.intake_threshold,
             caseload_cap: (p.caseload_cap > 0).then_some(p.caseload_cap),
             boundary_days: (p.max_holding_weeks > 0.0)

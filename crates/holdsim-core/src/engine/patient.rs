@@ -3,7 +3,7 @@
 use rand::RngExt;
 
 use crate::model::Model;
-use crate::rng::{Process, SiteKey};
+use crate::rng::{Process, ProcessKey, SiteKey};
 
 /// A patient's place in the pathway (docs/model.md § 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,11 @@ pub struct Patient {
     /// stream; kept so tests can check that the draw is common to scenarios).
     pub profile: u32,
     pub queue_entries: u32,
+    /// While Queued: the day of its first dropout check, its dropout uniform, and its
+    /// dropout day (`NEVER` until known: see `Site::enter_queue`).
+    pub queue_first_check: u32,
+    pub dropout_u: f64,
+    pub dropout_day: u32,
     pub ruptures: u32,
     pub referral_day: u32,
     pub assigned_day: u32,
@@ -83,6 +88,9 @@ impl Patient {
         referral_index: 0,
         profile: 0,
         queue_entries: 0,
+        queue_first_check: 0,
+        dropout_u: 0.0,
+        dropout_day: NEVER,
         ruptures: 0,
         referral_day: 0,
         assigned_day: NEVER,
@@ -104,11 +112,28 @@ impl Patient {
     /// stream (docs/model.md § 9 item 5), so a policy or parameter that changes one attribute's
     /// distribution leaves the others' draws untouched.
     pub fn referral(model: &Model, key: SiteKey, referral_index: u64, t: u32) -> Patient {
-        let k = referral_index;
-        let referral = key.entity(Process::PatientAttributes, k);
-        let stream = |attribute: u64| referral.stream(attribute);
+        Patient::referral_of(
+            model,
+            key.process(Process::PatientAttributes),
+            referral_index,
+            t,
+        )
+    }
 
-        let u = referral.uniform(0);
+    /// [`Patient::referral`] given the site's attribute process key (kept by the site,
+    /// so each referral hashes its own index only).
+    #[inline]
+    pub fn referral_of(
+        model: &Model,
+        attributes: ProcessKey,
+        referral_index: u64,
+        t: u32,
+    ) -> Patient {
+        let k = referral_index;
+        let referral = attributes.entity(k);
+        let stream = |attribute: u64| referral.substream(attribute);
+
+        let u: f64 = stream(0).random();
         // Validated: at least one profile, so the fallback (the last) exists.
         let profile_index = model
             .profiles

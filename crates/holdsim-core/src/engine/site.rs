@@ -14,8 +14,9 @@ use std::collections::VecDeque;
 use super::patient::{NEVER, Patient, PatientState, Ref};
 use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
+use crate::dist::Geometric;
 use crate::model::Model;
-use crate::rng::{Process, SiteKey};
+use crate::rng::{Process, ProcessKey, SiteKey};
 
 /// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
@@ -24,6 +25,9 @@ const SESSION_EPS: f64 = 1e-9;
 #[derive(Debug, Default)]
 pub struct Site {
     key: Option<SiteKey>,
+    /// The keys of the processes consulted per referral, hashed once per site.
+    attribute_key: Option<ProcessKey>,
+    dropout_key: Option<ProcessKey>,
     pub patients: Vec<Patient>,
     free: Vec<u32>,
     queue: VecDeque<Ref>,
@@ -60,6 +64,8 @@ impl Site {
     /// Prepares the site for a new replication.
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
         self.key = Some(key);
+        self.attribute_key = Some(key.process(Process::PatientAttributes));
+        self.dropout_key = Some(key.process(Process::QueueDropout));
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
         self.patients.clear();
@@ -124,7 +130,8 @@ impl Site {
         }
         let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
         for _ in 0..n {
-            let patient = Patient::referral(model, key, self.referrals, t);
+            let attributes = self.attribute_key.expect("site reset before use");
+            let patient = Patient::referral_of(model, attributes, self.referrals, t);
             self.referrals += 1;
             let r = self.admit(patient);
             self.today[Series::Referrals] += 1.0;
@@ -155,21 +162,51 @@ impl Site {
 
     /// Marks a patient Queued and schedules its dropout. The first dropout check is
     /// step 6 of `first_check` (today for a new referral, tomorrow after a rupture).
+    /// A dropout [`Geometric::LOOKAHEAD`] days or more away is not computed yet: a
+    /// recheck is due on that day instead (see [`Site::recheck_dropout`]), by when
+    /// most patients have been assigned.
     fn enter_queue(&mut self, model: &Model, r: Ref, first_check: u32) {
-        let key = self.key();
+        let dropout = self.dropout_key.expect("site reset before use");
         let p = &mut self.patients[r.slot as usize];
         p.state = PatientState::Queued;
-        let u = key.uniform(
-            Process::QueueDropout,
-            p.referral_index,
-            u64::from(p.queue_entries),
-        );
+        let u = dropout
+            .entity(p.referral_index)
+            .uniform(u64::from(p.queue_entries));
         p.queue_entries += 1;
+        p.queue_first_check = first_check;
+        p.dropout_u = u;
         self.queued += 1;
-        let day = first_check.saturating_add(model.queue_dropout.failures(u));
+        let day = match model.queue_dropout.failures_within_lookahead(u) {
+            Some(failures) => {
+                let day = first_check.saturating_add(failures);
+                p.dropout_day = day;
+                day
+            }
+            None => {
+                p.dropout_day = NEVER;
+                first_check.saturating_add(Geometric::LOOKAHEAD)
+            }
+        };
         if day < model.horizon_days {
             self.due[day as usize].push(r);
         }
+    }
+
+    /// A patient still Queued on its recheck day `t`: its dropout day, at least `t`, is
+    /// computed now from the uniform drawn when it entered the queue. Returns whether
+    /// it is today; a later one is scheduled.
+    fn recheck_dropout(&mut self, model: &Model, r: Ref, t: u32) -> bool {
+        let p = &mut self.patients[r.slot as usize];
+        let failures = model.queue_dropout.failures(p.dropout_u);
+        let day = p.queue_first_check.saturating_add(failures).max(t);
+        p.dropout_day = day;
+        if day == t {
+            return true;
+        }
+        if day < model.horizon_days {
+            self.due[day as usize].push(r);
+        }
+        false
     }
 
     /// Step 2: vacancies filled, sick leaves ended.
@@ -407,6 +444,10 @@ impl Site {
             }
             match p.state {
                 PatientState::Queued => {
+                    if p.dropout_day != day && !self.recheck_dropout(model, r, day) {
+                        continue;
+                    }
+                    let p = &self.patients[r.slot as usize];
                     self.queued -= 1;
                     self.today[Series::ReturnedQueueDropout] += 1.0;
                     if p.ever_assigned {
@@ -438,15 +479,16 @@ impl Site {
     /// A Connecting patient has done its sessions on day `t`: Holding if a reason is
     /// still active, else discharged as connected.
     fn finish_connecting(&mut self, model: &Model, r: Ref, t: u32) {
-        let p = self.patients[r.slot as usize];
+        let p = &mut self.patients[r.slot as usize];
         self.connecting -= 1;
         let w = &mut self.posts[p.lw as usize];
         if p.any_reason_active(t, p.days_in_holding) {
             w.demand += p.holding_hours - model.session_hours;
             w.emotional_weight +=
                 p.distress * (p.holding_hours * model.holding_multiplier - model.session_hours);
-            self.patients[r.slot as usize].sessions_done = p.sessions_needed;
-            self.start_holding(model, r, t, p.days_in_holding);
+            p.sessions_done = p.sessions_needed;
+            let days_in_holding = p.days_in_holding;
+            self.start_holding(model, r, t, days_in_holding);
         } else {
             w.remove_patient(model.session_hours, model.session_hours * p.distress);
             self.today[Series::DischargedConnected] += 1.0;
@@ -486,9 +528,7 @@ impl Site {
                 self.today[Series::Burnouts] += 1.0;
                 w.start_sick_leave(model, key, t);
             } else {
-                w.hazard += model.base_hazard_daily
-                    * (model.strain_turnover_k * w.strain / w.threshold).exp();
-                if w.hazard < w.exit_clock {
+                if !w.leaves_voluntarily(model) {
                     continue;
                 }
                 self.today[Series::Exits] += 1.0;
