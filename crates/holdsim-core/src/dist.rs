@@ -117,6 +117,9 @@ pub fn whole_days(x: f64) -> u32 {
     }
 }
 
+/// Cumulative probabilities kept by a Poisson sampler that inverts.
+const CDF_TABLE: usize = 16;
+
 /// `Poisson(λ)` with `Poisson(0) = 0` (docs/model.md § 7.1).
 #[derive(Clone, Copy, Debug)]
 pub struct Count(CountRepr);
@@ -129,9 +132,15 @@ enum CountRepr {
     /// Knuth's product of uniforms needs λ + 1 uniforms. `cap` ends the search
     /// should rounding leave the summed probabilities short of the uniform (a tail
     /// beyond `cap` has probability far below 2⁻⁵³).
+    ///
+    /// The first [`CDF_TABLE`] cumulative probabilities are kept, so most draws are
+    /// a few comparisons (a referral's sessions and preparing weeks, a day's
+    /// referrals); the search goes on by subtraction past them.
     Inversion {
         lambda: f64,
-        p0: f64,
+        cdf: [f64; CDF_TABLE],
+        /// `P(X = CDF_TABLE − 1)`, where the search past the table starts.
+        last_p: f64,
         cap: u32,
     },
     /// rand_distr's rejection method (Ahrens & Dieter) for larger means.
@@ -174,9 +183,18 @@ impl Count {
         if lambda < Self::INVERSION_BELOW {
             // P(X > λ + 40√λ + 40) < 1e−30 for every λ < 12.
             let cap = (lambda + 40.0 * lambda.sqrt() + 40.0) as u32;
+            let mut cdf = [0.0; CDF_TABLE];
+            let (mut p, mut total, mut last_p) = ((-lambda).exp(), 0.0, 0.0);
+            for (k, c) in cdf.iter_mut().enumerate() {
+                total += p;
+                *c = total;
+                last_p = p;
+                p *= lambda / (k + 1) as f64;
+            }
             return Ok(Count(CountRepr::Inversion {
                 lambda,
-                p0: (-lambda).exp(),
+                cdf,
+                last_p,
                 cap,
             }));
         }
@@ -199,19 +217,37 @@ impl Count {
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         match self.0 {
             CountRepr::Zero => 0,
-            CountRepr::Inversion { lambda, p0, cap } => {
-                // The smallest k with P(X ≤ k) > u: subtract P(X = k) from u until
-                // it no longer covers it.
-                let mut u: f64 = rng.random();
-                let (mut k, mut p) = (0u32, p0);
-                while u >= p && k < cap {
-                    u -= p;
-                    k += 1;
-                    p *= lambda / f64::from(k);
+            CountRepr::Inversion {
+                lambda,
+                cdf,
+                last_p,
+                cap,
+            } => {
+                // The smallest k with P(X ≤ k) > u.
+                let u: f64 = rng.random();
+                match cdf.iter().position(|&c| u < c) {
+                    Some(k) => k as u32,
+                    None => Self::beyond_table(lambda, cdf[CDF_TABLE - 1], last_p, cap, u),
                 }
-                k
             }
             CountRepr::Rejection(p) => Self::rejection(&p, rng),
+        }
+    }
+
+    /// The inversion's search past its table (`u ≥ table_total = P(X < CDF_TABLE)`):
+    /// subtract `P(X = k)` from what `u` exceeds until it no longer covers it.
+    #[cold]
+    fn beyond_table(lambda: f64, table_total: f64, last_p: f64, cap: u32, u: f64) -> u32 {
+        let mut u = u - table_total;
+        let mut p = last_p;
+        let mut k = CDF_TABLE as u32 - 1;
+        loop {
+            k += 1;
+            p *= lambda / f64::from(k);
+            if u < p || k >= cap {
+                return k;
+            }
+            u -= p;
         }
     }
 
