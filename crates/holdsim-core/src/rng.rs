@@ -74,8 +74,8 @@ const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 pub enum Process {
     /// Daily Poisson arrival counts of a site (entity 0).
     Arrivals = 1,
-    /// A referral's attributes; entity = the referral's index in its site, index = which
-    /// attribute (see `engine::patient`).
+    /// A referral's attributes; entity = the referral's index in its site, and each
+    /// attribute a substream ([`EntityKey::substream`], see `engine::patient`).
     PatientAttributes = 2,
     /// Queue dropout clock; entity = referral index, index = its n-th time in the queue.
     QueueDropout = 3,
@@ -83,7 +83,8 @@ pub enum Process {
     Rupture = 4,
     /// Burnout thresholds of a post; entity = post, index = n-th holder of the post.
     Threshold = 5,
-    /// Voluntary-exit clock of a post; entity = post, index = n-th holder.
+    /// Voluntary exits of a post (candidate days and their acceptance, see
+    /// `engine::post`); entity = post, index = n-th holder.
     ExitClock = 6,
     /// Sick-leave durations and the exit-after-burnout decision; entity = post, index = n-th leave.
     SickLeave = 7,
