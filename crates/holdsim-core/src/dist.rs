@@ -215,7 +215,8 @@ impl Count {
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
-        match self.0 {
+        // By reference: the table is not copied out.
+        match &self.0 {
             CountRepr::Zero => 0,
             CountRepr::Inversion {
                 lambda,
@@ -227,10 +228,10 @@ impl Count {
                 let u: f64 = rng.random();
                 match cdf.iter().position(|&c| u < c) {
                     Some(k) => k as u32,
-                    None => Self::beyond_table(lambda, cdf[CDF_TABLE - 1], last_p, cap, u),
+                    None => Self::beyond_table(*lambda, cdf[CDF_TABLE - 1], *last_p, *cap, u),
                 }
             }
-            CountRepr::Rejection(p) => Self::rejection(&p, rng),
+            CountRepr::Rejection(p) => Self::rejection(p, rng),
         }
     }
 

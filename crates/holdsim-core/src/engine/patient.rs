@@ -144,9 +144,12 @@ impl Patient {
 
         let sessions_needed = 1.0 + f64::from(profile.extra_sessions.sample(&mut stream(1)));
 
+        // The second uniform of streams 2 and 4 is drawn only when used: nothing is
+        // drawn after it otherwise, so the attribute is the same either way.
         let mut rng = stream(2);
-        let (waits, pick): (f64, f64) = (rng.random(), rng.random());
+        let waits: f64 = rng.random();
         let service_day = if waits < profile.p_waits {
+            let pick: f64 = rng.random();
             let index = profile
                 .services
                 .iter()
@@ -171,8 +174,9 @@ impl Patient {
         };
 
         let mut rng = stream(4);
-        let (witnessing, resolve): (f64, f64) = (rng.random(), rng.random());
+        let witnessing: f64 = rng.random();
         let witness_days = if witnessing < profile.p_witnessing {
+            let resolve: f64 = rng.random();
             profile.witness_resolve.failures(resolve).saturating_add(1)
         } else {
             0
