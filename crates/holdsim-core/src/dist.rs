@@ -107,14 +107,19 @@ impl Duration {
     }
 }
 
-/// `max(1, ceil(x − 1e−9))`, saturating at `u32::MAX` for absurd draws.
+/// `max(1, ceil(x − 1e−9))`, saturating at `u32::MAX` for absurd draws. The ceiling
+/// is taken from a truncating cast: `ceil` is a library call on baseline x86-64
+/// (no SSE4.1), and this runs for every log-normal wait.
+#[inline]
 pub fn whole_days(x: f64) -> u32 {
-    let d = (x - 1e-9).ceil();
-    if d >= u32::MAX as f64 {
-        u32::MAX
-    } else {
-        (d as u32).max(1)
+    let y = x - 1e-9;
+    if y >= u32::MAX as f64 {
+        return u32::MAX;
     }
+    // Saturating: a negative y (or NaN) gives 0; below u32::MAX, t + 1 cannot overflow.
+    let t = y as u32;
+    let d = if f64::from(t) < y { t + 1 } else { t };
+    d.max(1)
 }
 
 /// Cumulative probabilities kept by a Poisson sampler that inverts.
@@ -557,12 +562,10 @@ impl Geometric {
         if self.p <= 0.0 {
             return u32::MAX;
         }
-        let g = ((1.0 - u).ln() / self.ln_q).floor();
-        if g >= u32::MAX as f64 {
-            u32::MAX
-        } else {
-            g as u32
-        }
+        // Both logarithms are ≤ 0 (ln(1 − u) finite as u < 1), so the quotient is ≥ 0
+        // and the saturating cast is its floor, capped at u32::MAX (`floor` would be
+        // a library call on baseline x86-64).
+        ((1.0 - u).ln() / self.ln_q) as u32
     }
 }
 
@@ -598,6 +601,27 @@ mod tests {
         assert_eq!(whole_days(10.0 + 1e-12), 10);
         assert_eq!(whole_days(10.2), 11);
         assert_eq!(whole_days(0.01), 1);
+        // The cast-based ceiling is `max(1, ceil(x − 1e−9))` to the edges.
+        for x in [
+            -5.0,
+            0.0,
+            1e-9,
+            1.0,
+            1.0 + 2e-9,
+            7.5,
+            2.5e9,
+            4294967295.4,
+            4294967296.0,
+            1e300,
+        ] {
+            let d = (x - 1e-9f64).ceil();
+            let expected = if d >= u32::MAX as f64 {
+                u32::MAX
+            } else {
+                (d as u32).max(1)
+            };
+            assert_eq!(whole_days(x), expected, "x = {x}");
+        }
     }
 
     #[test]

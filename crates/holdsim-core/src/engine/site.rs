@@ -241,7 +241,8 @@ impl Site {
             let ramp = w.ramp(model, t);
             self.capacity[i] = model.c0 * ramp;
             self.cap[i] = match model.caseload_cap {
-                Some(cap) => ((f64::from(cap) * ramp + 1e-9).floor() as u32).max(1),
+                // Non-negative, so the truncating cast is the floor.
+                Some(cap) => ((f64::from(cap) * ramp + 1e-9) as u32).max(1),
                 None => u32::MAX,
             };
         }
