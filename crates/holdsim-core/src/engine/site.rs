@@ -49,6 +49,9 @@ pub struct Site {
     pub connecting: u32,
     pub holding: u32,
     referrals: u64,
+    /// The earliest day a post's sick leave or vacancy ends (`u32::MAX`: none), so
+    /// that days without one skip step 2.
+    next_workforce_event: u32,
     /// Scratch: each Active LW's capacity and cap today.
     capacity: Vec<f64>,
     cap: Vec<u32>,
@@ -93,6 +96,7 @@ impl Site {
         self.connecting = 0;
         self.holding = 0;
         self.referrals = 0;
+        self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
         self.today = SeriesValues::default();
@@ -112,7 +116,9 @@ impl Site {
         if working {
             self.arrivals(model, t);
         }
-        self.workforce_events(model, t);
+        if t >= self.next_workforce_event {
+            self.workforce_events(model, t);
+        }
         if working {
             self.assign(model, t);
         }
@@ -233,6 +239,13 @@ impl Site {
                 PostState::Active => {}
             }
         }
+        self.next_workforce_event = self
+            .posts
+            .iter()
+            .filter(|w| w.state != PostState::Active)
+            .map(|w| w.until)
+            .min()
+            .unwrap_or(u32::MAX);
     }
 
     /// Step 3: the queue head goes to the open LW with the most room.
@@ -528,12 +541,14 @@ impl Site {
             if w.strain > w.threshold {
                 self.today[Series::Burnouts] += 1.0;
                 w.start_sick_leave(model, key, t);
+                self.next_workforce_event = self.next_workforce_event.min(w.until);
             } else {
                 if !w.leaves_voluntarily(model) {
                     continue;
                 }
                 self.today[Series::Exits] += 1.0;
                 w.start_vacancy(model, key, t);
+                self.next_workforce_event = self.next_workforce_event.min(w.until);
             }
             self.release_caseload(model, lw, t);
         }
