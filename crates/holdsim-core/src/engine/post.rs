@@ -243,3 +243,53 @@ impl Post {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// The mean number of Active days to a voluntary exit at strain `ratio · θ`, over
+    /// `holders` holders of one post, and the daily probability it should follow.
+    fn days_to_exit(k: f64, ratio: f64, holders: u64) -> (f64, f64) {
+        let mut s = Scenario::default();
+        s.strain.strain_turnover_k = k;
+        s.strain.base_turnover_per_year = 0.3;
+        let model = Model::try_new(&s).expect("valid scenario");
+        let key = SiteKey::new(11, 0, 0);
+        let mut post = Post::new(0);
+        let mut total = 0u64;
+        for _ in 0..holders {
+            post.start_holder(&model, key, None);
+            post.threshold = 1.0;
+            post.strain = ratio;
+            let mut days = 1;
+            while !post.leaves_voluntarily(&model) {
+                days += 1;
+            }
+            total += days;
+        }
+        let p = -(-model.base_hazard_daily * (k * ratio).exp()).exp_m1();
+        (total as f64 / holders as f64, p)
+    }
+
+    #[test]
+    fn thinned_exits_happen_with_the_daily_probability_at_any_strain() {
+        let holders = 20_000;
+        for (k, ratio) in [(0.0, 0.5), (2.0, 0.0), (2.0, 0.5), (2.0, 1.0), (6.0, 0.3)] {
+            let (mean, p) = days_to_exit(k, ratio, holders);
+            // Days to the first success of Bernoulli(p): mean 1/p, sd √(1 − p)/p.
+            let se = (1.0 - p).sqrt() / p / (holders as f64).sqrt();
+            assert!(
+                (mean - 1.0 / p).abs() < 4.0 * se,
+                "k {k}, S/θ {ratio}: mean {mean:.1} days, expected {:.1} ± {se:.1}",
+                1.0 / p
+            );
+        }
+        // The check can fail: accepting every candidate (exits at the highest hazard)
+        // would give a mean e^(k(1 − S/θ)) times shorter; here a 10% shift is seen.
+        let (mean, p) = days_to_exit(2.0, 0.5, holders);
+        let se = (1.0 - p).sqrt() / p / (holders as f64).sqrt();
+        assert!((mean - 1.1 / p).abs() > 4.0 * se);
+    }
+}
