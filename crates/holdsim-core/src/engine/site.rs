@@ -135,34 +135,36 @@ impl Site {
             return;
         }
         let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
+        let attributes = self.attribute_key.expect("site reset before use");
         for _ in 0..n {
-            let attributes = self.attribute_key.expect("site reset before use");
-            let patient = Patient::referral_of(model, attributes, self.referrals, t);
+            let r = self.admit();
+            self.patients[r.slot as usize].become_referral(model, attributes, self.referrals, t);
             self.referrals += 1;
-            let r = self.admit(patient);
             self.today[Series::Referrals] += 1.0;
             self.enter_queue(model, r, t);
             self.queue.push_back(r);
         }
     }
 
-    /// Puts a new patient in a free slot; its ticket continues the slot's count so old
-    /// handles to the slot stay stale.
-    fn admit(&mut self, mut patient: Patient) -> Ref {
-        let slot = match self.free.pop() {
+    /// Takes a free slot for a new patient, to be drawn in place; its ticket
+    /// continues the slot's count so old handles to the slot stay stale.
+    fn admit(&mut self) -> Ref {
+        match self.free.pop() {
             Some(slot) => {
-                patient.ticket = self.patients[slot as usize].ticket.wrapping_add(1);
-                self.patients[slot as usize] = patient;
-                slot
+                let p = &mut self.patients[slot as usize];
+                p.ticket = p.ticket.wrapping_add(1);
+                Ref {
+                    slot,
+                    ticket: p.ticket,
+                }
             }
             None => {
-                self.patients.push(patient);
-                (self.patients.len() - 1) as u32
+                self.patients.push(Patient::EMPTY);
+                Ref {
+                    slot: (self.patients.len() - 1) as u32,
+                    ticket: 0,
+                }
             }
-        };
-        Ref {
-            slot,
-            ticket: self.patients[slot as usize].ticket,
         }
     }
 
