@@ -420,15 +420,18 @@ impl Site {
 
     /// Step 6: deferred and due Connecting completions, queue dropouts, holding ends.
     fn patient_transitions(&mut self, model: &Model, t: u32) {
-        let deferred = std::mem::take(&mut self.deferred);
-        for &r in &deferred {
-            if self.is_current(r, PatientState::Connecting) {
-                self.finish_connecting(model, r, t);
+        // Most days defer nobody.
+        if !self.deferred.is_empty() {
+            let deferred = std::mem::take(&mut self.deferred);
+            for &r in &deferred {
+                if self.is_current(r, PatientState::Connecting) {
+                    self.finish_connecting(model, r, t);
+                }
             }
+            self.deferred = deferred;
+            self.deferred.clear();
+            std::mem::swap(&mut self.deferred, &mut self.deferred_next);
         }
-        self.deferred = deferred;
-        self.deferred.clear();
-        std::mem::swap(&mut self.deferred, &mut self.deferred_next);
 
         for lw in 0..self.posts.len() {
             loop {
