@@ -292,7 +292,9 @@ pub fn costs(runs: &[RunResults], analysis: &Analysis) -> String {
         let label = match label.strip_prefix("Cost: ") {
             Some(part) => {
                 let mut chars = part.chars();
-                chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+                chars
+                    .next()
+                    .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
             }
             None => label.to_string(),
         };

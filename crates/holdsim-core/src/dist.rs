@@ -107,15 +107,23 @@ impl Duration {
     }
 }
 
-/// `max(1, ceil(x − 1e−9))`, saturating at `u32::MAX` for absurd draws.
+/// `max(1, ceil(x − 1e−9))`, saturating at `u32::MAX` for absurd draws. The ceiling
+/// is taken from a truncating cast: `ceil` is a library call on baseline x86-64
+/// (no SSE4.1), and this runs for every log-normal wait.
+#[inline]
 pub fn whole_days(x: f64) -> u32 {
-    let d = (x - 1e-9).ceil();
-    if d >= u32::MAX as f64 {
-        u32::MAX
-    } else {
-        (d as u32).max(1)
+    let y = x - 1e-9;
+    if y >= u32::MAX as f64 {
+        return u32::MAX;
     }
+    // Saturating: a negative y (or NaN) gives 0; below u32::MAX, t + 1 cannot overflow.
+    let t = y as u32;
+    let d = if f64::from(t) < y { t + 1 } else { t };
+    d.max(1)
 }
+
+/// Cumulative probabilities kept by a Poisson sampler that inverts.
+const CDF_TABLE: usize = 16;
 
 /// `Poisson(λ)` with `Poisson(0) = 0` (docs/model.md § 7.1).
 #[derive(Clone, Copy, Debug)]
@@ -129,9 +137,15 @@ enum CountRepr {
     /// Knuth's product of uniforms needs λ + 1 uniforms. `cap` ends the search
     /// should rounding leave the summed probabilities short of the uniform (a tail
     /// beyond `cap` has probability far below 2⁻⁵³).
+    ///
+    /// The first [`CDF_TABLE`] cumulative probabilities are kept, so most draws are
+    /// a few comparisons (a referral's sessions and preparing weeks, a day's
+    /// referrals); the search goes on by subtraction past them.
     Inversion {
         lambda: f64,
-        p0: f64,
+        cdf: [f64; CDF_TABLE],
+        /// `P(X = CDF_TABLE − 1)`, where the search past the table starts.
+        last_p: f64,
         cap: u32,
     },
     /// rand_distr's rejection method (Ahrens & Dieter) for larger means.
@@ -148,6 +162,9 @@ impl Count {
     /// method to rejection at 12): the search's expected length is λ + 1 steps, and
     /// `e^−λ` stays far from underflow.
     pub const INVERSION_BELOW: f64 = 12.0;
+
+    /// `Poisson(0)`: always 0.
+    pub const ZERO: Count = Count(CountRepr::Zero);
 
     pub fn new(lambda: f64) -> Result<Count, DistError> {
         if !(lambda.is_finite() && lambda >= 0.0) {
@@ -171,9 +188,18 @@ impl Count {
         if lambda < Self::INVERSION_BELOW {
             // P(X > λ + 40√λ + 40) < 1e−30 for every λ < 12.
             let cap = (lambda + 40.0 * lambda.sqrt() + 40.0) as u32;
+            let mut cdf = [0.0; CDF_TABLE];
+            let (mut p, mut total, mut last_p) = ((-lambda).exp(), 0.0, 0.0);
+            for (k, c) in cdf.iter_mut().enumerate() {
+                total += p;
+                *c = total;
+                last_p = p;
+                p *= lambda / (k + 1) as f64;
+            }
             return Ok(Count(CountRepr::Inversion {
                 lambda,
-                p0: (-lambda).exp(),
+                cdf,
+                last_p,
                 cap,
             }));
         }
@@ -185,25 +211,56 @@ impl Count {
             })
     }
 
+    /// Whether every draw is 0 (a mean of 0): no generator needs to be started.
+    #[inline]
+    pub fn is_zero(&self) -> bool {
+        matches!(self.0, CountRepr::Zero)
+    }
+
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
     #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
-        match self.0 {
+        // By reference: the table is not copied out.
+        match &self.0 {
             CountRepr::Zero => 0,
-            CountRepr::Inversion { lambda, p0, cap } => {
-                // The smallest k with P(X ≤ k) > u: subtract P(X = k) from u until
-                // it no longer covers it.
-                let mut u: f64 = rng.random();
-                let (mut k, mut p) = (0u32, p0);
-                while u >= p && k < cap {
-                    u -= p;
-                    k += 1;
-                    p *= lambda / f64::from(k);
+            CountRepr::Inversion {
+                lambda,
+                cdf,
+                last_p,
+                cap,
+            } => {
+                // The smallest k with P(X ≤ k) > u.
+                let u: f64 = rng.random();
+                match cdf.iter().position(|&c| u < c) {
+                    Some(k) => k as u32,
+                    None => Self::beyond_table(*lambda, cdf[CDF_TABLE - 1], *last_p, *cap, u),
                 }
-                k
             }
-            CountRepr::Rejection(p) => p.sample(rng) as u32,
+            CountRepr::Rejection(p) => Self::rejection(p, rng),
         }
+    }
+
+    /// The inversion's search past its table (`u ≥ table_total = P(X < CDF_TABLE)`):
+    /// subtract `P(X = k)` from what `u` exceeds until it no longer covers it.
+    #[cold]
+    fn beyond_table(lambda: f64, table_total: f64, last_p: f64, cap: u32, u: f64) -> u32 {
+        let mut u = u - table_total;
+        let mut p = last_p;
+        let mut k = CDF_TABLE as u32 - 1;
+        loop {
+            k += 1;
+            p *= lambda / f64::from(k);
+            if u < p || k >= cap {
+                return k;
+            }
+            u -= p;
+        }
+    }
+
+    /// Kept out of line so that [`Count::sample`]'s inversion inlines where it is used.
+    #[inline(never)]
+    fn rejection(p: &Poisson<f64>, rng: &mut Rng) -> u32 {
+        p.sample(rng) as u32
     }
 }
 
@@ -465,13 +522,34 @@ pub struct Geometric {
     pub p: f64,
     /// `ln(1 − p)`.
     ln_q: f64,
+    /// `(1 − p)^LOOKAHEAD`: the probability of at least [`Geometric::LOOKAHEAD`] failures.
+    q_lookahead: f64,
 }
 
 impl Geometric {
+    /// How far [`Geometric::failures_within_lookahead`] looks: eight weeks.
+    pub const LOOKAHEAD: u32 = 56;
+
     pub fn new(p: f64) -> Geometric {
         Geometric {
             p,
             ln_q: (1.0 - p).ln(),
+            q_lookahead: (1.0 - p).powi(Self::LOOKAHEAD as i32),
+        }
+    }
+
+    /// [`Geometric::failures`] of `u` when it is below [`Geometric::LOOKAHEAD`], else
+    /// `None` without taking a logarithm. Why: a queued patient is usually assigned
+    /// long before its dropout day, so the day need not be known until then; the
+    /// caller asks again ([`Geometric::failures`]) if the patient is still waiting.
+    /// Up to a rounding tie (`1 − u` within an ulp of `(1 − p)^LOOKAHEAD`), `None`
+    /// means `failures(u) ≥ LOOKAHEAD`.
+    #[inline]
+    pub fn failures_within_lookahead(&self, u: f64) -> Option<u32> {
+        if 1.0 - u <= self.q_lookahead && self.p < 1.0 {
+            None
+        } else {
+            Some(self.failures(u))
         }
     }
 
@@ -484,12 +562,10 @@ impl Geometric {
         if self.p <= 0.0 {
             return u32::MAX;
         }
-        let g = ((1.0 - u).ln() / self.ln_q).floor();
-        if g >= u32::MAX as f64 {
-            u32::MAX
-        } else {
-            g as u32
-        }
+        // Both logarithms are ≤ 0 (ln(1 − u) finite as u < 1), so the quotient is ≥ 0
+        // and the saturating cast is its floor, capped at u32::MAX (`floor` would be
+        // a library call on baseline x86-64).
+        ((1.0 - u).ln() / self.ln_q) as u32
     }
 }
 
@@ -525,6 +601,27 @@ mod tests {
         assert_eq!(whole_days(10.0 + 1e-12), 10);
         assert_eq!(whole_days(10.2), 11);
         assert_eq!(whole_days(0.01), 1);
+        // The cast-based ceiling is `max(1, ceil(x − 1e−9))` to the edges.
+        for x in [
+            -5.0,
+            0.0,
+            1e-9,
+            1.0,
+            1.0 + 2e-9,
+            7.5,
+            2.5e9,
+            4294967295.4,
+            4294967296.0,
+            1e300,
+        ] {
+            let d = (x - 1e-9f64).ceil();
+            let expected = if d >= u32::MAX as f64 {
+                u32::MAX
+            } else {
+                (d as u32).max(1)
+            };
+            assert_eq!(whole_days(x), expected, "x = {x}");
+        }
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub struct Model {
     pub link_workers: u32,
     /// `λ_t`, expected arrivals on day `t` (0 on non-working days).
     pub arrival_rate: Vec<f64>,
+    /// The Poisson sampler of each day's `λ_t`, built once: λ_t is seasonal, so it
+    /// differs every day, and building a sampler costs an `exp` (a sixth of a
+    /// referral's cost, paid every working day of every site and replication).
+    pub arrival_counts: Vec<Count>,
 
     /// Nominal daily patient-facing capacity `c0 = hours_per_week · patient_facing_fraction / 5`.
     pub c0: f64,
@@ -73,6 +77,10 @@ pub struct Model {
     /// `−ln(1 − base_turnover_per_year) / 365`: the daily base leaving hazard.
     pub base_hazard_daily: f64,
     pub strain_turnover_k: f64,
+    /// Candidate days of voluntary exit (thinning, see `engine::post`): daily
+    /// probability `1 − exp(−base_hazard_daily · e^k)`, the exit probability at the
+    /// highest strain an Active LW can have (its threshold).
+    pub exit_candidate: Geometric,
 
     pub intake_threshold: f64,
     /// `None` when there is no cap.
@@ -214,6 +222,11 @@ impl Model {
     fn single(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
         let mut problems = Vec::new();
         let arrival_rate = arrival_rates(s, series, &mut problems);
+        // arrival_rates checked the peak λ_t, so no day's sampler fails (0 if it did).
+        let arrival_counts = arrival_rate
+            .iter()
+            .map(|&lambda| Count::new(lambda).unwrap_or(Count::ZERO))
+            .collect();
         let service_waits = service_waits(s, &mut problems);
         let profiles = profile_models(s, &mut problems);
         let StaffDurations {
@@ -222,6 +235,7 @@ impl Model {
             sick_leave,
         } = staff_durations(s, problems)?;
         let (w, st, sup, p) = (&s.workforce, &s.strain, &s.support, &s.policy);
+        let base_hazard_daily = -(1.0 - st.base_turnover_per_year).ln() / 365.0;
         Ok(Model {
             horizon_days: s.run.horizon_days,
             warmup_days: s.run.warmup_days,
@@ -229,6 +243,7 @@ impl Model {
             sites: s.run.sites,
             link_workers: w.link_workers,
             arrival_rate,
+            arrival_counts,
             c0: w.hours_per_week * w.patient_facing_fraction / 5.0,
             session_hours: w.session_hours,
             overtime_max: w.overtime_max,
@@ -246,8 +261,11 @@ impl Model {
             sick_leave,
             strain_after_leave: st.strain_after_leave,
             p_exit_after_burnout: st.p_exit_after_burnout,
-            base_hazard_daily: -(1.0 - st.base_turnover_per_year).ln() / 365.0,
+            base_hazard_daily,
             strain_turnover_k: st.strain_turnover_k,
+            exit_candidate: Geometric::new(
+                -(-base_hazard_daily * st.strain_turnover_k.exp()).exp_m1(),
+            ),
             intake_threshold: p.intake_threshold,
             caseload_cap: (p.caseload_cap > 0).then_some(p.caseload_cap),
             boundary_days: (p.max_holding_weeks > 0.0)

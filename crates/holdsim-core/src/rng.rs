@@ -74,8 +74,8 @@ const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 pub enum Process {
     /// Daily Poisson arrival counts of a site (entity 0).
     Arrivals = 1,
-    /// A referral's attributes; entity = the referral's index in its site, index = which
-    /// attribute (see `engine::patient`).
+    /// A referral's attributes; entity = the referral's index in its site, and each
+    /// attribute a substream ([`EntityKey::substream`], see `engine::patient`).
     PatientAttributes = 2,
     /// Queue dropout clock; entity = referral index, index = its n-th time in the queue.
     QueueDropout = 3,
@@ -83,7 +83,8 @@ pub enum Process {
     Rupture = 4,
     /// Burnout thresholds of a post; entity = post, index = n-th holder of the post.
     Threshold = 5,
-    /// Voluntary-exit clock of a post; entity = post, index = n-th holder.
+    /// Voluntary exits of a post (candidate days and their acceptance, see
+    /// `engine::post`); entity = post, index = n-th holder.
     ExitClock = 6,
     /// Sick-leave durations and the exit-after-burnout decision; entity = post, index = n-th leave.
     SickLeave = 7,
@@ -115,7 +116,14 @@ impl SiteKey {
     /// attributes).
     #[inline]
     pub fn entity(self, process: Process, entity: u64) -> EntityKey {
-        EntityKey(mix(mix(self.0 ^ process as u64) ^ entity))
+        self.process(process).entity(entity)
+    }
+
+    /// The part of the hash shared by every stream of one process of this site: kept
+    /// by a site for the processes it consults for every referral.
+    #[inline]
+    pub fn process(self, process: Process) -> ProcessKey {
+        ProcessKey(mix(self.0 ^ process as u64))
     }
 
     /// The 64-bit hash of (site key, process, entity, index).
@@ -135,6 +143,17 @@ impl SiteKey {
     #[inline]
     pub fn uniform(self, process: Process, entity: u64, index: u64) -> f64 {
         self.entity(process, entity).uniform(index)
+    }
+}
+
+/// The key of one process of a site; its entities' keys derive from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessKey(u64);
+
+impl ProcessKey {
+    #[inline]
+    pub fn entity(self, entity: u64) -> EntityKey {
+        EntityKey(mix(self.0 ^ entity))
     }
 }
 
@@ -160,6 +179,21 @@ impl EntityKey {
     #[inline]
     pub fn uniform(self, index: u64) -> f64 {
         to_unit(mix(self.hash(index)))
+    }
+
+    /// Substream `index` (below 2³²) of this entity, for an entity with several
+    /// short streams (a referral's attributes): SplitMix64 started at
+    /// `key + index · 2³² · γ`, so substream `i`'s `n`-th draw is the generator's
+    /// output at counter `i · 2³² + n` of the one Weyl sequence `key + c · γ` (γ
+    /// odd, so distinct counters give distinct states). Substreams do not overlap
+    /// before 2³² draws, and starting one costs a multiply instead of a hash: a
+    /// counter-based generator keyed by (entity, attribute, draw).
+    #[inline]
+    pub fn substream(self, index: u64) -> Rng {
+        Rng::seed_from_u64(
+            self.0
+                .wrapping_add(index.wrapping_mul(GOLDEN_GAMMA.wrapping_shl(32))),
+        )
     }
 }
 
@@ -200,6 +234,23 @@ mod tests {
                 rng.random::<f64>()
             );
         }
+    }
+
+    #[test]
+    fn substreams_are_stretches_of_one_weyl_sequence_that_do_not_overlap() {
+        let e = SiteKey::new(5, 1, 2).entity(Process::PatientAttributes, 9);
+        let draws = |i: u64| -> Vec<u64> {
+            let mut rng = e.substream(i);
+            (0..64).map(|_| rng.random::<u64>()).collect()
+        };
+        let mut all: Vec<u64> = (0..7).flat_map(draws).collect();
+        // Substream 1 starts 2³² steps of the sequence after substream 0.
+        let mut far = e.substream(0);
+        far.state = far.state.wrapping_add(GOLDEN_GAMMA.wrapping_mul(1 << 32));
+        assert_eq!(far, e.substream(1));
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 7 * 64);
     }
 
     #[test]

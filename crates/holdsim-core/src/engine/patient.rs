@@ -3,7 +3,7 @@
 use rand::RngExt;
 
 use crate::model::Model;
-use crate::rng::{Process, SiteKey};
+use crate::rng::{Process, ProcessKey, SiteKey};
 
 /// A patient's place in the pathway (docs/model.md § 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,11 @@ pub struct Patient {
     /// stream; kept so tests can check that the draw is common to scenarios).
     pub profile: u32,
     pub queue_entries: u32,
+    /// While Queued: the day of its first dropout check, its dropout uniform, and its
+    /// dropout day (`NEVER` until known: see `Site::enter_queue`).
+    pub queue_first_check: u32,
+    pub dropout_u: f64,
+    pub dropout_day: u32,
     pub ruptures: u32,
     pub referral_day: u32,
     pub assigned_day: u32,
@@ -83,6 +88,9 @@ impl Patient {
         referral_index: 0,
         profile: 0,
         queue_entries: 0,
+        queue_first_check: 0,
+        dropout_u: 0.0,
+        dropout_day: NEVER,
         ruptures: 0,
         referral_day: 0,
         assigned_day: NEVER,
@@ -104,11 +112,43 @@ impl Patient {
     /// stream (docs/model.md § 9 item 5), so a policy or parameter that changes one attribute's
     /// distribution leaves the others' draws untouched.
     pub fn referral(model: &Model, key: SiteKey, referral_index: u64, t: u32) -> Patient {
-        let k = referral_index;
-        let referral = key.entity(Process::PatientAttributes, k);
-        let stream = |attribute: u64| referral.stream(attribute);
+        Patient::referral_of(
+            model,
+            key.process(Process::PatientAttributes),
+            referral_index,
+            t,
+        )
+    }
 
-        let u = referral.uniform(0);
+    /// [`Patient::referral`] given the site's attribute process key (kept by the site,
+    /// so each referral hashes its own index only).
+    pub fn referral_of(
+        model: &Model,
+        attributes: ProcessKey,
+        referral_index: u64,
+        t: u32,
+    ) -> Patient {
+        let mut p = Patient::EMPTY;
+        p.become_referral(model, attributes, referral_index, t);
+        p
+    }
+
+    /// Makes this slot (keeping its ticket) the new referral [`Patient::referral_of`]
+    /// describes, drawn in place: building a patient apart and copying it in cost a
+    /// tenth of drawing it.
+    #[inline]
+    pub fn become_referral(
+        &mut self,
+        model: &Model,
+        attributes: ProcessKey,
+        referral_index: u64,
+        t: u32,
+    ) {
+        let k = referral_index;
+        let referral = attributes.entity(k);
+        let stream = |attribute: u64| referral.substream(attribute);
+
+        let u: f64 = stream(0).random();
         // Validated: at least one profile, so the fallback (the last) exists.
         let profile_index = model
             .profiles
@@ -119,9 +159,12 @@ impl Patient {
 
         let sessions_needed = 1.0 + f64::from(profile.extra_sessions.sample(&mut stream(1)));
 
+        // The second uniform of streams 2 and 4 is drawn only when used: nothing is
+        // drawn after it otherwise, so the attribute is the same either way.
         let mut rng = stream(2);
-        let (waits, pick): (f64, f64) = (rng.random(), rng.random());
+        let waits: f64 = rng.random();
         let service_day = if waits < profile.p_waits {
+            let pick: f64 = rng.random();
             let index = profile
                 .services
                 .iter()
@@ -146,8 +189,9 @@ impl Patient {
         };
 
         let mut rng = stream(4);
-        let (witnessing, resolve): (f64, f64) = (rng.random(), rng.random());
+        let witnessing: f64 = rng.random();
         let witness_days = if witnessing < profile.p_witnessing {
+            let resolve: f64 = rng.random();
             profile.witness_resolve.failures(resolve).saturating_add(1)
         } else {
             0
@@ -156,8 +200,10 @@ impl Patient {
         let holding_hours = profile.holding_hours.sample(&mut stream(5));
         let distress = profile.distress.sample(&mut stream(6));
 
-        Patient {
+        let ticket = self.ticket;
+        *self = Patient {
             state: PatientState::Queued,
+            ticket,
             referral_index: k,
             profile: profile_index as u32,
             referral_day: t,
@@ -168,7 +214,7 @@ impl Patient {
             prep_days,
             witness_days,
             ..Patient::EMPTY
-        }
+        };
     }
 
     /// Whether any holding reason is active on day `t` with the given days in holding

@@ -1,14 +1,11 @@
 //! Link worker posts: each post's state, its holder's strain, and the incremental
 //! caseload aggregates that let a working day cost O(1) per LW instead of O(caseload).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 
 use super::patient::Ref;
 use crate::model::Model;
-use crate::rng::{Process, SiteKey};
+use crate::rng::{Process, Rng, SiteKey};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PostState {
@@ -19,9 +16,60 @@ pub enum PostState {
     Vacant,
 }
 
-/// A Connecting patient waiting for its LW's cumulative progress to reach `target`.
-/// Ordered by target (non-negative floats order like their bit patterns).
-pub type Completion = Reverse<(u64, Ref)>;
+/// A Connecting patient waiting for its LW's cumulative progress to reach `target`
+/// (the bits of a non-negative float, which order like the float).
+pub type Completion = (u64, Ref);
+
+/// A post's Connecting patients in the order they complete (by target, then handle:
+/// a total order, the one a heap of them popped in). Why not a `BinaryHeap`: a
+/// caseload holds a few dozen Connecting patients, and a newcomer's target is
+/// usually among the last, so inserting by shifting from the back costs a few
+/// moves, where a heap sifted on every removal; removals take the front by moving
+/// `head` on.
+#[derive(Clone, Debug, Default)]
+pub struct Completions {
+    /// Sorted from `head` on; the entries before `head` are taken.
+    items: Vec<Completion>,
+    head: usize,
+}
+
+impl Completions {
+    #[inline]
+    pub fn push(&mut self, completion: Completion) {
+        if self.head > 0 && 2 * self.head >= self.items.len() {
+            self.items.drain(..self.head);
+            self.head = 0;
+        }
+        self.items.push(completion);
+        let mut i = self.items.len() - 1;
+        while i > self.head && self.items[i - 1] > completion {
+            self.items[i] = self.items[i - 1];
+            i -= 1;
+        }
+        self.items[i] = completion;
+    }
+
+    /// The next completion due, if any.
+    #[inline]
+    pub fn peek(&self) -> Option<&Completion> {
+        self.items.get(self.head)
+    }
+
+    #[inline]
+    pub fn pop(&mut self) -> Option<Completion> {
+        let next = *self.items.get(self.head)?;
+        self.head += 1;
+        if self.head == self.items.len() {
+            self.clear();
+        }
+        Some(next)
+    }
+
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.head = 0;
+    }
+}
 
 /// One post of a site and whoever holds it.
 #[derive(Clone, Debug)]
@@ -44,10 +92,13 @@ pub struct Post {
     /// Connecting patient's sessions done are `s0 + (progress − progress_base)`, so no
     /// patient is touched on an ordinary day.
     pub progress: f64,
-    /// Exponential clock for voluntary exit: the holder leaves when the accumulated
-    /// hazard reaches it (equal in law to a daily Bernoulli with `1 − exp(−h)`).
-    pub exit_clock: f64,
-    pub hazard: f64,
+    /// Voluntary exit by thinning (docs/model.md § 9 item 1): the holder's Active days
+    /// without a burnout are candidates with probability `Model::exit_candidate`'s
+    /// `p`, the largest daily exit probability; a candidate day is an exit with
+    /// probability `p_t / p`. This counts the non-candidate days left before the next.
+    pub exit_countdown: u32,
+    /// The holder's exit stream: candidate gaps and acceptance uniforms, in turn.
+    pub exit_rng: Rng,
     /// Counters that index this post's streams.
     pub holders: u64,
     pub leaves: u64,
@@ -58,7 +109,7 @@ pub struct Post {
     /// compacted when they outnumber live ones.
     pub caseload: Vec<Ref>,
     pub stale: u32,
-    pub completions: BinaryHeap<Completion>,
+    pub completions: Completions,
 }
 
 impl Post {
@@ -74,15 +125,15 @@ impl Post {
             emotional_weight: 0.0,
             caseload_size: 0,
             progress: 0.0,
-            exit_clock: f64::INFINITY,
-            hazard: 0.0,
+            exit_countdown: u32::MAX,
+            exit_rng: Rng::seed_from_u64(0),
             holders: 0,
             leaves: 0,
             vacancies: 0,
             exit_after_leave: false,
             caseload: Vec::new(),
             stale: 0,
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
         }
     }
 
@@ -108,9 +159,8 @@ impl Post {
             model
                 .threshold
                 .sample(&mut key.stream(Process::Threshold, self.post, self.holders));
-        let u = key.uniform(Process::ExitClock, self.post, self.holders);
-        self.exit_clock = -(1.0 - u).ln();
-        self.hazard = 0.0;
+        self.exit_rng = key.stream(Process::ExitClock, self.post, self.holders);
+        self.exit_countdown = model.exit_candidate.failures(self.exit_rng.random());
         self.hired_day = hired_day;
         self.holders += 1;
     }
@@ -124,6 +174,27 @@ impl Post {
                 + (1.0 - model.ramp_start) * f64::from(t - h) / model.onboarding_days)
                 .min(1.0),
         }
+    }
+
+    /// Whether the holder, Active and not burnt out, leaves today with strain
+    /// `self.strain`: the daily probability `1 − exp(−h_t)`, `h_t = h₀ · exp(k · S/θ)`,
+    /// evaluated only on candidate days. Exact because `S ≤ θ` here (a higher strain
+    /// is a burnout) and `k ≥ 0`, so `h_t ≤ h₀ · eᵏ`, whose probability is the
+    /// candidates'. Why: an `exp` a post-day was a tenth of a replication's work.
+    #[inline]
+    pub fn leaves_voluntarily(&mut self, model: &Model) -> bool {
+        if self.exit_countdown > 0 {
+            self.exit_countdown -= 1;
+            return false;
+        }
+        let hazard = model.base_hazard_daily
+            * (model.strain_turnover_k * self.strain / self.threshold).exp();
+        let u: f64 = self.exit_rng.random();
+        if u * model.exit_candidate.p < -(-hazard).exp_m1() {
+            return true;
+        }
+        self.exit_countdown = model.exit_candidate.failures(self.exit_rng.random());
+        false
     }
 
     /// Starts a burnout sick leave on day `t`.
@@ -170,5 +241,55 @@ impl Post {
             self.demand -= w;
             self.emotional_weight -= e;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// The mean number of Active days to a voluntary exit at strain `ratio · θ`, over
+    /// `holders` holders of one post, and the daily probability it should follow.
+    fn days_to_exit(k: f64, ratio: f64, holders: u64) -> (f64, f64) {
+        let mut s = Scenario::default();
+        s.strain.strain_turnover_k = k;
+        s.strain.base_turnover_per_year = 0.3;
+        let model = Model::try_new(&s).expect("valid scenario");
+        let key = SiteKey::new(11, 0, 0);
+        let mut post = Post::new(0);
+        let mut total = 0u64;
+        for _ in 0..holders {
+            post.start_holder(&model, key, None);
+            post.threshold = 1.0;
+            post.strain = ratio;
+            let mut days = 1;
+            while !post.leaves_voluntarily(&model) {
+                days += 1;
+            }
+            total += days;
+        }
+        let p = -(-model.base_hazard_daily * (k * ratio).exp()).exp_m1();
+        (total as f64 / holders as f64, p)
+    }
+
+    #[test]
+    fn thinned_exits_happen_with_the_daily_probability_at_any_strain() {
+        let holders = 20_000;
+        for (k, ratio) in [(0.0, 0.5), (2.0, 0.0), (2.0, 0.5), (2.0, 1.0), (6.0, 0.3)] {
+            let (mean, p) = days_to_exit(k, ratio, holders);
+            // Days to the first success of Bernoulli(p): mean 1/p, sd √(1 − p)/p.
+            let se = (1.0 - p).sqrt() / p / (holders as f64).sqrt();
+            assert!(
+                (mean - 1.0 / p).abs() < 4.0 * se,
+                "k {k}, S/θ {ratio}: mean {mean:.1} days, expected {:.1} ± {se:.1}",
+                1.0 / p
+            );
+        }
+        // The check can fail: accepting every candidate (exits at the highest hazard)
+        // would give a mean e^(k(1 − S/θ)) times shorter; here a 10% shift is seen.
+        let (mean, p) = days_to_exit(2.0, 0.5, holders);
+        let se = (1.0 - p).sqrt() / p / (holders as f64).sqrt();
+        assert!((mean - 1.1 / p).abs() > 4.0 * se);
     }
 }

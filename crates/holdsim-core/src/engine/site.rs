@@ -9,15 +9,14 @@
 //! queue; held-by-reason counts come from per-day deltas. Ruptures, the one thing that
 //! interrupts these plans, undo them.
 
-use std::cmp::Reverse;
 use std::collections::VecDeque;
 
 use super::patient::{NEVER, Patient, PatientState, Ref};
 use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
-use crate::dist::Count;
+use crate::dist::Geometric;
 use crate::model::Model;
-use crate::rng::{Process, SiteKey};
+use crate::rng::{Process, ProcessKey, SiteKey};
 
 /// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
@@ -26,6 +25,9 @@ const SESSION_EPS: f64 = 1e-9;
 #[derive(Debug, Default)]
 pub struct Site {
     key: Option<SiteKey>,
+    /// The keys of the processes consulted per referral, hashed once per site.
+    attribute_key: Option<ProcessKey>,
+    dropout_key: Option<ProcessKey>,
     pub patients: Vec<Patient>,
     free: Vec<u32>,
     queue: VecDeque<Ref>,
@@ -47,6 +49,9 @@ pub struct Site {
     pub connecting: u32,
     pub holding: u32,
     referrals: u64,
+    /// The earliest day a post's sick leave or vacancy ends (`u32::MAX`: none), so
+    /// that days without one skip step 2.
+    next_workforce_event: u32,
     /// Scratch: each Active LW's capacity and cap today.
     capacity: Vec<f64>,
     cap: Vec<u32>,
@@ -64,6 +69,8 @@ impl Site {
     /// Prepares the site for a new replication.
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
         self.key = Some(key);
+        self.attribute_key = Some(key.process(Process::PatientAttributes));
+        self.dropout_key = Some(key.process(Process::QueueDropout));
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
         self.supervision_cost_per_day = model.supervision_cost_per_year / 365.0;
@@ -93,6 +100,7 @@ impl Site {
         self.connecting = 0;
         self.holding = 0;
         self.referrals = 0;
+        self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
         self.today = SeriesValues::default();
@@ -112,7 +120,9 @@ impl Site {
         if working {
             self.arrivals(model, t);
         }
-        self.workforce_events(model, t);
+        if t >= self.next_workforce_event {
+            self.workforce_events(model, t);
+        }
         if working {
             self.assign(model, t);
         }
@@ -124,62 +134,91 @@ impl Site {
     /// Step 1.
     fn arrivals(&mut self, model: &Model, t: u32) {
         let key = self.key();
-        let lambda = model.arrival_rate[t as usize];
-        if lambda <= 0.0 {
+        let count = &model.arrival_counts[t as usize];
+        if count.is_zero() {
             return;
         }
-        let mut rng = key.stream(Process::Arrivals, 0, u64::from(t));
-        // Model::try_new checked that the peak λ_t is a valid Poisson mean, so every
-        // day's is and this never falls back to 0. λ_t is seasonal, so it differs
-        // every day; building the sampler costs one exp below a mean of 12.
-        let n = Count::new(lambda).map_or(0, |c| c.sample(&mut rng));
+        let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
+        let attributes = self.attribute_key.expect("site reset before use");
         for _ in 0..n {
-            let patient = Patient::referral(model, key, self.referrals, t);
+            let r = self.admit();
+            self.patients[r.slot as usize].become_referral(model, attributes, self.referrals, t);
             self.referrals += 1;
-            let r = self.admit(patient);
             self.today[Series::Referrals] += 1.0;
             self.enter_queue(model, r, t);
             self.queue.push_back(r);
         }
     }
 
-    /// Puts a new patient in a free slot; its ticket continues the slot's count so old
-    /// handles to the slot stay stale.
-    fn admit(&mut self, mut patient: Patient) -> Ref {
-        let slot = match self.free.pop() {
+    /// Takes a free slot for a new patient, to be drawn in place; its ticket
+    /// continues the slot's count so old handles to the slot stay stale.
+    fn admit(&mut self) -> Ref {
+        match self.free.pop() {
             Some(slot) => {
-                patient.ticket = self.patients[slot as usize].ticket.wrapping_add(1);
-                self.patients[slot as usize] = patient;
-                slot
+                let p = &mut self.patients[slot as usize];
+                p.ticket = p.ticket.wrapping_add(1);
+                Ref {
+                    slot,
+                    ticket: p.ticket,
+                }
             }
             None => {
-                self.patients.push(patient);
-                (self.patients.len() - 1) as u32
+                self.patients.push(Patient::EMPTY);
+                Ref {
+                    slot: (self.patients.len() - 1) as u32,
+                    ticket: 0,
+                }
             }
-        };
-        Ref {
-            slot,
-            ticket: self.patients[slot as usize].ticket,
         }
     }
 
     /// Marks a patient Queued and schedules its dropout. The first dropout check is
     /// step 6 of `first_check` (today for a new referral, tomorrow after a rupture).
+    /// A dropout [`Geometric::LOOKAHEAD`] days or more away is not computed yet: a
+    /// recheck is due on that day instead (see [`Site::recheck_dropout`]), by when
+    /// most patients have been assigned.
     fn enter_queue(&mut self, model: &Model, r: Ref, first_check: u32) {
-        let key = self.key();
+        let dropout = self.dropout_key.expect("site reset before use");
         let p = &mut self.patients[r.slot as usize];
         p.state = PatientState::Queued;
-        let u = key.uniform(
-            Process::QueueDropout,
-            p.referral_index,
-            u64::from(p.queue_entries),
-        );
+        let u = dropout
+            .entity(p.referral_index)
+            .uniform(u64::from(p.queue_entries));
         p.queue_entries += 1;
+        p.queue_first_check = first_check;
+        p.dropout_u = u;
         self.queued += 1;
-        let day = first_check.saturating_add(model.queue_dropout.failures(u));
+        let day = match model.queue_dropout.failures_within_lookahead(u) {
+            Some(failures) => {
+                let day = first_check.saturating_add(failures);
+                p.dropout_day = day;
+                day
+            }
+            None => {
+                p.dropout_day = NEVER;
+                first_check.saturating_add(Geometric::LOOKAHEAD)
+            }
+        };
         if day < model.horizon_days {
             self.due[day as usize].push(r);
         }
+    }
+
+    /// A patient still Queued on its recheck day `t`: its dropout day, at least `t`, is
+    /// computed now from the uniform drawn when it entered the queue. Returns whether
+    /// it is today; a later one is scheduled.
+    fn recheck_dropout(&mut self, model: &Model, r: Ref, t: u32) -> bool {
+        let p = &mut self.patients[r.slot as usize];
+        let failures = model.queue_dropout.failures(p.dropout_u);
+        let day = p.queue_first_check.saturating_add(failures).max(t);
+        p.dropout_day = day;
+        if day == t {
+            return true;
+        }
+        if day < model.horizon_days {
+            self.due[day as usize].push(r);
+        }
+        false
     }
 
     /// Step 2: vacancies filled, sick leaves ended.
@@ -206,6 +245,13 @@ impl Site {
                 PostState::Active => {}
             }
         }
+        self.next_workforce_event = self
+            .posts
+            .iter()
+            .filter(|w| w.state != PostState::Active)
+            .map(|w| w.until)
+            .min()
+            .unwrap_or(u32::MAX);
     }
 
     /// Step 3: the queue head goes to the open LW with the most room.
@@ -214,7 +260,8 @@ impl Site {
             let ramp = w.ramp(model, t);
             self.capacity[i] = model.c0 * ramp;
             self.cap[i] = match model.caseload_cap {
-                Some(cap) => ((f64::from(cap) * ramp + 1e-9).floor() as u32).max(1),
+                // Non-negative, so the truncating cast is the floor.
+                Some(cap) => ((f64::from(cap) * ramp + 1e-9) as u32).max(1),
                 None => u32::MAX,
             };
         }
@@ -272,7 +319,7 @@ impl Site {
             w.demand += model.session_hours;
             w.emotional_weight += model.session_hours * p.distress;
             let target = p.sessions_needed - p.sessions_done + w.progress;
-            w.completions.push(Reverse((target.to_bits(), r)));
+            w.completions.push((target.to_bits(), r));
             self.connecting += 1;
         } else {
             w.demand += p.holding_hours;
@@ -377,20 +424,23 @@ impl Site {
 
     /// Step 6: deferred and due Connecting completions, queue dropouts, holding ends.
     fn patient_transitions(&mut self, model: &Model, t: u32) {
-        let deferred = std::mem::take(&mut self.deferred);
-        for &r in &deferred {
-            if self.is_current(r, PatientState::Connecting) {
-                self.finish_connecting(model, r, t);
+        // Most days defer nobody.
+        if !self.deferred.is_empty() {
+            let deferred = std::mem::take(&mut self.deferred);
+            for &r in &deferred {
+                if self.is_current(r, PatientState::Connecting) {
+                    self.finish_connecting(model, r, t);
+                }
             }
+            self.deferred = deferred;
+            self.deferred.clear();
+            std::mem::swap(&mut self.deferred, &mut self.deferred_next);
         }
-        self.deferred = deferred;
-        self.deferred.clear();
-        std::mem::swap(&mut self.deferred, &mut self.deferred_next);
 
         for lw in 0..self.posts.len() {
             loop {
                 let w = &self.posts[lw];
-                let Some(&Reverse((target, r))) = w.completions.peek() else {
+                let Some(&(target, r)) = w.completions.peek() else {
                     break;
                 };
                 if f64::from_bits(target) > w.progress + SESSION_EPS {
@@ -417,6 +467,10 @@ impl Site {
             }
             match p.state {
                 PatientState::Queued => {
+                    if p.dropout_day != day && !self.recheck_dropout(model, r, day) {
+                        continue;
+                    }
+                    let p = &self.patients[r.slot as usize];
                     self.queued -= 1;
                     self.today[Series::ReturnedQueueDropout] += 1.0;
                     if p.ever_assigned {
@@ -448,15 +502,16 @@ impl Site {
     /// A Connecting patient has done its sessions on day `t`: Holding if a reason is
     /// still active, else discharged as connected.
     fn finish_connecting(&mut self, model: &Model, r: Ref, t: u32) {
-        let p = self.patients[r.slot as usize];
+        let p = &mut self.patients[r.slot as usize];
         self.connecting -= 1;
         let w = &mut self.posts[p.lw as usize];
         if p.any_reason_active(t, p.days_in_holding) {
             w.demand += p.holding_hours - model.session_hours;
             w.emotional_weight +=
                 p.distress * (p.holding_hours * model.holding_multiplier - model.session_hours);
-            self.patients[r.slot as usize].sessions_done = p.sessions_needed;
-            self.start_holding(model, r, t, p.days_in_holding);
+            p.sessions_done = p.sessions_needed;
+            let days_in_holding = p.days_in_holding;
+            self.start_holding(model, r, t, days_in_holding);
         } else {
             w.remove_patient(model.session_hours, model.session_hours * p.distress);
             self.today[Series::DischargedConnected] += 1.0;
@@ -495,14 +550,14 @@ impl Site {
             if w.strain > w.threshold {
                 self.today[Series::Burnouts] += 1.0;
                 w.start_sick_leave(model, key, t);
+                self.next_workforce_event = self.next_workforce_event.min(w.until);
             } else {
-                w.hazard += model.base_hazard_daily
-                    * (model.strain_turnover_k * w.strain / w.threshold).exp();
-                if w.hazard < w.exit_clock {
+                if !w.leaves_voluntarily(model) {
                     continue;
                 }
                 self.today[Series::Exits] += 1.0;
                 w.start_vacancy(model, key, t);
+                self.next_workforce_event = self.next_workforce_event.min(w.until);
             }
             self.release_caseload(model, lw, t);
         }
