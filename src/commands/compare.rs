@@ -52,10 +52,21 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     let threads = threads(args.threads)?;
     // Refuse what cannot fit before any folder is made or anything allocated; the
     // report reads every scenario's time series back, so that counts too.
-    let jobs: Vec<budget::Job> = scenarios
+    let mut jobs: Vec<budget::Job> = scenarios
         .iter()
         .map(|s| budget::Job::of(s, false))
         .collect();
+    // The robustness reruns run every scenario again once per grid value.
+    if !args.no_robustness {
+        let reruns: usize = super::robustness::plan(&scenarios)
+            .iter()
+            .map(|a| a.values.len())
+            .sum();
+        let again = jobs.clone();
+        for _ in 0..reruns {
+            jobs.extend(again.iter().cloned());
+        }
+    }
     let estimate = budget::admit("this comparison", &jobs, threads, true)?;
     let staging = Staging::begin(&out, args.force)?;
     let started = Instant::now();

@@ -45,16 +45,10 @@ pub fn decisive(scenarios: &[Scenario]) -> Vec<(String, (f64, f64))> {
         .collect()
 }
 
-/// Reruns the comparison across each decisive assumption (at most
-/// [`MAX_ASSUMPTIONS`]) and writes `robustness.csv` into the staging folder.
-pub fn rerun(
-    args: &CompareArgs,
-    scenarios: &[Scenario],
-    arms: &[(String, String)],
-    threads: usize,
-    staging: &Staging,
-) -> anyhow::Result<()> {
-    let assumptions: Vec<Assumption> = decisive(scenarios)
+/// The assumptions to vary (at most [`MAX_ASSUMPTIONS`]) with their grids: what
+/// [`rerun`] runs, and what the budget counts before anything runs.
+pub fn plan(scenarios: &[Scenario]) -> Vec<Assumption> {
+    decisive(scenarios)
         .into_iter()
         .take(MAX_ASSUMPTIONS)
         .map(|(key, (low, high))| {
@@ -67,7 +61,19 @@ pub fn rerun(
                 key,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Reruns the comparison across each decisive assumption (at most
+/// [`MAX_ASSUMPTIONS`]) and writes `robustness.csv` into the staging folder.
+pub fn rerun(
+    args: &CompareArgs,
+    scenarios: &[Scenario],
+    arms: &[(String, String)],
+    threads: usize,
+    staging: &Staging,
+) -> anyhow::Result<()> {
+    let assumptions = plan(scenarios);
     let replications = scenarios[0].run.replications;
     let reruns: usize = assumptions.iter().map(|a| a.values.len()).sum();
     let site_days: u64 = scenarios
