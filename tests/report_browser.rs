@@ -238,6 +238,8 @@ fn a_three_option_report_prints_on_at_most_four_a4_pages_with_the_board_content(
         "per leaver",
         "Key charts",
         "The key caveat.",
+        "The assumptions that decide this answer",
+        "Tried at 5 values",
         "Glossary",
         &format!("Page 1 of {pages}"),
         "comparison.xlsx",
