@@ -13,7 +13,7 @@ use crate::kpi::ALL_KPIS;
 use crate::output::table::{ReadError, TableReader};
 
 /// A results folder that cannot be trusted: exit 2, naming the file, line and problem.
-fn damaged(message: String) -> anyhow::Error {
+pub fn damaged(message: String) -> anyhow::Error {
     UsageError(format!(
         "{message}; the results folder was damaged or edited by hand: rerun the command that wrote it"
     ))

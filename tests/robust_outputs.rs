@@ -544,3 +544,37 @@ fn special_files_and_contention_an_interrupted_run_leaves_nothing_behind() {
         assert!(left.is_empty(), "signal {signal} left {left:?}");
     }
 }
+
+#[test]
+fn a_damaged_robustness_file_is_refused_by_report_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |f: &str| {
+        crate::util::root()
+            .join("scenarios")
+            .join(f)
+            .display()
+            .to_string()
+    };
+    let out = crate::util::holdsim(dir.path())
+        .args(["compare", &s("baseline.toml"), &s("supported.toml")])
+        .args(["-n", "4", "--quiet", "--out", "cmp"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    let path = dir.path().join("cmp/robustness.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let fields: Vec<&str> = lines[2].split(',').collect();
+    lines[2] = format!("{},not-a-number,{}", fields[0], fields[2..].join(","));
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let out = crate::util::holdsim(dir.path())
+        .args(["report", "cmp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("robustness.csv") && stderr.contains("line 3") && stderr.contains("value"),
+        "{stderr}"
+    );
+}

@@ -516,7 +516,7 @@ pub fn read_robustness(
         let key = row.text("assumption").to_string();
         let value = row
             .number("value")?
-            .ok_or_else(|| anyhow::anyhow!("{label} line {}: empty `value`", row.line()))?;
+            .ok_or_else(|| anyhow::anyhow!("{label}, line {}: empty `value`", row.line()))?;
         let problem = Some(row.text("problem").to_string()).filter(|p| !p.is_empty());
         let at = match points.last_mut() {
             Some(p) if p.key == key && p.value == value => p,
@@ -535,7 +535,7 @@ pub fn read_robustness(
         }
         let kpi = Kpi::from_name(row.text("kpi")).ok_or_else(|| {
             anyhow::anyhow!(
-                "{label} line {}: unknown KPI `{}`",
+                "{label}, line {}: unknown KPI `{}`",
                 row.line(),
                 row.text("kpi")
             )
@@ -544,7 +544,7 @@ pub fn read_robustness(
             "" => None,
             name => Some(names.iter().position(|n| n == name).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "{label} line {}: `{name}` is not one of the compared options ({})",
+                    "{label}, line {}: `{name}` is not one of the compared options ({})",
                     row.line(),
                     names.join(", ")
                 )

@@ -94,11 +94,9 @@ fn read_robustness(
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
     let names: Vec<String> = runs.iter().map(|r| r.name.clone()).collect();
-    Ok(Some(tables::read_robustness(
-        &text,
-        &path.display().to_string(),
-        &names,
-    )?))
+    tables::read_robustness(&text, &format!("`{}`", path.display()), &names)
+        .map(Some)
+        .map_err(|e| crate::results::damaged(format!("{e:#}")))
 }
 
 /// The terminal's lines on the robustness reruns: every finding where the best option
