@@ -225,6 +225,16 @@ pub fn timeseries_by_site_csv(outcomes: &[Outcome]) -> String {
     })
 }
 
+/// A paired difference's columns, in `compare.csv` and `pairwise.csv` alike.
+const DIFFERENCE_COLUMNS: [&str; 6] = [
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "rel_change",
+    "rel_ci_low",
+    "rel_ci_high",
+];
+
 /// `compare.csv`'s columns.
 pub fn compare_schema() -> Schema {
     Schema::new(vec![
@@ -232,20 +242,8 @@ pub fn compare_schema() -> Schema {
         Column::new("kpi", ColumnKind::Text),
         Column::new("n", ColumnKind::Int),
     ])
-    .with(
-        [
-            "mean",
-            "ci_low",
-            "ci_high",
-            "diff",
-            "diff_ci_low",
-            "diff_ci_high",
-            "rel_change",
-            "rel_ci_low",
-            "rel_ci_high",
-        ],
-        ColumnKind::Float,
-    )
+    .with(["mean", "ci_low", "ci_high"], ColumnKind::Float)
+    .with(DIFFERENCE_COLUMNS, ColumnKind::Float)
     // Last, so scripts that read the earlier columns by position keep working.
     .with(["diff_excludes_zero", "title"], ColumnKind::Text)
 }
@@ -304,17 +302,7 @@ pub fn pairwise_schema() -> Schema {
         Column::new("other", ColumnKind::Text),
         Column::new("kpi", ColumnKind::Text),
     ])
-    .with(
-        [
-            "diff",
-            "diff_ci_low",
-            "diff_ci_high",
-            "rel_change",
-            "rel_ci_low",
-            "rel_ci_high",
-        ],
-        ColumnKind::Float,
-    )
+    .with(DIFFERENCE_COLUMNS, ColumnKind::Float)
     .with(["clear"], ColumnKind::Text)
 }
 

@@ -72,21 +72,8 @@ fn stroke(style: &impl BackendStyle) -> String {
     )
 }
 
-/// Escapes text for an attribute value or element content.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text is escaped for SVG as for HTML: one function for both.
+pub use crate::report::escape;
 
 /// A glyph's outline as SVG path data in font units (y up), or `None` for a glyph
 /// with no outline (a space). Coordinates are rounded to whole font units (1/2048

@@ -138,29 +138,41 @@ pub fn before_after(kpi: Kpi, rows: &[Row], arms: &[ArmName]) -> Option<String> 
     Some(text)
 }
 
-/// One verdict in words: "Lower is better. Best: Supervision, clearly (better than
-/// every other option)." or "… Best on average: X, but not clearly better than Y."
+/// One verdict in words: "lower is better; Supervision is best, clearly (better than
+/// every other option)", or "…; X is best on average, not clearly ahead of Y".
 pub fn verdict_words(v: &crate::verdict::Verdict, arms: &[ArmName]) -> String {
     let direction = match v.kpi.info().better {
         Better::Higher => "higher is better",
         _ => "lower is better",
     };
-    let Some(best) = v.best else {
-        return format!("{direction}; undefined in every option");
-    };
-    let title = &arms[best].1;
-    if v.clear {
-        format!("{direction}; best: {title}, clearly (better than every other option)")
-    } else {
-        let tied: Vec<&str> = v
-            .tied_with_best
-            .iter()
-            .map(|&i| arms[i].1.as_str())
-            .collect();
-        format!(
-            "{direction}; best on average: {title}, but not clearly better than {}",
-            tied.join(", ")
-        )
+    match v.best {
+        None => format!("{direction}; undefined in every option"),
+        Some(_) if v.clear => format!(
+            "{direction}; {} (better than every other option)",
+            verdict_brief(v, arms)
+        ),
+        Some(_) => format!("{direction}; {}", verdict_brief(v, arms)),
+    }
+}
+
+/// The verdict alone, for a table cell: "Supervision is best, clearly", "X is best
+/// on average, not clearly ahead of Y, Z", or "undefined".
+pub fn verdict_brief(v: &crate::verdict::Verdict, arms: &[ArmName]) -> String {
+    match v.best {
+        None => "undefined".to_string(),
+        Some(b) if v.clear => format!("{} is best, clearly", arms[b].1),
+        Some(b) => {
+            let tied: Vec<&str> = v
+                .tied_with_best
+                .iter()
+                .map(|&i| arms[i].1.as_str())
+                .collect();
+            format!(
+                "{} is best on average, not clearly ahead of {}",
+                arms[b].1,
+                tied.join(", ")
+            )
+        }
     }
 }
 

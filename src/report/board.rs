@@ -9,7 +9,8 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::answer::{
-    ArmName, before_after, cost_per_gain_words, money, short_title, value_words, window_words,
+    ArmName, before_after, cost_per_gain_words, money, short_title, value_words, verdict_brief,
+    window_words,
 };
 use super::{escape, inline_svg};
 use crate::analysis::Analysis;
@@ -195,22 +196,7 @@ fn verdict_table(runs: &[RunResults], analysis: &Analysis) -> String {
                 }
             }
         }
-        let words = match v.best {
-            None => "undefined".to_string(),
-            Some(b) if v.clear => format!("{} is best, clearly", arms[b].1),
-            Some(b) => {
-                let tied: Vec<&str> = v
-                    .tied_with_best
-                    .iter()
-                    .map(|&i| arms[i].1.as_str())
-                    .collect();
-                format!(
-                    "{} is best on average, not clearly ahead of {}",
-                    arms[b].1,
-                    tied.join(", ")
-                )
-            }
-        };
+        let words = verdict_brief(v, &arms);
         let _ = writeln!(h, "<td class=\"words\">{}</td></tr>", escape(&words));
     }
     h.push_str("</tbody>\n</table>\n<p class=\"note\">Means of the simulated runs with the range that holds the true mean with 95% confidence beneath. “Clearly” means better than every other option, the baseline included, with 95% confidence (differences paired run by run).</p>\n");
