@@ -23,6 +23,7 @@ mod robust_validation;
 mod scenario_errors;
 mod scenario_local;
 mod scenario_sections;
+mod serve;
 mod slurm;
 mod sweep;
 mod workbook;
