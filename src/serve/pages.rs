@@ -112,11 +112,22 @@ fn fields(s: &Scenario) -> (String, String) {
             let (Some(spec), Ok(value)) = (crate::scenario::spec(&key), s.get_path(&key)) else {
                 continue;
             };
-            let label = format!("{} — {}", service.name.replace('_', " "), spec.label);
+            let label = service_label(&service.name, spec.label);
             essential.push_str(&field(&key, spec, value, &label));
         }
     }
     (essential, advanced)
+}
+
+/// "Talking therapies: wait (median)" from the service's name and the key's label.
+fn service_label(service: &str, label: &str) -> String {
+    let name = service.replace('_', " ");
+    let mut chars = name.chars();
+    let name: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    format!("{name}: {}", label.replace("Wait for this service", "wait"))
 }
 
 fn page(start: &str, s: &Scenario) -> String {
