@@ -24,6 +24,7 @@ mod scenario_errors;
 mod scenario_local;
 mod scenario_sections;
 mod serve;
+mod serve_browser;
 mod slurm;
 mod sweep;
 mod workbook;
