@@ -127,7 +127,7 @@ fn the_page_works_in_headless_chromium_and_reopens_a_job() {
     for link in [
         "report.html?download",
         "comparison.xlsx?download",
-        "scenarios/supervision.toml?download",
+        "files/scenarios/supervision.toml?download",
     ] {
         assert!(dom.contains(link), "no download {link}");
     }

@@ -4,7 +4,7 @@
 //!
 //! A finished job is a comparison folder `DATA/jobs/ID/`, written atomically (a
 //! cancelled or failed job, or a server stopped mid-run, leaves no folder), with
-//! `job.json` (its title and inputs) and `scenarios/NAME.toml` (each scenario fully
+//! `job.json` (its title and inputs) and `DATA/jobs/ID/scenarios/NAME.toml` (each scenario fully
 //! resolved, seed and replications included) beside what `compare` writes.
 
 use std::collections::BTreeMap;
