@@ -26,6 +26,16 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Sends SIGTERM, as a service manager stops it, and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        self.child.wait().unwrap()
+    }
+}
+
 /// Starts `holdsim serve` on a free port with `data` as its log and `extra` flags.
 pub fn start(dir: &Path, data: &Path, extra: &[&str]) -> Server {
     let mut child = holdsim(dir)
@@ -232,6 +242,15 @@ fn a_job_runs_and_its_scenario_files_reproduce_it_through_the_cli_and_a_restart(
     let listed = get(&server, "/api/jobs").json();
     assert_eq!(listed["jobs"][0]["id"], id.as_str());
     assert_eq!(listed["jobs"][0]["state"], "done");
+    // With its headline results, read from its verdict.csv.
+    let headline = listed["jobs"][0]["headline"].as_array().unwrap();
+    assert_eq!(headline.len(), 3, "{listed}");
+    let titles = ["Today", "Supervision", "Fourth link worker"];
+    assert!(
+        headline
+            .iter()
+            .all(|h| titles.contains(&h["best_title"].as_str().unwrap()))
+    );
     let renamed = request(
         &server,
         "PATCH",
@@ -425,4 +444,32 @@ fn other_addresses_need_a_token_and_the_token_is_checked() {
         .status,
         200
     );
+}
+
+#[test]
+fn stopping_the_server_mid_run_leaves_no_half_written_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = start(dir.path(), &data, &["-j", "1"]);
+    let id = post(&server, "/api/jobs", &two_options(1000)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = Instant::now();
+    while get(&server, &format!("/api/jobs/{id}")).json()["done"] == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left_while_running = std::fs::read_dir(data.join("jobs")).unwrap().count();
+    assert!(
+        left_while_running > 0,
+        "the job writes into a staging folder"
+    );
+    let status = server.terminate();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let left: Vec<_> = std::fs::read_dir(data.join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

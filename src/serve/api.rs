@@ -272,9 +272,44 @@ fn check_work(scenarios: &[Scenario], limits: Limits) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `GET /api/jobs`.
+/// `GET /api/jobs`: the log, newest first; each finished job with its headline
+/// results (the verdict's first rows) read from its folder.
 pub async fn list_jobs(State(app): State<AppState>) -> Response {
-    axum::Json(json!({"jobs": app.jobs.list()})).into_response()
+    let mut jobs = app.jobs.list();
+    for job in &mut jobs {
+        if job["state"] == "done"
+            && let Some(dir) = job["id"].as_str().and_then(|id| app.jobs.folder(id))
+        {
+            job["headline"] = headline(&dir.join("verdict.csv"));
+        }
+    }
+    axum::Json(json!({"jobs": jobs})).into_response()
+}
+
+/// Rows shown in the log for a finished job.
+const HEADLINE_ROWS: usize = 3;
+
+/// `[{"kpi", "label", "best_title", "clear"}]` from a job's `verdict.csv` (empty if
+/// it cannot be read: the log still lists the job).
+fn headline(verdict: &Path) -> Value {
+    let Ok(mut reader) = csv::Reader::from_path(verdict) else {
+        return json!([]);
+    };
+    let rows: Vec<Value> = reader
+        .records()
+        .flatten()
+        .take(HEADLINE_ROWS)
+        .map(|r| {
+            let kpi = r.get(0).unwrap_or("");
+            json!({
+                "kpi": kpi,
+                "label": crate::kpi::Kpi::from_name(kpi).map_or(kpi, |k| k.label()),
+                "best_title": r.get(3).unwrap_or(""),
+                "clear": r.get(4) == Some("true"),
+            })
+        })
+        .collect();
+    json!(rows)
 }
 
 /// `GET /api/jobs/{id}`.

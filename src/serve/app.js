@@ -180,6 +180,7 @@ async function refreshLog() {
   for (const j of jobs) {
     const what = el('span', { class: 'what' }, el('strong', { text: j.title }),
       el('br'), j.created_utc.replace('T', ' ').replace('Z', ' UTC') + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
+    for (const h of j.headline || []) what.append(el('br'), h.label + ': ' + h.best_title + (h.clear ? ' is best, clearly' : ' is best on average, not clearly'));
     const item = el('li', {}, what);
     const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text }); b.addEventListener('click', action); item.append(b); };
     if (j.state === 'done') button('Open', () => showResults(j.id).then(() => $('results').scrollIntoView()));
