@@ -473,3 +473,36 @@ fn stopping_the_server_mid_run_leaves_no_half_written_job() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_job_asking_for_robustness_gets_the_reruns() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let mut job = two_options(4);
+    job["robustness"] = json!(true);
+    let id = post(&server, "/api/jobs", &job).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &id)["state"], "done");
+    let csv = get(&server, &format!("/api/jobs/{id}/files/robustness.csv"));
+    assert_eq!(csv.status, 200);
+    assert!(
+        String::from_utf8(csv.body)
+            .unwrap()
+            .contains("supervision_effect")
+    );
+    let without = post(&server, "/api/jobs", &two_options(4)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &without)["state"], "done");
+    assert_eq!(
+        get(
+            &server,
+            &format!("/api/jobs/{without}/files/robustness.csv")
+        )
+        .status,
+        404
+    );
+}

@@ -119,6 +119,7 @@ async function run(event) {
       .concat(options.map((o) => ({ title: o.optionTitle(), toml: baseText, set: base.concat(o.changes()) }))),
     replications: Number($('replications').value),
     seed: Number($('seed').value),
+    robustness: $('robustness').checked,
   };
   const reply = await fetch('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await reply.json().catch(() => ({}));
