@@ -185,6 +185,7 @@ async function refreshLog() {
     const item = el('li', {}, what);
     const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text }); b.addEventListener('click', action); item.append(b); };
     if (j.state === 'done') button('Open', () => showResults(j.id).then(() => $('results').scrollIntoView()));
+    if ((j.state === 'queued' || j.state === 'running') && running !== j.id) button('Follow', () => follow(j.id));
     button('Rename', async () => {
       const title = prompt('New name for this run', j.title);
       if (title) await fetch('/api/jobs/' + j.id, { method: 'PATCH', body: JSON.stringify({ title }) });
