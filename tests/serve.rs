@@ -506,3 +506,31 @@ fn a_job_asking_for_robustness_gets_the_reruns() {
         404
     );
 }
+
+#[test]
+fn an_uploaded_scenario_resolves_to_the_forms_values_or_its_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let upload = "base = \"pressured\"\ntitle = \"Ours\"\n[workforce]\nlink_workers = 5\n[service.hospital]\nwait_median_days = 30.0\n";
+    let reply = post(&server, "/api/resolve", &json!({"toml": upload}));
+    assert_eq!(reply.status, 200);
+    let resolved = reply.json();
+    assert_eq!(resolved["title"], "Ours");
+    assert_eq!(resolved["values"]["workforce.link_workers"], 5);
+    assert_eq!(
+        resolved["values"]["service.hospital.wait_median_days"],
+        30.0
+    );
+    let pressured = holdsim::serve::bundled::load_bundled("pressured").unwrap();
+    assert_eq!(
+        resolved["values"]["referrals.rate_per_week"],
+        json!(pressured.referrals.rate_per_week)
+    );
+    let bad = post(
+        &server,
+        "/api/resolve",
+        &json!({"toml": "[workforce]\nlink_workerz = 3\n"}),
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["problems"][0]["line"], 2);
+}
