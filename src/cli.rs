@@ -47,6 +47,39 @@ pub enum Command {
     Plot(PlotArgs),
     /// Rebuild report.html (and its plots) of a results folder without rerunning.
     Report(ResultsArgs),
+    /// Start the web app: a form for your PCN and options, run comparisons in the browser, keep a log.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  holdsim serve            # then open http://127.0.0.1:8080/\n  holdsim serve --bind 0.0.0.0 --token \"$(openssl rand -hex 16)\""
+)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback needs --token or --insecure.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Folder of the scenario log: every job's results (default: ~/.local/share/holdsim).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Require this secret: `Authorization: Bearer TOKEN`, or open the page once with ?token=TOKEN.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Allow a non-loopback --bind without a token (only behind a proxy that authenticates).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Most replications one job may ask for.
+    #[arg(long, default_value_t = 1000)]
+    pub max_replications: u32,
+    /// Most simulated site-days (sites × days × replications, all scenarios) one job may ask for.
+    #[arg(long, default_value_t = 50_000_000)]
+    pub max_site_days: u64,
+    /// Worker threads of a job (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = at_least_one)]
+    pub threads: Option<usize>,
 }
 
 /// Options shared by commands that read a scenario.

@@ -26,4 +26,5 @@ pub mod progress;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;

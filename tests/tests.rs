@@ -23,6 +23,8 @@ mod robust_validation;
 mod scenario_errors;
 mod scenario_local;
 mod scenario_sections;
+mod serve;
+mod serve_browser;
 mod slurm;
 mod sweep;
 mod workbook;

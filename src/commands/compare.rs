@@ -3,12 +3,14 @@
 //! baseline, plots and a self-contained report.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde_json::json;
 
 use super::{
-    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications, threads,
+    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications_watched,
+    threads,
 };
 use crate::cli::{CompareArgs, ScenarioArgs};
 use crate::engine::Options;
@@ -50,49 +52,12 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         PathBuf::from("results").join(format!("compare-{}", names.join("-vs-")))
     });
     let threads = threads(args.threads)?;
-    // Refuse what cannot fit before any folder is made or anything allocated; the
-    // report reads every scenario's time series back, so that counts too.
-    let mut jobs: Vec<budget::Job> = scenarios
-        .iter()
-        .map(|s| budget::Job::of(s, false))
-        .collect();
-    // The robustness reruns run every scenario again once per grid value.
-    if !args.no_robustness {
-        let reruns: usize = super::robustness::plan(&scenarios)
-            .iter()
-            .map(|a| a.values.len())
-            .sum();
-        let again = jobs.clone();
-        for _ in 0..reruns {
-            jobs.extend(again.iter().cloned());
-        }
-    }
-    let estimate = budget::admit("this comparison", &jobs, threads, true)?;
-    let staging = Staging::begin(&out, args.force)?;
-    let started = Instant::now();
     let arms = Arms {
         scenarios: &scenarios,
         paths: &paths,
         names: &names,
     };
-    run_arms(args, &arms, (threads, &estimate), &staging)?;
-    if !args.no_robustness {
-        let titled: Vec<(String, String)> = names
-            .iter()
-            .zip(&scenarios)
-            .map(|(n, s)| (n.clone(), s.title.clone().unwrap_or_else(|| n.clone())))
-            .collect();
-        super::robustness::rerun(args, &scenarios, &titled, threads, &staging)?;
-    }
-    let wall = started.elapsed().as_secs_f64();
-
-    let manifest = manifest(args, &arms, threads, wall);
-    staging.write(
-        "compare.json",
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    let built = crate::report::build(staging.path())?;
-    let dir = staging.commit()?;
+    let compared = write_comparison(args, &arms, &out, threads, Hooks::NONE)?;
 
     println!(
         "Compared {} scenarios, {} replications each on {}, seed {}; KPIs over days {}–{}; baseline: {}\n",
@@ -104,21 +69,119 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         first.run.horizon_days,
         first.title.as_deref().unwrap_or(&names[0])
     );
-    print!("{}", built.terminal);
+    print!("{}", compared.built.terminal);
     println!(
         "\nWrote {} (compare.csv, comparison.xlsx, report.html, plots/, scenarios/) in {:.2} s.",
-        dir.display(),
-        wall
+        compared.dir.display(),
+        compared.wall_seconds
     );
     Ok(())
 }
 
+/// What a caller other than the CLI (the web app's jobs, `crate::serve`) is told while
+/// a comparison runs, how it stops one, and what it adds to the folder before it is
+/// committed. The CLI needs none of it: Ctrl-C ends its process.
+#[derive(Clone, Copy)]
+pub struct Hooks<'a> {
+    /// After each finished replication of the main runs (not the robustness reruns).
+    pub on_replication: &'a (dyn Fn() + Sync),
+    /// Set to stop: the run ends with [`crate::runner::Stopped::Cancelled`] and the
+    /// staging folder is removed.
+    pub cancel: Option<&'a AtomicBool>,
+    /// Writes extra files into the staging folder just before it is committed.
+    pub extra_files: &'a dyn Fn(&Staging) -> anyhow::Result<()>,
+}
+
+impl Hooks<'_> {
+    /// The CLI's: nobody watching, nothing to stop, nothing to add.
+    pub const NONE: Hooks<'static> = Hooks {
+        on_replication: &|| {},
+        cancel: None,
+        extra_files: &|_| Ok(()),
+    };
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+/// A finished comparison folder.
+pub struct Compared {
+    pub dir: PathBuf,
+    pub built: crate::report::Built,
+    pub wall_seconds: f64,
+}
+
+/// Runs loaded scenarios into the comparison folder `out` (atomically: it appears
+/// whole or not at all): refuses what cannot fit, runs each arm, the robustness reruns
+/// unless `args.no_robustness`, `compare.json` and the report. `holdsim compare` and
+/// the web app's jobs both call it, so their folders cannot differ.
+pub fn write_comparison(
+    args: &CompareArgs,
+    arms: &Arms,
+    out: &Path,
+    threads: usize,
+    hooks: Hooks,
+) -> anyhow::Result<Compared> {
+    let scenarios = arms.scenarios;
+    // Refuse what cannot fit before any folder is made or anything allocated; the
+    // report reads every scenario's time series back, so that counts too.
+    let mut jobs: Vec<budget::Job> = scenarios
+        .iter()
+        .map(|s| budget::Job::of(s, false))
+        .collect();
+    // The robustness reruns run every scenario again once per grid value.
+    if !args.no_robustness {
+        let reruns: usize = super::robustness::plan(scenarios)
+            .iter()
+            .map(|a| a.values.len())
+            .sum();
+        let again = jobs.clone();
+        for _ in 0..reruns {
+            jobs.extend(again.iter().cloned());
+        }
+    }
+    let estimate = budget::admit("this comparison", &jobs, threads, true)?;
+    let staging = Staging::begin(out, args.force)?;
+    let started = Instant::now();
+    run_arms(args, arms, (threads, &estimate), &staging, hooks)?;
+    if !args.no_robustness && !hooks.cancelled() {
+        let titled: Vec<(String, String)> = arms
+            .names
+            .iter()
+            .zip(scenarios)
+            .map(|(n, s)| (n.clone(), s.title.clone().unwrap_or_else(|| n.clone())))
+            .collect();
+        super::robustness::rerun(args, scenarios, &titled, threads, &staging, hooks.cancel)?;
+    }
+    if hooks.cancelled() {
+        return Err(crate::runner::Stopped::Cancelled.into());
+    }
+    let wall_seconds = started.elapsed().as_secs_f64();
+
+    let manifest = manifest(args, arms, threads, wall_seconds);
+    staging.write(
+        "compare.json",
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    let built = crate::report::build(staging.path())?;
+    (hooks.extra_files)(&staging)?;
+    let dir = staging.commit()?;
+    Ok(Compared {
+        dir,
+        built,
+        wall_seconds,
+    })
+}
+
 /// The scenarios of a comparison, in order (the baseline first), with their files
 /// and unique names.
-struct Arms<'a> {
-    scenarios: &'a [Scenario],
-    paths: &'a [PathBuf],
-    names: &'a [String],
+pub struct Arms<'a> {
+    pub scenarios: &'a [Scenario],
+    /// Shown in manifests as each scenario's file.
+    pub paths: &'a [PathBuf],
+    /// Unique names: the folders under `scenarios/` and the `scenario` column.
+    pub names: &'a [String],
 }
 
 /// The scenario files, baseline first; the others keep the order given.
@@ -188,6 +251,7 @@ fn run_arms(
     arms: &Arms,
     (threads, estimate): (usize, &budget::Estimate),
     staging: &Staging,
+    hooks: Hooks,
 ) -> anyhow::Result<()> {
     let replications = arms.scenarios[0].run.replications;
     let bar = RunBar::new(
@@ -206,13 +270,11 @@ fn run_arms(
         let t0 = Instant::now();
         let prefix = format!("scenarios/{name}/");
         let mut writer = RunWriter::begin(staging, &prefix, false, replications)?;
-        stream_replications(
+        stream_replications_watched(
             &model,
-            replications,
-            threads,
-            estimate,
+            (replications, threads, estimate),
             &Options::default(),
-            &bar,
+            (&bar, hooks.on_replication, hooks.cancel),
             &mut writer,
         )?;
         let scenario_args = ScenarioArgs {

@@ -12,12 +12,13 @@ mod slurm;
 mod sweep;
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use serde_json::json;
 
 pub use check::check;
-pub use compare::compare;
+pub use compare::{Arms, Compared, Hooks, compare, write_comparison};
 pub use report::{plot, report};
 pub use run::run;
 pub use sensitivity::sensitivity;
@@ -66,7 +67,7 @@ fn run_overrides(replications: Option<u32>, seed: Option<u64>) -> Vec<String> {
 }
 
 /// The thread count: as asked, or every core.
-fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
+pub(crate) fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
     match asked {
         Some(0) => Err(UsageError("--threads must be at least 1".into()).into()),
         Some(n) => Ok(n),
@@ -282,7 +283,31 @@ fn stream_replications(
     bar: &RunBar,
     writer: &mut RunWriter,
 ) -> anyhow::Result<()> {
+    // Ctrl-C ends the CLI's process (output::interrupt removes what it was writing),
+    // so nothing here needs to stop the run from inside.
+    stream_replications_watched(
+        model,
+        (replications, threads, estimate),
+        options,
+        (bar, &|| {}, None),
+        writer,
+    )
+}
+
+/// As [`stream_replications`], also telling `on_done` of each replication and
+/// stopping when `cancel` is set (the web app's jobs, which outlive one run).
+fn stream_replications_watched(
+    model: &Model,
+    (replications, threads, estimate): (u32, usize, &budget::Estimate),
+    options: &Options,
+    (bar, on_done, cancel): (&RunBar, &(dyn Fn() + Sync), Option<&AtomicBool>),
+    writer: &mut RunWriter,
+) -> anyhow::Result<()> {
     let site_days = |n| bar.site_days(n);
+    let done = || {
+        bar.replication_done();
+        on_done();
+    };
     runner::run_each_prepared(
         model,
         (
@@ -292,15 +317,13 @@ fn stream_replications(
         ),
         options,
         runner::Watch {
-            on_done: &|| bar.replication_done(),
+            on_done: &done,
             progress: if bar.counts_site_days() {
                 &site_days
             } else {
                 &engine::no_progress
             },
-            // Ctrl-C ends the CLI's process (output::interrupt removes what it was
-            // writing), so nothing here needs to stop the run from inside.
-            cancel: None,
+            cancel,
         },
         &Rendered::of,
         &mut |rendered| writer.push(rendered?),

@@ -72,6 +72,7 @@ pub fn rerun(
     arms: &[(String, String)],
     threads: usize,
     staging: &Staging,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<()> {
     let assumptions = plan(scenarios);
     let replications = scenarios[0].run.replications;
@@ -112,7 +113,7 @@ pub fn rerun(
             } else {
                 &crate::engine::no_progress
             },
-            cancel: None,
+            cancel,
         },
     )?;
     bar.finish();

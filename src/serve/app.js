@@ -1,0 +1,229 @@
+// holdsim serve: the page's behaviour. Builds a job from the form (the starting
+// scenario's text plus `key=value` changes, as `holdsim --set` takes them), posts it to
+// the JSON API, shows its progress, its report and downloads, and the scenario log.
+// All text from the server or the user goes into the page as text, never as HTML.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const MAX_OPTIONS = 6;
+let baseText = 'base = "' + $('start-name').dataset.start + '"\n';
+let running = null;
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+const formInputs = () => [...document.querySelectorAll('#job input[data-key]')];
+const inputFor = (key) => formInputs().find((i) => i.dataset.key === key);
+function labelOf(key) {
+  const i = inputFor(key);
+  const l = i && document.querySelector('label[for="' + i.id + '"]');
+  return l ? l.textContent : key;
+}
+const unitOf = (key) => { const i = inputFor(key); const u = i && i.parentElement.querySelector('.unit'); return u ? u.textContent : ''; };
+
+// The baseline's changes to the starting scenario.
+function baselineChanges() {
+  return formInputs()
+    .filter((i) => i.value.trim() !== '' && Number(i.value) !== Number(i.dataset.default))
+    .map((i) => i.dataset.key + '=' + i.value.trim());
+}
+
+const PRESETS = {
+  worker: () => { const n = Number(inputFor('workforce.link_workers').value) + 1; return ['A link worker more: ' + n + ' posts', [['workforce.link_workers', n]]]; },
+  supervision: () => ['Supervision: 2 hours a month', [['support.supervision_hours_per_month', 2]]],
+  training: () => ['Training', [['support.training_effect', 0.2]]],
+  cap: () => ['Caseload cap of 30', [['policy.caseload_cap', 30]]],
+  boundary: () => ['Holding boundary of 12 weeks', [['policy.max_holding_weeks', 12]]],
+  blank: () => ['', [['workforce.link_workers', inputFor('workforce.link_workers').value]]],
+};
+
+let optionCount = 0;
+function addOption(preset) {
+  const options = $('options');
+  if (options.children.length >= MAX_OPTIONS) { say('Six options at most: remove one first.'); return; }
+  const [title, changes] = PRESETS[preset]();
+  const n = ++optionCount;
+  const box = el('fieldset', { class: 'option' }, el('legend', { text: 'Option' }));
+  const titleInput = el('input', { id: 'opt' + n + '-title', type: 'text', maxlength: '120', value: title || 'Option ' + n });
+  box.append(el('div', { class: 'field' }, el('label', { for: titleInput.id, text: 'Name of this option' }), titleInput));
+  const list = el('div', { class: 'changes' });
+  const says = el('p', { class: 'says' });
+  const addChange = (key, value) => {
+    const k = optionCount + '-' + list.children.length + '-' + Math.random().toString(36).slice(2, 6);
+    const select = el('select', { id: 'chg' + k + '-key' });
+    for (const i of formInputs()) {
+      const o = el('option', { value: i.dataset.key, text: labelOf(i.dataset.key) });
+      if (i.dataset.key === key) o.selected = true;
+      select.append(o);
+    }
+    const input = el('input', { id: 'chg' + k + '-value', type: 'number', step: 'any', value: String(value) });
+    const remove = el('button', { type: 'button', class: 'quiet', text: 'Remove change' });
+    const row = el('div', { class: 'change' },
+      el('span', { class: 'field' }, el('label', { for: select.id, text: 'Change' }), select),
+      el('span', { class: 'field' }, el('label', { for: input.id, text: 'to' }), input), remove);
+    remove.addEventListener('click', () => { row.remove(); describe(); });
+    select.addEventListener('change', describe);
+    input.addEventListener('input', describe);
+    list.append(row);
+  };
+  const describe = () => {
+    const parts = [...list.querySelectorAll('.change')].map((row) => {
+      const key = row.querySelector('select').value;
+      const to = row.querySelector('input').value;
+      return labelOf(key) + ': ' + inputFor(key).value + ' → ' + to + ' ' + unitOf(key);
+    });
+    says.textContent = parts.length ? 'Changes: ' + parts.join('; ') : 'No changes yet: this option is today again.';
+  };
+  for (const [key, value] of changes) addChange(key, value);
+  const more = el('button', { type: 'button', class: 'quiet', text: 'Add a change' });
+  more.addEventListener('click', () => { addChange('workforce.link_workers', inputFor('workforce.link_workers').value); describe(); });
+  const drop = el('button', { type: 'button', class: 'quiet', text: 'Remove option' });
+  drop.addEventListener('click', () => box.remove());
+  box.append(list, says, el('p', {}, more, ' ', drop));
+  box.describe = describe;
+  box.changes = () => [...list.querySelectorAll('.change')].map((r) => r.querySelector('select').value + '=' + r.querySelector('input').value.trim());
+  box.optionTitle = () => titleInput.value;
+  options.append(box);
+  describe();
+  titleInput.focus();
+}
+
+function say(text) { $('status').textContent = text; }
+
+function showProblems(problems) {
+  const box = $('problems');
+  box.replaceChildren();
+  if (!problems.length) return;
+  const list = el('ul');
+  for (const p of problems) {
+    const where = [p.file, p.line ? 'line ' + p.line : null, p.key ? labelOf(p.key) + ' (' + p.key + ')' : null].filter(Boolean).join(', ');
+    list.append(el('li', { text: where + ': ' + p.message }));
+  }
+  box.append(el('p', { text: 'Please fix:' }), list);
+}
+
+async function run(event) {
+  event.preventDefault();
+  showProblems([]);
+  const base = baselineChanges();
+  const options = [...document.querySelectorAll('#options .option')];
+  if (!options.length) { say('Add at least one option to compare with today.'); return; }
+  const body = {
+    scenarios: [{ title: $('baseline-title').value, toml: baseText, set: base }]
+      .concat(options.map((o) => ({ title: o.optionTitle(), toml: baseText, set: base.concat(o.changes()) }))),
+    replications: Number($('replications').value),
+    seed: Number($('seed').value),
+    robustness: $('robustness').checked,
+  };
+  const reply = await fetch('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await reply.json().catch(() => ({}));
+  if (reply.status === 201) { follow(answer.id); return; }
+  if (answer.problems) { showProblems(answer.problems); say('The scenario has problems (below).'); return; }
+  if (reply.status === 429) { say('The server is busy with other runs; try again in ' + (reply.headers.get('Retry-After') || 'a few') + ' seconds.'); return; }
+  say(answer.error || 'The run was refused (' + reply.status + ').');
+}
+
+async function follow(id) {
+  running = id;
+  $('progress').hidden = false;
+  $('cancel').hidden = false;
+  $('run').disabled = true;
+  for (;;) {
+    const reply = await fetch('/api/jobs/' + encodeURIComponent(id));
+    if (!reply.ok) { say('The run is no longer known to the server.'); break; }
+    const s = await reply.json();
+    $('progress').max = Math.max(1, s.total);
+    $('progress').value = s.done;
+    say(s.state === 'queued' ? 'Waiting for other runs to finish…' : 'Running: ' + s.done + ' of ' + s.total + ' replications');
+    if (s.state === 'done') { say('Done.'); await showResults(id); break; }
+    if (s.state === 'failed') { say('The run failed: ' + s.error); break; }
+    if (s.state === 'cancelled') { say('Cancelled.'); break; }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  running = null;
+  $('cancel').hidden = true;
+  $('run').disabled = false;
+  refreshLog();
+}
+
+const DOWNLOADS = [
+  ['report.html', 'Report (print-ready)'], ['comparison.xlsx', 'Workbook'], ['verdict.csv', 'Verdict (CSV)'],
+  ['compare.csv', 'All results (CSV)'], ['pairwise.csv', 'Differences (CSV)'], ['cost_effectiveness.csv', 'Costs (CSV)'],
+];
+
+async function showResults(id) {
+  const base = '/api/jobs/' + encodeURIComponent(id);
+  const [status, files] = await Promise.all([fetch(base).then((r) => r.json()), fetch(base + '/files').then((r) => r.json())]);
+  if (!files.files) { say(files.error || 'No results for this run.'); return; }
+  $('results').hidden = false;
+  $('results-title').textContent = status.title;
+  const list = $('downloads');
+  list.replaceChildren();
+  const link = (name, text) => el('li', {}, el('a', { href: base + '/files/' + name + '?download', text }));
+  for (const [name, text] of DOWNLOADS) if (files.files.includes(name)) list.append(link(name, text));
+  for (const name of files.files.filter((f) => /^scenarios\/[^/]+\.toml$/.test(f))) list.append(link(name, name.slice(10) + ' (for holdsim compare)'));
+  $('report').src = base + '/files/report.html';
+  history.replaceState(null, '', '#job=' + id);
+}
+
+async function refreshLog() {
+  const reply = await fetch('/api/jobs');
+  const { jobs } = await reply.json();
+  const log = $('log');
+  log.replaceChildren();
+  if (!jobs.length) log.append(el('li', { text: 'No runs yet.' }));
+  for (const j of jobs) {
+    const what = el('span', { class: 'what' }, el('strong', { text: j.title }),
+      el('br'), j.created_utc.replace('T', ' ').replace('Z', ' UTC') + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
+    for (const h of j.headline || []) what.append(el('br'), h.label + ': ' + h.best_title + (h.clear ? ' is best, clearly' : ' is best on average, not clearly'));
+    const item = el('li', {}, what);
+    const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text }); b.addEventListener('click', action); item.append(b); };
+    if (j.state === 'done') button('Open', () => showResults(j.id).then(() => $('results').scrollIntoView()));
+    if ((j.state === 'queued' || j.state === 'running') && running !== j.id) button('Follow', () => follow(j.id));
+    button('Rename', async () => {
+      const title = prompt('New name for this run', j.title);
+      if (title) await fetch('/api/jobs/' + j.id, { method: 'PATCH', body: JSON.stringify({ title }) });
+      refreshLog();
+    });
+    if (j.state !== 'queued' && j.state !== 'running') button('Delete', async () => {
+      if (confirm('Delete "' + j.title + '" and its files?')) await fetch('/api/jobs/' + j.id, { method: 'DELETE' });
+      refreshLog();
+    });
+    log.append(item);
+  }
+  document.body.dataset.ready = 'yes';
+}
+
+async function upload() {
+  const file = $('upload').files[0];
+  if (!file) return;
+  const text = await file.text();
+  const reply = await fetch('/api/resolve', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ toml: text }) });
+  const answer = await reply.json();
+  if (answer.problems) { showProblems(answer.problems); say('The file has problems (below).'); return; }
+  showProblems([]);
+  baseText = text;
+  $('start-name').textContent = (answer.title || file.name) + ' (uploaded)';
+  for (const i of formInputs()) {
+    const v = answer.values[i.dataset.key];
+    if (v !== undefined) { i.value = v; i.dataset.default = v; }
+  }
+  for (const o of document.querySelectorAll('#options .option')) o.describe();
+  say('Loaded ' + file.name + '.');
+}
+
+$('start').addEventListener('change', () => { location.search = '?start=' + encodeURIComponent($('start').value); });
+$('upload').addEventListener('change', upload);
+$('add').addEventListener('click', () => addOption($('preset').value));
+$('job').addEventListener('submit', run);
+$('cancel').addEventListener('click', () => { if (running) fetch('/api/jobs/' + running + '/cancel', { method: 'POST' }); });
+document.addEventListener('input', (e) => { if (e.target.dataset && e.target.dataset.key) for (const o of document.querySelectorAll('#options .option')) o.describe(); });
+const opened = /^#job=([0-9a-f]+)$/.exec(location.hash);
+if (opened) fetch('/api/jobs/' + opened[1]).then((r) => r.json()).then((s) => (s.state === 'done' ? showResults(opened[1]) : s.state ? follow(opened[1]) : null));
+refreshLog();

@@ -1,0 +1,536 @@
+//! `holdsim serve` as a client sees it: the JSON API over real HTTP against the
+//! binary (jobs, bad input, cancel, a full queue, restart with a non-empty log, the
+//! token), and the scenario files a job writes rerun through `holdsim compare` to the
+//! same bytes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{assert_success, holdsim};
+
+/// A running server, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Server {
+    /// Sends SIGTERM, as a service manager stops it, and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = i32::try_from(self.child.id()).unwrap();
+        // SAFETY: a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        self.child.wait().unwrap()
+    }
+}
+
+/// Starts `holdsim serve` on a free port with `data` as its log and `extra` flags.
+pub fn start(dir: &Path, data: &Path, extra: &[&str]) -> Server {
+    let mut child = holdsim(dir)
+        .args(["serve", "--port", "0", "--data"])
+        .arg(data)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let start = line.find("http://").expect(&line) + "http://".len();
+    let end = line[start..].find('/').unwrap() + start;
+    Server {
+        child,
+        address: line[start..end].to_string(),
+    }
+}
+
+/// A response: status, headers (lowercased names) and body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// One HTTP/1.1 request (the connection closed after it).
+pub fn request(server: &Server, method: &str, path: &str, headers: &[&str], body: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        server.address,
+        body.len()
+    );
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    assert!(!head.contains("transfer-encoding: chunked"), "{head}");
+    Reply {
+        status,
+        headers: head,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+pub fn get(server: &Server, path: &str) -> Reply {
+    request(server, "GET", path, &[], b"")
+}
+
+pub fn post(server: &Server, path: &str, body: &Value) -> Reply {
+    request(
+        server,
+        "POST",
+        path,
+        &["Content-Type: application/json"],
+        body.to_string().as_bytes(),
+    )
+}
+
+/// Polls a job until it has finished; its last status.
+pub fn wait(server: &Server, id: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let status = get(server, &format!("/api/jobs/{id}")).json();
+        if !matches!(status["state"].as_str(), Some("queued" | "running")) {
+            return status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "job {id} never finished"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Supervision against a fourth link worker on the bundled pressured PCN.
+pub fn two_options(replications: u32) -> Value {
+    json!({
+        "scenarios": [
+            {"title": "Today", "toml": "base = \"pressured\"\n"},
+            {"title": "Supervision", "toml": "base = \"pressured\"\n[support]\nsupervision_hours_per_month = 2.0\n"},
+            {"title": "Fourth link worker", "toml": "base = \"pressured\"\n", "set": ["workforce.link_workers=4"]},
+        ],
+        "replications": replications,
+        "seed": 7,
+    })
+}
+
+#[test]
+fn a_job_runs_and_its_scenario_files_reproduce_it_through_the_cli_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let created = post(&server, "/api/jobs", &two_options(12));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let status = wait(&server, &id);
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(
+        (status["done"].as_u64(), status["total"].as_u64()),
+        (Some(36), Some(36))
+    );
+
+    let files = get(&server, &format!("/api/jobs/{id}/files")).json();
+    let files: Vec<&str> = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for f in [
+        "compare.csv",
+        "verdict.csv",
+        "pairwise.csv",
+        "report.html",
+        "comparison.xlsx",
+    ] {
+        assert!(files.contains(&f), "{f} missing from {files:?}");
+    }
+    for stem in ["today", "supervision", "fourth-link-worker"] {
+        let toml = format!("scenarios/{stem}.toml");
+        assert!(
+            files.contains(&toml.as_str()),
+            "{toml} missing from {files:?}"
+        );
+    }
+    assert!(
+        !files.iter().any(|f| f.starts_with('.') || f.contains("/.")),
+        "hidden files listed"
+    );
+
+    // The downloaded scenario files rerun through the CLI to the same bytes.
+    let mut paths = Vec::new();
+    for stem in ["today", "supervision", "fourth-link-worker"] {
+        let toml = get(
+            &server,
+            &format!("/api/jobs/{id}/files/scenarios/{stem}.toml"),
+        );
+        assert_eq!(toml.status, 200);
+        let text = String::from_utf8(toml.body).unwrap();
+        assert!(
+            text.contains("replications = 12") && text.contains("seed = 7"),
+            "{text}"
+        );
+        let path = dir.path().join(format!("{stem}.toml"));
+        std::fs::write(&path, text).unwrap();
+        paths.push(path);
+    }
+    let out = holdsim(dir.path())
+        .arg("compare")
+        .args(&paths)
+        .args(["--no-robustness", "-q", "-o", "rerun"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    for f in ["compare.csv", "verdict.csv", "pairwise.csv"] {
+        let served = get(&server, &format!("/api/jobs/{id}/files/{f}")).body;
+        assert_eq!(
+            served,
+            std::fs::read(dir.path().join("rerun").join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    let report = get(
+        &server,
+        &format!("/api/jobs/{id}/files/report.html?download"),
+    );
+    assert!(
+        report
+            .headers
+            .contains("content-disposition: attachment; filename=\"report.html\"")
+    );
+
+    // A restart reads the log back from disk; deleting removes the folder.
+    drop(server);
+    let server = start(dir.path(), &data, &[]);
+    let listed = get(&server, "/api/jobs").json();
+    assert_eq!(listed["jobs"][0]["id"], id.as_str());
+    assert_eq!(listed["jobs"][0]["state"], "done");
+    // With its headline results, read from its verdict.csv.
+    let headline = listed["jobs"][0]["headline"].as_array().unwrap();
+    assert_eq!(headline.len(), 3, "{listed}");
+    let titles = ["Today", "Supervision", "Fourth link worker"];
+    assert!(
+        headline
+            .iter()
+            .all(|h| titles.contains(&h["best_title"].as_str().unwrap()))
+    );
+    let renamed = request(
+        &server,
+        "PATCH",
+        &format!("/api/jobs/{id}"),
+        &[],
+        br#"{"title": "Board, March"}"#,
+    );
+    assert_eq!(renamed.status, 200);
+    drop(server);
+    let server = start(dir.path(), &data, &[]);
+    assert_eq!(
+        get(&server, "/api/jobs").json()["jobs"][0]["title"],
+        "Board, March"
+    );
+    assert_eq!(
+        request(&server, "DELETE", &format!("/api/jobs/{id}"), &[], b"").status,
+        204
+    );
+    assert!(!data.join("jobs").join(&id).exists());
+    assert_eq!(get(&server, &format!("/api/jobs/{id}")).status, 404);
+}
+
+#[test]
+fn bad_input_gets_the_clis_problems_and_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(
+        dir.path(),
+        &dir.path().join("data"),
+        &["--max-replications", "500"],
+    );
+    let bad = json!({"scenarios": [
+        {"title": "Today", "toml": "[workforce]\nlink_workers = -1\n"},
+        {"toml": "base = \"/etc/passwd\"\n"},
+    ]});
+    let reply = post(&server, "/api/jobs", &bad);
+    assert_eq!(reply.status, 400);
+    let problems = reply.json()["problems"].clone();
+    assert_eq!(problems[0]["file"], "today.toml");
+    assert_eq!(problems[0]["line"], 2);
+    assert_eq!(problems[0]["key"], "workforce.link_workers");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected an integer")
+    );
+    assert_eq!(problems[1]["file"], "option-1.toml");
+    assert_eq!(problems[1]["key"], "base");
+
+    let mut too_many = two_options(501);
+    let reply = post(&server, "/api/jobs", &too_many);
+    assert_eq!(reply.status, 400);
+    assert!(reply.json()["error"].as_str().unwrap().contains("1 to 500"));
+    too_many["scenarios"] = json!([{"toml": ""}]);
+    too_many["replications"] = json!(5);
+    assert_eq!(post(&server, "/api/jobs", &too_many).status, 400);
+    assert_eq!(
+        request(&server, "POST", "/api/jobs", &[], b"{not json").status,
+        400
+    );
+    assert_eq!(
+        request(
+            &server,
+            "POST",
+            "/api/jobs",
+            &[],
+            br#"{"scenarios": [], "extra": 1}"#
+        )
+        .status,
+        400
+    );
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    assert_eq!(
+        request(&server, "POST", "/api/jobs", &[], &huge).status,
+        413
+    );
+    assert_eq!(get(&server, "/api/jobs/0123456789abcdef").status, 404);
+    assert_eq!(get(&server, "/api/jobs/..%2F..%2Fetc/files").status, 404);
+}
+
+#[test]
+fn jobs_queue_boundedly_and_cancel_without_leaving_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &["-j", "1"]);
+    // One running and four queued fill the queue; the next is refused with Retry-After.
+    let mut ids = Vec::new();
+    let mut refused = None;
+    for _ in 0..7 {
+        let reply = post(&server, "/api/jobs", &two_options(1000));
+        match reply.status {
+            201 => ids.push(reply.json()["id"].as_str().unwrap().to_string()),
+            429 => {
+                refused = Some(reply);
+                break;
+            }
+            s => panic!("unexpected {s}"),
+        }
+    }
+    let refused = refused.expect("a full queue refuses");
+    assert!(
+        refused.headers.contains("retry-after:"),
+        "{}",
+        refused.headers
+    );
+    // Five when the worker has taken the first job before the others arrive (the usual case).
+    assert!((4..=5).contains(&ids.len()), "{} accepted", ids.len());
+    assert_eq!(
+        request(
+            &server,
+            "DELETE",
+            &format!("/api/jobs/{}", ids[0]),
+            &[],
+            b""
+        )
+        .status,
+        409
+    );
+    for id in &ids {
+        assert_eq!(
+            post(&server, &format!("/api/jobs/{id}/cancel"), &json!({})).status,
+            200
+        );
+    }
+    for id in &ids {
+        assert_eq!(wait(&server, id)["state"], "cancelled");
+        assert!(!data.join("jobs").join(id).exists());
+    }
+    let left: Vec<_> = std::fs::read_dir(data.join("jobs")).unwrap().collect();
+    assert!(left.is_empty(), "a cancelled job left {left:?}");
+    assert_eq!(
+        get(&server, "/api/jobs").json()["jobs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        ids.len()
+    );
+}
+
+#[test]
+fn other_addresses_need_a_token_and_the_token_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = holdsim(dir.path())
+        .args(["serve", "--bind", "0.0.0.0", "--port", "0", "--data", "d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--token"));
+    let server = start(
+        dir.path(),
+        &dir.path().join("d"),
+        &["--token", "s3cret-token"],
+    );
+    assert_eq!(get(&server, "/api/jobs").status, 401);
+    assert_eq!(
+        request(
+            &server,
+            "GET",
+            "/api/jobs",
+            &["Authorization: Bearer wrong-token"],
+            b""
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        request(
+            &server,
+            "GET",
+            "/api/jobs",
+            &["Authorization: Bearer s3cret-token"],
+            b""
+        )
+        .status,
+        200
+    );
+    let once = get(&server, "/?token=s3cret-token");
+    assert_eq!(once.status, 303);
+    assert!(
+        once.headers
+            .contains("set-cookie: holdsim_token=s3cret-token")
+    );
+    assert_eq!(
+        request(
+            &server,
+            "GET",
+            "/",
+            &["Cookie: holdsim_token=s3cret-token"],
+            b""
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn stopping_the_server_mid_run_leaves_no_half_written_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = start(dir.path(), &data, &["-j", "1"]);
+    let id = post(&server, "/api/jobs", &two_options(1000)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = Instant::now();
+    while get(&server, &format!("/api/jobs/{id}")).json()["done"] == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left_while_running = std::fs::read_dir(data.join("jobs")).unwrap().count();
+    assert!(
+        left_while_running > 0,
+        "the job writes into a staging folder"
+    );
+    let status = server.terminate();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let left: Vec<_> = std::fs::read_dir(data.join("jobs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_job_asking_for_robustness_gets_the_reruns() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let mut job = two_options(4);
+    job["robustness"] = json!(true);
+    let id = post(&server, "/api/jobs", &job).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &id)["state"], "done");
+    let csv = get(&server, &format!("/api/jobs/{id}/files/robustness.csv"));
+    assert_eq!(csv.status, 200);
+    assert!(
+        String::from_utf8(csv.body)
+            .unwrap()
+            .contains("supervision_effect")
+    );
+    let without = post(&server, "/api/jobs", &two_options(4)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &without)["state"], "done");
+    assert_eq!(
+        get(
+            &server,
+            &format!("/api/jobs/{without}/files/robustness.csv")
+        )
+        .status,
+        404
+    );
+}
+
+#[test]
+fn an_uploaded_scenario_resolves_to_the_forms_values_or_its_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let upload = "base = \"pressured\"\ntitle = \"Ours\"\n[workforce]\nlink_workers = 5\n[service.hospital]\nwait_median_days = 30.0\n";
+    let reply = post(&server, "/api/resolve", &json!({"toml": upload}));
+    assert_eq!(reply.status, 200);
+    let resolved = reply.json();
+    assert_eq!(resolved["title"], "Ours");
+    assert_eq!(resolved["values"]["workforce.link_workers"], 5);
+    assert_eq!(
+        resolved["values"]["service.hospital.wait_median_days"],
+        30.0
+    );
+    let pressured = holdsim::serve::bundled::load_bundled("pressured").unwrap();
+    assert_eq!(
+        resolved["values"]["referrals.rate_per_week"],
+        json!(pressured.referrals.rate_per_week)
+    );
+    let bad = post(
+        &server,
+        "/api/resolve",
+        &json!({"toml": "[workforce]\nlink_workerz = 3\n"}),
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["problems"][0]["line"], 2);
+}

@@ -1,0 +1,380 @@
+//! The web app in Debian's headless chromium against a running `holdsim serve`: the
+//! page's script runs without console errors and fetches only from the server, every
+//! input has a label, the log lists a finished job, and reopening it (`#job=ID`) shows
+//! its report and downloads. Screenshots at 1280 and 390 px land in the test's
+//! folder (kept with `HOLDSIM_KEEP_SCREENSHOTS=DIR`). Skips with a message when
+//! chromium is missing, except under `CI=true`, where that fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::serve::{get, post, start, two_options, wait};
+
+fn chromium() -> Option<PathBuf> {
+    let found = [
+        std::env::var("CHROMIUM").unwrap_or_default(),
+        "/usr/bin/chromium".into(),
+    ]
+    .into_iter()
+    .filter(|c| !c.is_empty())
+    .map(PathBuf::from)
+    .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium is required under CI (install Debian's `chromium`; .ci/run does)"
+        );
+        eprintln!("SKIPPED: chromium not found (set CHROMIUM or install Debian's `chromium`)");
+    }
+    found
+}
+
+/// Headless chromium at `width` px, its DOM after scripts ran (or a screenshot).
+fn browse(browser: &Path, profile: &Path, width: u32, what: &str, url: &str) -> (String, String) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=8000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--window-size={width},2200"))
+        .arg(what)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn no_console_messages(stderr: &str) {
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+}
+
+#[test]
+fn the_page_works_in_headless_chromium_and_reopens_a_job() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let id = post(&server, "/api/jobs", &two_options(10)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &id)["state"], "done");
+    let base = format!("http://{}/", server.address);
+    let profile = dir.path().join("profile");
+
+    let page = String::from_utf8(get(&server, "/").body).unwrap();
+    for external in ["src=\"http", "href=\"http", "url(http", "@import", "//cdn"] {
+        assert!(
+            !page.contains(external),
+            "the page must not contain `{external}`"
+        );
+    }
+    let (dom, stderr) = browse(&browser, &profile, 1280, "--dump-dom", &base);
+    no_console_messages(&stderr);
+    assert!(
+        dom.contains("data-ready=\"yes\""),
+        "the script did not finish: {dom}"
+    );
+    // Every input and select has a label naming it.
+    let ids: Vec<&str> = dom
+        .split("<input ")
+        .chain(dom.split("<select ").skip(1))
+        .skip(1)
+        .filter_map(|tag| tag.split("id=\"").nth(1)?.split('"').next())
+        .collect();
+    assert!(ids.len() > 30, "{} inputs", ids.len());
+    for id in &ids {
+        assert!(
+            dom.contains(&format!("for=\"{id}\"")),
+            "input {id} has no label"
+        );
+    }
+    assert!(dom.contains("Referrals a week") && dom.contains("Advanced"));
+    assert!(
+        dom.contains("Today vs Supervision, Fourth link worker"),
+        "the log lists the job"
+    );
+
+    let reopened = format!("{base}#job={id}");
+    let (dom, stderr) = browse(&browser, &profile, 1280, "--dump-dom", &reopened);
+    no_console_messages(&stderr);
+    assert!(
+        dom.contains(&format!("src=\"/api/jobs/{id}/files/report.html\"")),
+        "no report frame"
+    );
+    assert!(
+        !dom.contains("id=\"results\" aria-labelledby=\"h-results\" hidden"),
+        "results hidden"
+    );
+    for link in [
+        "report.html?download",
+        "comparison.xlsx?download",
+        "files/scenarios/supervision.toml?download",
+    ] {
+        assert!(dom.contains(link), "no download {link}");
+    }
+
+    let shots = std::env::var_os("HOLDSIM_KEEP_SCREENSHOTS")
+        .map_or_else(|| dir.path().to_path_buf(), PathBuf::from);
+    for width in [1280, 390] {
+        let file = shots.join(format!("serve-{width}.png"));
+        browse(
+            &browser,
+            &profile,
+            width,
+            &format!("--screenshot={}", file.display()),
+            &reopened,
+        );
+        assert!(
+            std::fs::metadata(&file).is_ok_and(|m| m.len() > 10_000),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+/// Chromium driven through the DevTools protocol over `--remote-debugging-pipe`
+/// (messages are JSON ended by a NUL byte, on the browser's fds 3 and 4): no driver
+/// binary and no WebSocket client needed.
+struct DevTools {
+    child: std::process::Child,
+    to: std::fs::File,
+    from: std::io::BufReader<std::fs::File>,
+    next: u64,
+    session: String,
+}
+
+impl Drop for DevTools {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two new descriptors, each owned once below.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    }
+}
+
+impl DevTools {
+    /// Starts headless chromium and opens `url` in a page of `width` px.
+    fn open(browser: &Path, profile: &Path, url: &str, width: u32) -> DevTools {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let (browser_reads, we_write) = pipe();
+        let (we_read, browser_writes) = pipe();
+        let (r, w) = (browser_reads.as_raw_fd(), browser_writes.as_raw_fd());
+        let mut command = Command::new(browser);
+        command
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-pipe",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--window-size={width},1200"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // SAFETY: only fcntl and dup2, which are async-signal-safe, between fork and
+        // exec. Both ends are first copied above fd 10, so that one already at 3 or 4
+        // is neither clobbered nor left close-on-exec by a no-op dup2.
+        unsafe {
+            command.pre_exec(move || {
+                let (r, w) = (
+                    libc::fcntl(r, libc::F_DUPFD, 10),
+                    libc::fcntl(w, libc::F_DUPFD, 10),
+                );
+                if r < 0 || w < 0 || libc::dup2(r, 3) < 0 || libc::dup2(w, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().unwrap();
+        drop((browser_reads, browser_writes));
+        let mut tools = DevTools {
+            child,
+            to: std::fs::File::from(we_write),
+            from: std::io::BufReader::new(std::fs::File::from(we_read)),
+            next: 0,
+            session: String::new(),
+        };
+        let target = tools.call("Target.createTarget", serde_json::json!({"url": url}));
+        let attached = tools.call(
+            "Target.attachToTarget",
+            serde_json::json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        tools.session = attached["sessionId"].as_str().unwrap().to_string();
+        tools
+    }
+
+    /// Sends one command (to the page once attached) and returns its result.
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        use std::io::{BufRead, Write};
+        self.next += 1;
+        let mut message = serde_json::json!({"id": self.next, "method": method, "params": params});
+        if !self.session.is_empty() {
+            message["sessionId"] = serde_json::json!(self.session);
+        }
+        let mut bytes = message.to_string().into_bytes();
+        bytes.push(0);
+        self.to.write_all(&bytes).unwrap();
+        loop {
+            let mut raw = Vec::new();
+            assert!(
+                self.from.read_until(0, &mut raw).unwrap() > 0,
+                "chromium closed the pipe"
+            );
+            raw.pop();
+            let reply: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+            if reply["id"] == self.next {
+                assert!(reply["error"].is_null(), "{method}: {}", reply["error"]);
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// The value of a JavaScript expression in the page (promises awaited).
+    fn eval(&mut self, expression: &str) -> serde_json::Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            serde_json::json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+        );
+        assert!(
+            result["exceptionDetails"].is_null(),
+            "{expression}: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits (up to two minutes) until `condition` is true in the page.
+    fn until(&mut self, condition: &str) {
+        let started = std::time::Instant::now();
+        while self.eval(&format!("!!({condition})")) != serde_json::json!(true) {
+            assert!(started.elapsed().as_secs() < 120, "never true: {condition}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// As a user would: put in the PCN's numbers, add two options from the presets, run,
+/// see the verdict and a chart in the report, then download a scenario file per
+/// option and rerun them through the CLI to the same numbers.
+#[test]
+fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let base = format!("http://{}/", server.address);
+    let mut page = DevTools::open(&browser, &dir.path().join("profile"), &base, 1280);
+    page.until("document.body && document.body.dataset.ready === 'yes'");
+    page.eval(
+        r#"(() => {
+        const set = (id, v) => { const i = document.getElementById(id); i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); };
+        set('f-referrals-rate_per_week', '20');
+        set('f-workforce-link_workers', '3');
+        set('baseline-title', 'Our PCN today');
+        for (const preset of ['supervision', 'worker']) { document.getElementById('preset').value = preset; document.getElementById('add').click(); }
+        set('replications', '12');
+        document.getElementById('run').click();
+    })()"#,
+    );
+    let described = page.eval(
+        "[...document.querySelectorAll('#options .says')].map(p => p.textContent).join(' | ')",
+    );
+    assert!(
+        described
+            .as_str()
+            .unwrap()
+            .contains("Link workers (posts): 3 → 4"),
+        "options are described in words: {described}"
+    );
+    page.until("!document.getElementById('results').hidden");
+    page.until("(() => { const d = document.getElementById('report').contentDocument; return d && d.querySelector('table.verdict') && d.querySelector('figure svg'); })()");
+    let verdict = page.eval("document.getElementById('report').contentDocument.querySelector('table.verdict').innerText");
+    let verdict = verdict.as_str().unwrap();
+    assert!(
+        verdict.contains("Our PCN today")
+            && verdict.contains("Supervision")
+            && verdict.contains("A link worker more")
+            && verdict.contains("is best"),
+        "{verdict}"
+    );
+
+    let links = page
+        .eval("[...document.querySelectorAll('#downloads a')].map(a => a.getAttribute('href'))");
+    let links: Vec<&str> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        links
+            .iter()
+            .any(|l| l.ends_with("/files/report.html?download")),
+        "{links:?}"
+    );
+    let tomls: Vec<&&str> = links
+        .iter()
+        .filter(|l| l.ends_with(".toml?download"))
+        .collect();
+    assert_eq!(tomls.len(), 3, "{links:?}");
+    let job = tomls[0].split('/').nth(3).unwrap();
+    let status = get(&server, &format!("/api/jobs/{job}")).json();
+    let mut files = Vec::new();
+    for scenario in status["inputs"]["scenarios"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let link = tomls
+            .iter()
+            .find(|l| l.contains(&format!("/{name}.toml")))
+            .unwrap();
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, get(&server, link).body).unwrap();
+        files.push(path);
+    }
+    let out = crate::util::holdsim(dir.path())
+        .arg("compare")
+        .args(&files)
+        .args(["--no-robustness", "-q", "-o", "rerun"])
+        .output()
+        .unwrap();
+    crate::util::assert_success(&out);
+    let served = get(&server, &format!("/api/jobs/{job}/files/compare.csv")).body;
+    assert_eq!(
+        served,
+        std::fs::read(dir.path().join("rerun/compare.csv")).unwrap()
+    );
+}
