@@ -9,7 +9,9 @@ use std::process::Command;
 
 use crate::util::{holdsim, root};
 
-fn chromium() -> Option<PathBuf> {
+/// Debian's chromium (or `$CHROMIUM`), or `None` with a message outside CI (a failure
+/// under `CI=true`, where .ci/run installs it). Shared by the browser tests.
+pub fn chromium() -> Option<PathBuf> {
     let candidates = [
         std::env::var("CHROMIUM").unwrap_or_default(),
         "/usr/bin/chromium".into(),

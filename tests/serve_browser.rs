@@ -10,24 +10,7 @@ use std::process::Command;
 
 use crate::serve::{get, post, start, two_options, wait};
 
-fn chromium() -> Option<PathBuf> {
-    let found = [
-        std::env::var("CHROMIUM").unwrap_or_default(),
-        "/usr/bin/chromium".into(),
-    ]
-    .into_iter()
-    .filter(|c| !c.is_empty())
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium is required under CI (install Debian's `chromium`; .ci/run does)"
-        );
-        eprintln!("SKIPPED: chromium not found (set CHROMIUM or install Debian's `chromium`)");
-    }
-    found
-}
+use crate::report_browser::chromium;
 
 /// Headless chromium at `width` px, its DOM after scripts ran (or a screenshot).
 fn browse(browser: &Path, profile: &Path, width: u32, what: &str, url: &str) -> (String, String) {
