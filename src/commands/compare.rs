@@ -71,8 +71,13 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     );
     print!("{}", compared.built.terminal);
     println!(
-        "\nWrote {} (compare.csv, comparison.xlsx, report.html, plots/, scenarios/) in {:.2} s.",
+        "\nWrote {} (report.html, comparison.xlsx, verdict.csv, pairwise.csv, cost_effectiveness.csv, compare.csv{}, plots/, scenarios/) in {:.2} s.",
         compared.dir.display(),
+        if args.no_robustness {
+            ""
+        } else {
+            ", robustness.csv"
+        },
         compared.wall_seconds
     );
     Ok(())

@@ -132,6 +132,11 @@ figure { margin: 1.2rem 0; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
 .print-only { display: none; }
+@media screen and (max-width: 700px) {
+  body { padding: 0 0.6rem; margin: 1rem auto; }
+  table { display: block; overflow-x: auto; }
+  h1 { font-size: 1.3rem; }
+}
 @page { size: A4; margin: 14mm 13mm 16mm 13mm;
   @top-left { content: ""; } @top-center { content: ""; } @top-right { content: ""; }
   @bottom-left { content: ""; } @bottom-right { content: ""; }
