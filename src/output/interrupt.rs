@@ -40,6 +40,28 @@ pub fn uninterrupted<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Removes `path`, a file or a folder that other threads of this process may still be
+/// writing into: a file created while `remove_dir_all` walks the folder makes its last
+/// step fail ("directory not empty"), so the removal is tried again, up to ~0.2 s, until
+/// nothing is left.
+fn remove_while_written(path: &Path) {
+    for _ in 0..100 {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => {
+                let _ = fs::remove_dir_all(path);
+            }
+            Ok(_) => {
+                let _ = fs::remove_file(path);
+            }
+            Err(_) => return,
+        }
+        if fs::symlink_metadata(path).is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 /// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread it starts later
 /// (call it first in `main`, before any thread exists), and starts the thread that
 /// waits for them: it removes the registered paths and exits with 128 + the signal
@@ -65,11 +87,7 @@ pub fn install() {
             while unsafe { libc::sigwait(&set, &mut signal) } != 0 {}
             let paths = temporary();
             for path in paths.iter().rev() {
-                match fs::symlink_metadata(path) {
-                    Ok(m) if m.is_dir() => fs::remove_dir_all(path).ok(),
-                    Ok(_) => fs::remove_file(path).ok(),
-                    Err(_) => None,
-                };
+                remove_while_written(path);
             }
             eprintln!("holdsim: interrupted; nothing half-written was left behind");
             std::process::exit(128 + signal);
