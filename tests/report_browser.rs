@@ -33,7 +33,7 @@ pub fn chromium() -> Option<PathBuf> {
 }
 
 /// Headless chromium as the machine allows it (root, no network, no GPU).
-fn headless(browser: &Path, profile: &Path) -> Command {
+pub fn headless(browser: &Path, profile: &Path) -> Command {
     let mut c = Command::new(browser);
     c.args([
         "--headless",

@@ -10,25 +10,12 @@ use std::process::Command;
 
 use crate::serve::{get, post, start, two_options, wait};
 
-use crate::report_browser::chromium;
+use crate::report_browser::{chromium, headless};
 
 /// Headless chromium at `width` px, its DOM after scripts ran (or a screenshot).
 fn browse(browser: &Path, profile: &Path, width: u32, what: &str, url: &str) -> (String, String) {
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=8000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let out = headless(browser, profile)
+        .arg("--hide-scrollbars")
         .arg(format!("--window-size={width},2200"))
         .arg(what)
         .arg(url)
