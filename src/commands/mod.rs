@@ -202,6 +202,10 @@ struct Rendered {
     patient_days: f64,
 }
 
+/// Room reserved for a week of `timeseries.csv` (a baseline run's rows average about
+/// 290 bytes), so a replication's rows are written without the text growing again.
+const TIMESERIES_ROW_BYTES: usize = 384;
+
 impl Rendered {
     /// Renders `o`'s rows; the rest of the outcome is dropped (but its per-site
     /// series), so a batch waiting to be written holds little more than its text.
@@ -209,7 +213,7 @@ impl Rendered {
         let r = &o.replication;
         let mut replications = CsvRows::new();
         tables::replication_row(&mut replications, None, r.index, r.patient_days, &o.kpis)?;
-        let mut timeseries = CsvRows::new();
+        let mut timeseries = CsvRows::with_capacity(r.weeks.len() * TIMESERIES_ROW_BYTES);
         tables::timeseries_rows(&mut timeseries, r.index, None, &r.weeks)?;
         Ok(Rendered {
             index: r.index,

@@ -15,9 +15,9 @@ pub mod workbook;
 
 /// A number for a CSV field: shortest round-trip text, empty when undefined.
 pub fn field(x: Option<f64>) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_number(&mut out, x);
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The one number formatter for data files: appends Rust's shortest round-trip text
@@ -31,18 +31,53 @@ pub fn field(x: Option<f64>) -> String {
 /// pin the text to `{}`). Other values go through [`number::write_shortest`], which
 /// gives `{}`'s text several times faster than the formatting machinery.
 #[inline]
-pub fn write_number(out: &mut String, x: Option<f64>) {
-    /// 2^53: below it every whole f64 is exactly an i64.
-    const EXACT: f64 = 9_007_199_254_740_992.0;
+pub fn write_number(out: &mut Vec<u8>, x: Option<f64>) {
+    match x {
+        Some(v) if !is_whole(v) && v.is_finite() => number::write_shortest(out, v),
+        _ => write_number_with(out, x, None),
+    }
+}
+
+/// [`write_number`] with this thread's recent texts already at hand (a row of
+/// numbers takes them once: see [`number::with_recent`]).
+#[inline]
+pub fn write_number_with(out: &mut Vec<u8>, x: Option<f64>, recent: Option<&mut number::Recent>) {
     let Some(v) = x else { return };
+    if v.to_bits() == 0 {
+        // Positive zero, the commonest value of a time series' flows.
+        out.push(b'0');
+    } else if is_whole(v) {
+        write_integer(out, v as i64);
+    } else if v.is_finite() {
+        match recent {
+            Some(recent) => recent.write(out, v),
+            None => number::write_shortest(out, v),
+        }
+    }
+}
+
+/// [`write_number`] of a defined value (NaN and infinities are written as nothing),
+/// this thread's recent texts at hand: the time series' inner loop.
+#[inline(always)]
+pub fn write_value(out: &mut Vec<u8>, v: f64, recent: &mut number::Recent) {
+    if v.to_bits() == 0 {
+        out.push(b'0');
+    } else if is_whole(v) {
+        write_integer(out, v as i64);
+    } else if v.is_finite() {
+        recent.write(out, v);
+    }
+}
+
+/// Whether `v` is a whole number below 2^53 (every one is exactly an i64), but `-0`
+/// (which keeps its sign as text).
+#[inline]
+fn is_whole(v: f64) -> bool {
+    /// 2^53.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
     // A saturating cast and back: cheaper than `fract`, false for fractions, NaN and
     // infinities.
-    let whole = v as i64;
-    if whole as f64 == v && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
-        write_integer(out, whole);
-    } else if v.is_finite() {
-        number::write_shortest(out, v);
-    }
+    (v as i64) as f64 == v && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative())
 }
 
 /// Appends the decimal digits of `n` (as `{}` writes them), without the formatting
@@ -51,13 +86,13 @@ pub fn write_number(out: &mut String, x: Option<f64>) {
 /// digits at a time, already built for `serde_json`; measured faster than pushing
 /// digit by digit even for two- and three-digit counts).
 #[inline]
-pub fn write_integer(out: &mut String, n: i64) {
+pub fn write_integer(out: &mut Vec<u8>, n: i64) {
     if let Ok(digit) = u8::try_from(n)
         && digit < 10
     {
-        out.push(char::from(b'0' + digit));
+        out.push(b'0' + digit);
     } else {
-        out.push_str(itoa::Buffer::new().format(n));
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     }
 }
 
@@ -159,9 +194,9 @@ mod tests {
             i64::MIN,
             i64::MIN + 1,
         ] {
-            let mut text = String::new();
+            let mut text = Vec::new();
             write_integer(&mut text, n);
-            assert_eq!(text, n.to_string());
+            assert_eq!(text, n.to_string().as_bytes());
         }
     }
 

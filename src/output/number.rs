@@ -10,19 +10,21 @@
 //! `…796.13` in Rust); [`tie_above`] finds those exactly and takes Rust's.
 
 /// Appends `{}`'s text of the finite `v` (`-0` for negative zero) to `out`.
-pub fn write_shortest(out: &mut String, v: f64) {
-    match seventh(v) {
-        Some(k) => write_seventh(out, k, v),
-        None => write_fresh(out, v),
-    }
+pub fn write_shortest(out: &mut Vec<u8>, v: f64) {
+    with_recent(|recent| recent.write(out, v));
+}
+
+/// Runs `f` with this thread's [`Recent`] texts: a row of numbers takes it once.
+pub fn with_recent<R>(f: impl FnOnce(&mut Recent) -> R) -> R {
+    RECENT.with_borrow_mut(f)
 }
 
 /// Formats `v` with `zmij`, laid out as `{}`.
-fn write_fresh(out: &mut String, v: f64) {
+fn write_fresh(out: &mut Vec<u8>, v: f64) {
     let mut buffer = zmij::Buffer::new();
     let text = buffer.format_finite(v);
     if let Some(display) = as_display(text, v) {
-        out.push_str(display);
+        out.extend_from_slice(display.as_bytes());
     } else {
         let mut decimal = Decimal::parse(text);
         if tie_above(v, &decimal) {
@@ -32,52 +34,57 @@ fn write_fresh(out: &mut String, v: f64) {
     }
 }
 
-/// Sevenths `k / 7` below this are kept as text once written (per thread).
-const SEVENTHS: usize = 4096;
+/// Slots of [`Recent`]: a power of two.
+const RECENT_SLOTS: usize = 1 << 13;
 
-/// The text of the sevenths written so far: `(start, length)` in `text` by `k`,
-/// length 0 while not yet written.
-#[derive(Default)]
-struct Sevenths {
-    at: Vec<(u32, u8)>,
-    text: String,
+/// The room of a [`Recent`] slot's text (longer texts are made every time).
+const SLOT_BYTES: usize = 24;
+
+/// The text of values written lately, per thread, in a table indexed by a hash of
+/// their bits (a newer value takes its slot's place).
+///
+/// Most of a time series' fractions recur: weekly means of stocks are counts over 7
+/// days divided by 7, per-worker means counts divided by 7 × the workers, costs the
+/// same every week. Copying their text back (one fixed-size copy) is several times
+/// cheaper than making it again; the values that never recur (strain, hours) cost
+/// one copy more.
+pub struct Recent {
+    /// Each slot's value, the length of its text (0: empty) and the text.
+    slots: Vec<(u64, u8, [u8; SLOT_BYTES])>,
 }
 
 thread_local! {
-    static SEVENTHS_WRITTEN: std::cell::RefCell<Sevenths> = std::cell::RefCell::default();
+    static RECENT: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent { slots: Vec::new() })
+    };
 }
 
-/// `k` when `v` is exactly `k / 7` for a small `k`. Weekly means of stocks (people
-/// queued, connecting, holding) are counts summed over 7 days divided by 7; nearly
-/// half the fractions in a time series are such sevenths, and they recur, so their
-/// text is kept rather than made again (a multiply and a divide instead of `zmij`).
-fn seventh(v: f64) -> Option<usize> {
-    // Saturating: a negative or huge `v` gives 0 or `usize::MAX`, refused below.
-    let k = (v * 7.0 + 0.5) as usize;
-    (k < SEVENTHS && (k as f64 / 7.0).to_bits() == v.to_bits()).then_some(k)
-}
-
-/// Appends the text of `v = k / 7`, made the first time and kept.
-fn write_seventh(out: &mut String, k: usize, v: f64) {
-    SEVENTHS_WRITTEN.with_borrow_mut(|kept| {
-        if kept.at.is_empty() {
-            kept.at = vec![(0, 0); SEVENTHS];
+impl Recent {
+    /// Appends the finite `v`'s text, from its slot when it was written lately.
+    pub fn write(&mut self, out: &mut Vec<u8>, v: f64) {
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0, [0; SLOT_BYTES]); RECENT_SLOTS];
         }
-        let (start, len) = kept.at[k];
-        if len > 0 {
-            let start = start as usize;
-            out.push_str(&kept.text[start..start + usize::from(len)]);
-        } else {
-            let from = out.len();
-            write_fresh(out, v);
-            let text = &out[from..];
-            if let (Ok(start), Ok(len)) = (u32::try_from(kept.text.len()), u8::try_from(text.len()))
-            {
-                kept.at[k] = (start, len);
-                kept.text.push_str(text);
-            }
+        let bits = v.to_bits();
+        let hash = bits.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = &mut self.slots[(hash >> (64 - RECENT_SLOTS.trailing_zeros())) as usize];
+        let from = out.len();
+        if slot.0 == bits && slot.1 > 0 {
+            // The whole slot, then cut to the text: a copy of a known size.
+            out.extend_from_slice(&slot.2);
+            out.truncate(from + usize::from(slot.1));
+            return;
         }
-    });
+        write_fresh(out, v);
+        let text = &out[from..];
+        if let Ok(len) = u8::try_from(text.len())
+            && text.len() <= SLOT_BYTES
+        {
+            slot.2[..text.len()].copy_from_slice(text);
+            slot.0 = bits;
+            slot.1 = len;
+        }
+    }
 }
 
 /// `zmij`'s `text` of `v` when it is already `{}`'s but for the `.0` of whole numbers:
@@ -198,32 +205,32 @@ impl Decimal {
     }
 
     /// Appends the digits as `{}` writes them: no exponent, no trailing `.0`.
-    fn lay_out(&self, out: &mut String) {
+    fn lay_out(&self, out: &mut Vec<u8>) {
         if self.negative {
-            out.push('-');
+            out.push(b'-');
         }
-        let digits = std::str::from_utf8(&self.digits[..self.len]).unwrap_or_default();
+        let digits = &self.digits[..self.len];
         let len = self.len as i32;
         if self.len == 0 {
-            out.push('0');
+            out.push(b'0');
         } else if self.point <= 0 {
-            out.push_str("0.");
+            out.extend_from_slice(b"0.");
             push_zeros(out, -self.point);
-            out.push_str(digits);
+            out.extend_from_slice(digits);
         } else if self.point >= len {
-            out.push_str(digits);
+            out.extend_from_slice(digits);
             push_zeros(out, self.point - len);
         } else {
             let (whole, fraction) = digits.split_at(self.point as usize);
-            out.push_str(whole);
-            out.push('.');
-            out.push_str(fraction);
+            out.extend_from_slice(whole);
+            out.push(b'.');
+            out.extend_from_slice(fraction);
         }
     }
 }
 
-fn push_zeros(out: &mut String, n: i32) {
-    out.extend(std::iter::repeat_n('0', n.max(0) as usize));
+fn push_zeros(out: &mut Vec<u8>, n: i32) {
+    out.extend(std::iter::repeat_n(b'0', n.max(0) as usize));
 }
 
 /// Whether `v` is exactly halfway between `d` (its shortest digits, `D × 10^k`) and
@@ -264,9 +271,9 @@ mod tests {
     use super::*;
 
     fn text(v: f64) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         write_shortest(&mut out, v);
-        out
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -300,11 +307,19 @@ mod tests {
     }
 
     #[test]
-    fn sevenths_written_again_are_the_same_text() {
-        // The second pass comes from the kept text; a fresh thread starts empty.
-        let sevenths: Vec<f64> = (0..SEVENTHS as u32 + 100)
+    fn values_written_again_are_the_same_text() {
+        // The second pass comes from the kept text (but where two values share a
+        // slot); a fresh thread starts empty.
+        let sevenths: Vec<f64> = (0..RECENT_SLOTS as u32 + 100)
             .map(|k| f64::from(k) / 7.0)
-            .chain([1.0 / 7.0 + f64::EPSILON, -1.0 / 7.0, -0.0])
+            .chain([
+                1.0 / 7.0 + f64::EPSILON,
+                -1.0 / 7.0,
+                -0.0,
+                0.0,
+                -0.0,
+                1e-300 / 7.0,
+            ])
             .collect();
         for _ in 0..2 {
             for &v in &sevenths {

@@ -32,7 +32,6 @@
 //! names the file and line of any problem ([`ReadError`]); cells are found by column
 //! name, never by position.
 
-use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use crate::scenario::Number;
@@ -127,14 +126,14 @@ impl Cell<'_> {
 
     /// Appends the cell's file text to `out`: the one place cells become text, so CSV
     /// and anything else textual agree.
-    pub fn write_text(&self, out: &mut String) {
+    pub fn write_text(&self, out: &mut Vec<u8>) {
         match *self {
             Cell::Int(i) => super::write_integer(out, i),
             Cell::Float(x) => super::write_number(out, x),
             Cell::Setting(n) => {
                 let _ = write!(out, "{n}");
             }
-            Cell::Text(t) => out.push_str(t),
+            Cell::Text(t) => out.extend_from_slice(t.as_bytes()),
         }
     }
 }
@@ -143,6 +142,26 @@ impl Cell<'_> {
 pub trait TableSink {
     /// Writes one row; it must have the schema's width.
     fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()>;
+    /// Writes a row of `whole` numbers then measured `values` (the time series'
+    /// rows, holdsim's largest file): a sink may write them without a cell each.
+    fn numbers_row(&mut self, whole: &[i64], values: &[f64]) -> anyhow::Result<()> {
+        const ROOM: usize = 64;
+        let cells = whole
+            .iter()
+            .map(|&n| Cell::Int(n))
+            .chain(values.iter().map(|&v| Cell::Float(Some(v))));
+        if whole.len() + values.len() <= ROOM {
+            let mut row = [Cell::Int(0); ROOM];
+            let mut width = 0;
+            for (slot, cell) in row.iter_mut().zip(cells) {
+                *slot = cell;
+                width += 1;
+            }
+            self.row(&row[..width])
+        } else {
+            self.row(&cells.collect::<Vec<_>>())
+        }
+    }
     /// Completes the table: writes what is buffered (a Parquet row group, its footer)
     /// and flushes.
     fn finish(self: Box<Self>) -> anyhow::Result<()>;
@@ -221,11 +240,12 @@ impl Format for Parquet {
 /// replication, say) and appended to it later with [`CsvWriter::append`].
 #[derive(Clone, Debug, Default)]
 pub struct CsvRows {
-    text: String,
+    /// ASCII and UTF-8 text (numbers are written as bytes, without a UTF-8 check).
+    text: Vec<u8>,
     /// The first row's width, which every later row must have.
     width: Option<usize>,
     /// Scratch for a text cell that may need quoting.
-    field: String,
+    field: Vec<u8>,
 }
 
 impl CsvRows {
@@ -234,8 +254,22 @@ impl CsvRows {
         CsvRows::default()
     }
 
+    /// No rows yet, with room for `bytes` of them: a replication's time series is
+    /// known in advance to be tens of kilobytes, made without growing again.
+    pub fn with_capacity(bytes: usize) -> CsvRows {
+        CsvRows {
+            text: Vec::with_capacity(bytes),
+            ..CsvRows::default()
+        }
+    }
+
     /// The rows' text.
     pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or_default()
+    }
+
+    /// The rows' text as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.text
     }
 
@@ -270,21 +304,48 @@ impl CsvRows {
         // Room for a row of typical numbers, so the row grows the text at most once.
         self.text.reserve(24 * cells.len());
         let start = self.text.len();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                self.text.push(',');
-            }
-            match *cell {
-                Cell::Int(n) => super::write_integer(&mut self.text, n),
-                Cell::Float(x) => super::write_number(&mut self.text, x),
-                Cell::Text(t) => push_field(&mut self.text, t),
-                Cell::Setting(_) => {
-                    self.field.clear();
-                    cell.write_text(&mut self.field);
-                    push_field(&mut self.text, &self.field);
+        let (text, field) = (&mut self.text, &mut self.field);
+        super::number::with_recent(|recent| {
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                match *cell {
+                    Cell::Int(n) => super::write_integer(text, n),
+                    Cell::Float(x) => super::write_number_with(text, x, Some(&mut *recent)),
+                    Cell::Text(t) => push_field(text, t),
+                    Cell::Setting(_) => {
+                        field.clear();
+                        cell.write_text(field);
+                        push_field_bytes(text, field);
+                    }
                 }
             }
+        });
+        self.end_row(start);
+        Ok(())
+    }
+
+    /// Appends a row of `whole` numbers then measured `values`, as [`Self::write_row`]
+    /// would write their cells but without the cells: the time series' rows.
+    pub fn write_numbers(&mut self, whole: &[i64], values: &[f64]) -> csv::Result<()> {
+        self.check_width(whole.len() + values.len())?;
+        let text = &mut self.text;
+        let start = text.len();
+        for (i, &n) in whole.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            super::write_integer(text, n);
         }
+        super::number::with_recent(|recent| {
+            for (i, &v) in values.iter().enumerate() {
+                if i > 0 || !whole.is_empty() {
+                    text.push(b',');
+                }
+                super::write_value(text, v, recent);
+            }
+        });
         self.end_row(start);
         Ok(())
     }
@@ -298,7 +359,7 @@ impl CsvRows {
         let mut width = 0;
         for field in fields {
             if width > 0 {
-                self.text.push(',');
+                self.text.push(b',');
             }
             push_field(&mut self.text, field);
             width += 1;
@@ -314,34 +375,43 @@ impl CsvRows {
     /// Ends the row begun at byte `start`: a row of nothing at all is `""`.
     fn end_row(&mut self, start: usize) {
         if self.text.len() == start {
-            self.text.push_str("\"\"");
+            self.text.extend_from_slice(b"\"\"");
         }
-        self.text.push('\n');
+        self.text.push(b'\n');
     }
 }
 
 /// Appends a text field, quoted if it holds a comma, a quote or a line break.
-fn push_field(out: &mut String, field: &str) {
+fn push_field(out: &mut Vec<u8>, field: &str) {
+    push_field_bytes(out, field.as_bytes());
+}
+
+/// [`push_field`] of a field's UTF-8 bytes.
+fn push_field_bytes(out: &mut Vec<u8>, field: &[u8]) {
     if field
-        .bytes()
+        .iter()
         .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
     {
-        out.push('"');
-        for (i, part) in field.split('"').enumerate() {
+        out.push(b'"');
+        for (i, part) in field.split(|&b| b == b'"').enumerate() {
             if i > 0 {
-                out.push_str("\"\"");
+                out.extend_from_slice(b"\"\"");
             }
-            out.push_str(part);
+            out.extend_from_slice(part);
         }
-        out.push('"');
+        out.push(b'"');
     } else {
-        out.push_str(field);
+        out.extend_from_slice(field);
     }
 }
 
 impl TableSink for CsvRows {
     fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
         Ok(self.write_row(cells)?)
+    }
+
+    fn numbers_row(&mut self, whole: &[i64], values: &[f64]) -> anyhow::Result<()> {
+        Ok(self.write_numbers(whole, values)?)
     }
 
     fn finish(self: Box<Self>) -> anyhow::Result<()> {
@@ -374,7 +444,7 @@ impl<W: Write> CsvWriter<W> {
         CsvWriter {
             out,
             rows: CsvRows {
-                text: String::with_capacity(FLUSH_BYTES + 4096),
+                text: Vec::with_capacity(FLUSH_BYTES + 4096),
                 ..CsvRows::default()
             },
         }
@@ -398,11 +468,11 @@ impl<W: Write> CsvWriter<W> {
             self.rows.check_width(width)?;
         }
         if self.rows.len() + rows.len() <= FLUSH_BYTES {
-            self.rows.text.push_str(&rows.text);
+            self.rows.text.extend_from_slice(&rows.text);
             return self.flush_full();
         }
         self.write_buffered()?;
-        self.out.write_all(rows.text.as_bytes())?;
+        self.out.write_all(&rows.text)?;
         Ok(())
     }
 
@@ -416,7 +486,7 @@ impl<W: Write> CsvWriter<W> {
 
     /// Writes the buffered rows out.
     fn write_buffered(&mut self) -> std::io::Result<()> {
-        self.out.write_all(self.rows.text.as_bytes())?;
+        self.out.write_all(&self.rows.text)?;
         self.rows.text.clear();
         Ok(())
     }
@@ -1024,18 +1094,18 @@ mod tests {
         #[test]
         fn every_f64_is_written_as_rusts_display_text(bits in proptest::prelude::any::<u64>()) {
             let v = f64::from_bits(bits);
-            let mut text = String::new();
+            let mut text = Vec::new();
             Cell::Float(Some(v)).write_text(&mut text);
             let expected = if v.is_finite() { format!("{v}") } else { String::new() };
-            proptest::prop_assert_eq!(text, expected);
+            proptest::prop_assert_eq!(text, expected.into_bytes());
         }
 
         #[test]
         fn whole_f64s_are_written_as_rusts_display_text(n in -(1i64 << 54)..(1i64 << 54)) {
             let v = n as f64;
-            let mut text = String::new();
+            let mut text = Vec::new();
             Cell::Float(Some(v)).write_text(&mut text);
-            proptest::prop_assert_eq!(text, format!("{v}"));
+            proptest::prop_assert_eq!(text, format!("{v}").into_bytes());
         }
     }
 }

@@ -11,7 +11,7 @@
 //! files are checked against.
 
 use super::table::{Cell, Column, ColumnKind, Csv, Fill, Format, Schema, TableSink};
-use crate::engine::record::{ALL_SERIES, SERIES_COUNT, WeekTotal};
+use crate::engine::record::{ALL_SERIES, WeekTotal};
 use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi, Kpis};
 use crate::runner::Outcome;
 use crate::stats::Summary;
@@ -156,23 +156,25 @@ pub fn timeseries_rows(
     site: Option<usize>,
     weeks: &[WeekTotal],
 ) -> anyhow::Result<()> {
-    let mut cells = [Cell::Int(0); 5 + SERIES_COUNT];
-    cells[0] = Cell::count(replication);
+    let mut whole = [0i64; 5];
+    whole[0] = count(replication);
     let lead = 1 + usize::from(site.is_some());
     if let Some(s) = site {
-        cells[1] = Cell::count(s);
+        whole[1] = count(s);
     }
     for (w, week) in weeks.iter().enumerate() {
-        cells[lead] = Cell::count(w);
-        cells[lead + 1] = Cell::count(7 * w);
-        cells[lead + 2] = Cell::Int(i64::from(week.days));
+        whole[lead] = count(w);
+        whole[lead + 1] = count(7 * w);
+        whole[lead + 2] = i64::from(week.days);
         let values = week.values();
-        for (cell, s) in cells[lead + 3..].iter_mut().zip(ALL_SERIES) {
-            *cell = Cell::Float(Some(values[s]));
-        }
-        sink.row(&cells[..lead + 3 + SERIES_COUNT])?;
+        sink.numbers_row(&whole[..lead + 3], &values.0)?;
     }
     Ok(())
+}
+
+/// A count as an integer field (counts fit `i64` by far).
+fn count(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
 }
 
 /// One replication's rows of `timeseries_by_site.csv`, its sites in order.
