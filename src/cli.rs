@@ -14,6 +14,18 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A seed as scenario files hold it: TOML integers are signed 64-bit, so a seed the
+/// files could not record (and so could not reproduce) is refused here.
+fn seed(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if i64::try_from(n).is_ok() => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a seed: a whole number from 0 to {} (a scenario file's integer)",
+            i64::MAX
+        )),
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "holdsim",
@@ -102,7 +114,7 @@ pub struct RunArgs {
     #[arg(short = 'n', long)]
     pub replications: Option<u32>,
     /// Base seed (default: the scenario's `run.seed`).
-    #[arg(long)]
+    #[arg(long, value_parser = seed)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(short = 'j', long, value_parser = at_least_one)]
@@ -139,7 +151,7 @@ pub struct CompareArgs {
     #[arg(short = 'n', long)]
     pub replications: Option<u32>,
     /// Base seed for every scenario (default: the baseline's `run.seed`).
-    #[arg(long)]
+    #[arg(long, value_parser = seed)]
     pub seed: Option<u64>,
     /// Override a parameter in every scenario, e.g. `--set run.sites=2` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]

@@ -49,6 +49,21 @@ fn run_writes_every_result_file_and_prints_the_kpi_table() {
     assert_eq!(manifest["seed"], 20240621);
     assert_eq!(manifest["scenario"]["workforce"]["link_workers"], 3);
     assert!(manifest["wall_time_seconds"].as_f64().unwrap() > 0.0);
+    // The manifest names every file of the folder (but holdsim's marker), and only them.
+    let mut listed: Vec<String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let mut present: Vec<String> = fs::read_dir(&results)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != ".holdsim")
+        .collect();
+    listed.sort();
+    present.sort();
+    assert_eq!(listed, present);
     // No staging folders left behind.
     let names: Vec<_> = fs::read_dir(dir.path().join("results"))
         .unwrap()
@@ -150,6 +165,31 @@ fn seed_and_set_change_the_run_and_are_recorded() {
     let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
     assert_eq!(m["scenario"]["workforce"]["link_workers"], 5);
     assert_eq!(m["scenario"]["profile"][1]["holding_hours_mean"], 0.5);
+    // The largest seed a scenario file can hold runs and is recorded; one more is
+    // refused by name before anything runs (exit 2: the input must change).
+    let largest = i64::MAX.to_string();
+    run("d", &["--seed", &largest]);
+    let manifest = fs::read_to_string(dir.path().join("d/manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(m["seed"], i64::MAX);
+    for (command, scenarios) in [("run", 1), ("compare", 2)] {
+        let o = holdsim(dir.path())
+            .arg(command)
+            .args(std::iter::repeat_n(
+                scenario_path("baseline.toml"),
+                scenarios,
+            ))
+            .args(["--seed", "9223372036854775808", "-q", "--out", "e"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("is not a seed: a whole number from 0 to 9223372036854775807"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("e").exists());
+    }
 }
 
 #[test]

@@ -277,6 +277,34 @@ fn experiments_and_scenarios_are_not_confused_and_bad_designs_fail_early() {
             "nothing written for a bad design"
         );
     }
+
+    // A --set the experiment's own [experiment] setting would silently beat is
+    // refused; without that setting it applies.
+    let grid = "[design]\nmethod = \"grid\"\n[[design.factor]]\npath = \"workforce.link_workers\"\nvalues = [2]\n";
+    let e = write_experiment(
+        dir.path(),
+        "fixed.toml",
+        &format!("[experiment]\nreplications = 3\n{grid}"),
+    );
+    let o = sweep(
+        dir.path(),
+        &[&e, "--set", "run.replications=2", "--out", "never"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--set run.replications has no effect here: the experiment's [experiment] replications = 3"),
+        "{err}"
+    );
+    assert!(!dir.path().join("never").exists());
+    let e = write_experiment(dir.path(), "free.toml", grid);
+    let o = sweep(
+        dir.path(),
+        &[&e, "--set", "run.replications=2", "--out", "free"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = fs::read_to_string(dir.path().join("free/replications.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 1 + 2, "one point of 2 replications");
 }
 
 #[test]

@@ -103,6 +103,9 @@ struct RunWriter {
     by_site: Option<CsvFile>,
     kept: Vec<[f64; KPI_COUNT]>,
     patient_days: f64,
+    /// Files the command writes beside these after the manifest (a run's workbook),
+    /// which the manifest lists all the same.
+    also: Vec<&'static str>,
 }
 
 /// What [`RunWriter::finish`] wrote: the files' names, the KPI summaries and the
@@ -121,6 +124,7 @@ impl RunWriter {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(RunWriter {
+            also: Vec::new(),
             prefix: prefix.to_string(),
             replications: CsvFile::create(
                 dir.join("replications.csv"),
@@ -162,6 +166,11 @@ impl RunWriter {
         Ok(())
     }
 
+    /// Lists `file` in the manifest: the command writes it once the tables are done.
+    fn also_writes(&mut self, file: &'static str) {
+        self.also.push(file);
+    }
+
     /// Finishes the streamed tables, writes `summary.csv` and `manifest.json`, and
     /// returns the files' names, the KPI summaries and the total patient-days.
     fn finish(self, staging: &Staging, run: &FinishedRun) -> anyhow::Result<Written> {
@@ -173,14 +182,16 @@ impl RunWriter {
             f.finish()?;
         }
         let summaries = tables::summaries_of_values(&self.kept);
-        let files = write_run(
+        let mut files = write_run(
             staging,
             &self.prefix,
             run,
             &summaries,
             self.patient_days,
             per_site,
+            &self.also,
         )?;
+        files.extend(self.also);
         Ok((files, summaries, self.patient_days))
     }
 }
@@ -235,6 +246,7 @@ fn write_run(
     summaries: &[(Kpi, Option<Summary>)],
     patient_days: f64,
     per_site: bool,
+    also: &[&'static str],
 ) -> anyhow::Result<Vec<&'static str>> {
     let mut files = vec!["summary.csv", "replications.csv", "timeseries.csv"];
     staging.write(
@@ -262,7 +274,7 @@ fn write_run(
         "patient_days": patient_days,
         "patient_days_per_second": patient_days / run.wall_seconds.max(1e-9),
         "created_utc": crate::output::utc_now(),
-        "files": files,
+        "files": files.iter().chain(also).collect::<Vec<_>>(),
         "scenario": scenario.to_json(),
     });
     staging.write(

@@ -49,6 +49,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let mut writer = RunWriter::begin(&staging, "", args.per_site, replications)?;
+    let workbook_file = workbook::file_name(1);
+    writer.also_writes(workbook_file);
     stream_replications(
         &model,
         replications,
@@ -61,7 +63,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let wall_seconds = started.elapsed().as_secs_f64();
     bar.finish();
 
-    let (mut files, summaries, patient_days) = writer.finish(
+    let (files, summaries, patient_days) = writer.finish(
         &staging,
         &FinishedRun {
             name: &name,
@@ -72,7 +74,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             wall_seconds,
         },
     )?;
-    files.push(workbook::write_run(&staging, &name, &scenario)?);
+    let written = workbook::write_run(&staging, &name, &scenario)?;
+    debug_assert_eq!(written, workbook_file);
     let dir = staging.commit()?;
 
     println!("{}\n", describe_run(path, &scenario, &model));

@@ -180,6 +180,7 @@ impl Experiment {
         check_tables(&file, &shown.to_string())?;
         let scenario = scenario::load_experiment_scenario(files, path, overrides)?;
         let settings = file.experiment.unwrap_or_default();
+        refuse_shadowed_overrides(&settings, overrides, &shown.to_string())?;
         let replications = settings.replications.unwrap_or(scenario.run.replications);
         if replications == 0 {
             return Err(usage(format!(
@@ -340,6 +341,35 @@ fn build_design(
         }
         (None, None) => unreachable!("check_tables refuses a file without either"),
     }
+}
+
+/// A `--set run.replications` or `run.seed` that the experiment's own
+/// `[experiment]` setting would silently win over is refused, naming where to change
+/// it: a sweep of other replications than asked for must not look like an answer.
+fn refuse_shadowed_overrides(
+    settings: &SettingsTable,
+    overrides: &[String],
+    shown: &str,
+) -> Result<(), ExperimentError> {
+    let set_by_experiment = [
+        (
+            "run.replications",
+            "replications",
+            settings.replications.map(u64::from),
+        ),
+        ("run.seed", "seed", settings.seed),
+    ];
+    for (key, name, value) in set_by_experiment {
+        let overridden = overrides
+            .iter()
+            .any(|o| o.split_once('=').is_some_and(|(k, _)| k.trim() == key));
+        if let (true, Some(value)) = (overridden, value) {
+            return Err(usage(format!(
+                "{shown}: --set {key} has no effect here: the experiment's [experiment] {name} = {value} sets it for every point; change it in the experiment file"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_adaptive(a: AdaptiveTable, replications: u32) -> Result<Adaptive, String> {
