@@ -534,3 +534,75 @@ fn an_uploaded_scenario_resolves_to_the_forms_values_or_its_problems() {
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["problems"][0]["line"], 2);
 }
+
+/// Issue 12 point 4: the verdict, tables and charts appear as soon as the replications
+/// are done; the robustness reruns, PNGs and workbook follow, then the final report.
+#[test]
+fn the_main_results_come_before_the_reruns_and_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let mut job = two_options(8);
+    job["robustness"] = json!(true);
+    let id = post(&server, "/api/jobs", &job).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(get(&server, &format!("/api/jobs/{id}/main")).status, 409);
+    let started = Instant::now();
+    let early = loop {
+        let status = get(&server, &format!("/api/jobs/{id}")).json();
+        if status["main_results"] == true {
+            break status;
+        }
+        assert_ne!(status["state"], "done", "no main results before the end");
+        assert!(started.elapsed() < Duration::from_secs(120), "{status}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The reruns take several times the main runs, so the job is still going.
+    assert_eq!(early["state"], "running", "{early}");
+    assert_eq!(early["stage"], "main-results", "{early}");
+    assert_eq!(early["done"], early["total"], "{early}");
+    let page = get(&server, &format!("/api/jobs/{id}/main"));
+    assert_eq!(page.status, 200);
+    assert!(page.headers.contains("content-type: text/html"));
+    let page = String::from_utf8(page.body).unwrap();
+    for part in [
+        "table class=\"verdict\"",
+        "<figure",
+        "<svg",
+        "Fourth link worker",
+    ] {
+        assert!(page.contains(part), "the main results lack {part}");
+    }
+    assert!(
+        page.contains("still running") && !page.contains("skipped"),
+        "the early page says the reruns are coming"
+    );
+    // Files exist only once the job is done.
+    assert_eq!(get(&server, &format!("/api/jobs/{id}/files")).status, 409);
+
+    let done = wait(&server, &id);
+    assert_eq!(
+        (done["state"].as_str(), done["stage"].as_str()),
+        (Some("done"), Some("finished"))
+    );
+    assert_eq!(done["main_results"], false, "the page in memory is dropped");
+    let moved = get(&server, &format!("/api/jobs/{id}/main"));
+    assert_eq!(moved.status, 303);
+    assert!(
+        moved
+            .headers
+            .contains(&format!("location: /api/jobs/{id}/files/report.html"))
+    );
+    let report =
+        String::from_utf8(get(&server, &format!("/api/jobs/{id}/files/report.html")).body).unwrap();
+    assert!(!report.contains("still running"));
+    assert!(
+        get(
+            &server,
+            &format!("/api/jobs/{id}/files/plots/kpi_comparison.png")
+        )
+        .status
+            == 200
+    );
+}

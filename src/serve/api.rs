@@ -321,6 +321,31 @@ pub async fn get_job(
     Ok(axum::Json(status).into_response())
 }
 
+/// `GET /api/jobs/{id}/main`: the report page of the main results as soon as the
+/// replications are done (status `stage: "main-results"`); once the job is done, the
+/// final `report.html`.
+pub async fn main_results(
+    State(app): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    if let Some(html) = app.jobs.main_results(&id) {
+        return Ok(axum::response::Html(html.to_string()).into_response());
+    }
+    let status = app.jobs.status(&id).ok_or(Refused::NotFound)?;
+    if status["state"] == "done" {
+        let report = format!("/api/jobs/{id}/files/report.html");
+        return Ok(axum::response::Redirect::to(&report).into_response());
+    }
+    Err(ApiError::Bad(
+        StatusCode::CONFLICT,
+        format!(
+            "the main results are not ready: the job is {} (stage {})",
+            status["state"].as_str().unwrap_or("?"),
+            status["stage"].as_str().unwrap_or("?")
+        ),
+    ))
+}
+
 /// `POST /api/jobs/{id}/cancel`.
 pub async fn cancel_job(
     State(app): State<AppState>,

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const MAX_OPTIONS = 6;
 let baseText = 'base = "' + $('start-name').dataset.start + '"\n';
 let running = null;
+// The job whose main results the page has shown (before its files were ready).
+let shown = null;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -140,11 +142,14 @@ async function follow(id) {
     const s = await reply.json();
     $('progress').max = Math.max(1, s.total);
     $('progress').value = s.done;
-    say(s.state === 'queued' ? 'Waiting for other runs to finish…' : 'Running: ' + s.done + ' of ' + s.total + ' replications');
-    if (s.state === 'done') { say('Done.'); await showResults(id); break; }
+    if (s.stage === 'main-results' && shown !== id) { shown = id; showMain(id, s); }
+    say(s.state === 'queued' ? 'Waiting for other runs to finish…'
+      : s.stage === 'main-results' ? 'The main results are below. Still to come: ' + stillToCome(s) + '.'
+      : 'Running: ' + s.done + ' of ' + s.total + ' replications');
+    if (s.state === 'done') { say('Done: every file is ready.'); await showResults(id); break; }
     if (s.state === 'failed') { say('The run failed: ' + s.error); break; }
     if (s.state === 'cancelled') { say('Cancelled.'); break; }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, s.stage === 'replications' ? 100 : 250));
   }
   running = null;
   $('cancel').hidden = true;
@@ -157,18 +162,41 @@ const DOWNLOADS = [
   ['compare.csv', 'All results (CSV)'], ['pairwise.csv', 'Differences (CSV)'], ['cost_effectiveness.csv', 'Costs (CSV)'],
 ];
 
+const stillToCome = (s) => (s.inputs.robustness ? 'the reruns across the deciding assumptions, ' : '') + 'the PNG charts, the workbook and the downloads';
+
+// The report of the main results, while the rest of the job's files are made.
+function showMain(id, s) {
+  $('results').hidden = false;
+  $('results-title').textContent = s.title;
+  $('pending').hidden = false;
+  $('pending').textContent = 'Main results. Still to come: ' + stillToCome(s) + '; this page updates when they are ready.';
+  $('downloads').replaceChildren();
+  $('report').src = '/api/jobs/' + encodeURIComponent(id) + '/main';
+}
+
+// Points the report frame at `src`, keeping where the reader had scrolled to when it is
+// the same job's report being replaced by its final version.
+function showReport(src, sameJob) {
+  const frame = $('report');
+  const win = frame.contentWindow;
+  const y = sameJob && win ? win.scrollY : 0;
+  if (y) frame.addEventListener('load', () => frame.contentWindow.scrollTo(0, y), { once: true });
+  frame.src = src;
+}
+
 async function showResults(id) {
   const base = '/api/jobs/' + encodeURIComponent(id);
   const [status, files] = await Promise.all([fetch(base).then((r) => r.json()), fetch(base + '/files').then((r) => r.json())]);
   if (!files.files) { say(files.error || 'No results for this run.'); return; }
   $('results').hidden = false;
+  $('pending').hidden = true;
   $('results-title').textContent = status.title;
   const list = $('downloads');
   list.replaceChildren();
   const link = (name, text) => el('li', {}, el('a', { href: base + '/files/' + name + '?download', text }));
   for (const [name, text] of DOWNLOADS) if (files.files.includes(name)) list.append(link(name, text));
   for (const name of files.files.filter((f) => /^scenarios\/[^/]+\.toml$/.test(f))) list.append(link(name, name.slice(10) + ' (for holdsim compare)'));
-  $('report').src = base + '/files/report.html';
+  showReport(base + '/files/report.html', shown === id);
   history.replaceState(null, '', '#job=' + id);
 }
 

@@ -1,7 +1,7 @@
 //! `holdsim serve`: the commissioner's what-if tool in the browser (axum on a small
 //! tokio runtime). One concept per module: [`routes`] (URLs, token, body limit),
 //! [`api`] (the JSON API), [`jobs`] (the queue, the worker and the log of jobs under
-//! `--data`), [`pages`] (the HTML page and its embedded script and styles) and
+//! `--data`), [`early`] (a job's main results before its files), [`pages`] (the HTML page and its embedded script and styles) and
 //! [`bundled`] (the bundled scenarios and posted text loaded on top of them).
 //!
 //! Stopping the server (Ctrl-C, SIGTERM) goes through [`crate::output::interrupt`]
@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod bundled;
+pub mod early;
 pub mod jobs;
 pub mod pages;
 pub mod routes;

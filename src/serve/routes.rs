@@ -29,6 +29,7 @@ pub fn router(app: AppState) -> Router {
                 .patch(api::rename_job),
         )
         .route("/api/jobs/{id}/cancel", post(api::cancel_job))
+        .route("/api/jobs/{id}/main", get(api::main_results))
         .route("/api/jobs/{id}/files", get(api::list_files))
         .route("/api/jobs/{id}/files/{*name}", get(api::get_file))
         .route("/api/resolve", post(api::resolve))
