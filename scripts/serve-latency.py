@@ -49,7 +49,7 @@ def one(seed):
     while True:
         s = call("GET", "/api/jobs/" + job_id)
         now = time.monotonic() - started
-        if main is None and s.get("stage") in ("main", "report") or s["state"] == "done":
+        if main is None and (s.get("main_results") or s["state"] == "done"):
             main = main if main is not None else now
         if s["state"] in ("done", "failed", "cancelled"):
             return main, now, s["state"]
