@@ -1,7 +1,8 @@
 // holdsim serve: the page's behaviour. Builds a job from the form (the starting
 // scenario's text plus `key=value` changes, as `holdsim --set` takes them), posts it to
 // the JSON API, shows its progress, its report and downloads, and the scenario log.
-// All text from the server or the user goes into the page as text, never as HTML.
+// All text from the server or the user goes into the page as text, never as HTML
+// (except the form's own fields, which the server renders and escapes).
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -211,6 +212,12 @@ async function refreshLog() {
       el('br'), j.created_utc.replace('T', ' ').replace('Z', ' UTC') + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
     for (const h of j.headline || []) what.append(el('br'), h.label + ': ' + h.best_title + (h.clear ? ' is best, clearly' : ' is best on average, not clearly'));
     const item = el('li', {}, what);
+    if (j.state === 'done') {
+      const tick = el('input', { type: 'checkbox', id: 'pick-' + j.id, class: 'pick', 'data-id': j.id });
+      if (picked.includes(j.id)) tick.checked = true;
+      tick.addEventListener('change', () => { picked = picked.filter((p) => p !== j.id); if (tick.checked) picked.push(j.id); updatePicks(); });
+      item.prepend(el('span', { class: 'check' }, tick, el('label', { for: tick.id, text: 'Compare' })));
+    }
     const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text }); b.addEventListener('click', action); item.append(b); };
     if (j.state === 'done') button('Open', () => showResults(j.id).then(() => $('results').scrollIntoView()));
     if ((j.state === 'queued' || j.state === 'running') && running !== j.id) button('Follow', () => follow(j.id));
@@ -225,7 +232,58 @@ async function refreshLog() {
     });
     log.append(item);
   }
+  picked = picked.filter((id) => jobs.some((j) => j.id === id && j.state === 'done'));
+  updatePicks();
   document.body.dataset.ready = 'yes';
+}
+
+// The finished runs ticked in the log, in the order ticked (the first is "before").
+let picked = [];
+function updatePicks() {
+  picked = picked.slice(-2);
+  for (const box of document.querySelectorAll('#log .pick')) box.checked = picked.includes(box.dataset.id);
+  $('compare-two').disabled = picked.length !== 2;
+}
+
+const fmt = (x) => (x === null || x === undefined ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
+function resultLines(run, row) {
+  const lines = run.inputs.scenarios.map((s, i) => {
+    const v = row.values[i];
+    return (s.title || s.name) + ': ' + (v && v.mean !== null ? fmt(v.mean) + ' (95% CI ' + fmt(v.ci_low) + ' to ' + fmt(v.ci_high) + ')' : '–');
+  });
+  lines.push(row.best_title + (row.clear ? ' is best, clearly' : ' is best on average, not clearly'));
+  return lines;
+}
+
+// Two logged runs side by side: their inputs, their headline results, and how the
+// second's inputs differ from the first's in words.
+async function compareTwo() {
+  const reply = await fetch('/api/compare/' + picked[0] + '/' + picked[1]);
+  const answer = await reply.json();
+  const body = $('two-runs-body');
+  body.replaceChildren();
+  $('two-runs').hidden = false;
+  if (!reply.ok) { body.append(el('p', { text: answer.error || 'These runs cannot be compared.' })); return; }
+  const runs = [answer.first, answer.second];
+  const cell = (lines) => { const td = el('td'); lines.forEach((l, i) => { if (i) td.append(el('br')); td.append(l); }); return td; };
+  const table = el('table', { class: 'side' });
+  table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: '' }), ...runs.map((r, i) => el('th', { scope: 'col', text: (i ? 'Second: ' : 'First: ') + r.title })))));
+  const tbody = el('tbody');
+  const row = (label, f) => tbody.append(el('tr', {}, el('th', { scope: 'row', text: label }), ...runs.map((r) => cell(f(r)))));
+  row('Run', (r) => [r.created_utc.replace('T', ' ').replace('Z', ' UTC')]);
+  row('Replications, seed', (r) => [r.inputs.replications + ' replications, seed ' + r.inputs.seed + (r.inputs.robustness ? ', with robustness reruns' : '')]);
+  row('Today and the options', (r) => r.inputs.scenarios.map((s, i) => (i ? 'Option ' + i + ': ' : 'Today: ') + (s.title || s.name)));
+  const kpis = runs[0].results.map((x) => x.kpi).concat(runs[1].results.map((x) => x.kpi)).filter((k, i, all) => all.indexOf(k) === i);
+  for (const kpi of kpis) {
+    const label = (runs[0].results.find((x) => x.kpi === kpi) || runs[1].results.find((x) => x.kpi === kpi)).label;
+    row(label, (r) => { const x = r.results.find((y) => y.kpi === kpi); return x ? resultLines(r, x) : ['–']; });
+  }
+  table.append(tbody);
+  const differences = el('ul', { class: 'differences' });
+  for (const d of answer.differences) differences.append(el('li', { text: d }));
+  if (!answer.differences.length) differences.append(el('li', { text: 'None: the two runs had the same inputs.' }));
+  body.append(el('div', { class: 'scroll' }, table), el('h4', { text: 'What the second run changed in the inputs' }), differences);
+  $('two-runs').focus();
 }
 
 async function upload() {
@@ -238,6 +296,9 @@ async function upload() {
   showProblems([]);
   baseText = text;
   $('start-name').textContent = (answer.title || file.name) + ' (uploaded)';
+  // Its services may not be the bundled ones: their fields come from the server's
+  // renderer (the same one, escaping every text, that drew the page).
+  $('service-fields').innerHTML = answer.service_fields;
   for (const i of formInputs()) {
     const v = answer.values[i.dataset.key];
     if (v !== undefined) { i.value = v; i.dataset.default = v; }
@@ -249,6 +310,7 @@ async function upload() {
 $('start').addEventListener('change', () => { location.search = '?start=' + encodeURIComponent($('start').value); });
 $('upload').addEventListener('change', upload);
 $('add').addEventListener('click', () => addOption($('preset').value));
+$('compare-two').addEventListener('click', compareTwo);
 $('job').addEventListener('submit', run);
 $('cancel').addEventListener('click', () => { if (running) fetch('/api/jobs/' + running + '/cancel', { method: 'POST' }); });
 document.addEventListener('input', (e) => { if (e.target.dataset && e.target.dataset.key) for (const o of document.querySelectorAll('#options .option')) o.describe(); });

@@ -56,7 +56,7 @@ fn number_text(n: Number) -> String {
 
 /// One labelled input for `key`, its unit, valid range and a "?" with its source.
 fn field(key: &str, spec: &Spec, value: Number, label: &str) -> String {
-    let id = format!("f-{}", key.replace('.', "-"));
+    let id = escape(&format!("f-{}", key.replace('.', "-")));
     let step = if matches!(value, Number::Int(_)) {
         "1"
     } else {
@@ -82,7 +82,8 @@ fn field(key: &str, spec: &Spec, value: Number, label: &str) -> String {
     )
 }
 
-/// The form's inputs: essential first, the rest under "Advanced".
+/// The form's inputs: essential first, the rest under "Advanced" (each service's waits
+/// are [`service_fields`]).
 fn fields(s: &Scenario) -> (String, String) {
     let mut essential = String::new();
     let mut advanced = String::new();
@@ -106,6 +107,13 @@ fn fields(s: &Scenario) -> (String, String) {
             advanced.push_str(&html)
         }
     }
+    (essential, advanced)
+}
+
+/// The waits of each of the scenario's services (an uploaded scenario may have other
+/// services than the bundled ones, so `/api/resolve` sends these again).
+pub fn service_fields(s: &Scenario) -> String {
+    let mut html = String::new();
     for service in &s.services {
         for k in ["wait_median_days", "wait_p90_days"] {
             let key = format!("service.{}.{k}", service.name);
@@ -113,10 +121,10 @@ fn fields(s: &Scenario) -> (String, String) {
                 continue;
             };
             let label = service_label(&service.name, spec.label);
-            essential.push_str(&field(&key, spec, value, &label));
+            html.push_str(&field(&key, spec, value, &label));
         }
     }
-    (essential, advanced)
+    html
 }
 
 /// "Talking therapies: wait (median)" from the service's name and the key's label.
@@ -149,6 +157,7 @@ fn page(start: &str, s: &Scenario) -> String {
         options = options,
         title = title,
         essential = essential,
+        services = service_fields(s),
         advanced = advanced,
         replications = super::api::DEFAULT_REPLICATIONS,
         seed = s.run.seed,

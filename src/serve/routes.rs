@@ -33,6 +33,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/jobs/{id}/files", get(api::list_files))
         .route("/api/jobs/{id}/files/{*name}", get(api::get_file))
         .route("/api/resolve", post(api::resolve))
+        .route("/api/compare/{a}/{b}", get(api::compare_two))
         .layer(middleware::from_fn_with_state(app.clone(), authorise))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
