@@ -646,7 +646,7 @@ fn two_logged_runs_compare_side_by_side_with_their_differences_in_words() {
         .collect();
     assert_eq!(differences[0], "Replications: 6 → 8", "{differences:#?}");
     for expected in [
-        "Today (the baseline) (Today): Referrals a week: ",
+        "The baseline (Today): Referrals a week: ",
         "Option 2's name: Fourth link worker → Five link workers",
         "Option 2 (Five link workers): Link workers (posts): 4 → 5",
     ] {

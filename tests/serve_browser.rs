@@ -333,6 +333,20 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
             .any(|l| l.ends_with("/files/report.html?download")),
         "{links:?}"
     );
+    // Neither the page nor the report in it scrolls sideways, at 1280 px or on a phone.
+    for width in [1280, 390] {
+        page.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 500}),
+        );
+        let widths = page.eval("(() => { const w = (d) => [d.documentElement.scrollWidth, d.documentElement.clientWidth]; return [w(document), w(document.getElementById('report').contentDocument)]; })()");
+        for (what, w) in ["page", "report"].iter().zip(widths.as_array().unwrap()) {
+            assert!(
+                w[0].as_u64() <= w[1].as_u64() && w[1].as_u64() <= Some(width),
+                "at {width} px the {what} scrolls sideways: {w} (scroll width, client width)"
+            );
+        }
+    }
     let tomls: Vec<&&str> = links
         .iter()
         .filter(|l| l.ends_with(".toml?download"))

@@ -87,14 +87,20 @@ function addOption(preset) {
   const more = el('button', { type: 'button', class: 'quiet', text: 'Add a change' });
   more.addEventListener('click', () => { addChange('workforce.link_workers', inputFor('workforce.link_workers').value); describe(); });
   const drop = el('button', { type: 'button', class: 'quiet', text: 'Remove option' });
-  drop.addEventListener('click', () => box.remove());
+  drop.addEventListener('click', () => { box.remove(); renumber(); $('add').focus(); });
   box.append(list, says, el('p', {}, more, ' ', drop));
   box.describe = describe;
   box.changes = () => [...list.querySelectorAll('.change')].map((r) => r.querySelector('select').value + '=' + r.querySelector('input').value.trim());
   box.optionTitle = () => titleInput.value;
   options.append(box);
+  renumber();
   describe();
   titleInput.focus();
+}
+
+// "Option 1", "Option 2", … in the order shown (a screen reader announces the legend).
+function renumber() {
+  [...$('options').children].forEach((box, i) => { box.querySelector('legend').textContent = 'Option ' + (i + 1); });
 }
 
 function say(text) { $('status').textContent = text; }
@@ -147,7 +153,7 @@ async function follow(id) {
     say(s.state === 'queued' ? 'Waiting for other runs to finish…'
       : s.stage === 'main-results' ? 'The main results are below. Still to come: ' + stillToCome(s) + '.'
       : 'Running: ' + s.done + ' of ' + s.total + ' replications');
-    if (s.state === 'done') { say('Done: every file is ready.'); await showResults(id); break; }
+    if (s.state === 'done') { if (await showResults(id)) say('Done: every file is ready.'); break; }
     if (s.state === 'failed') { say('The run failed: ' + s.error); break; }
     if (s.state === 'cancelled') { say('Cancelled.'); break; }
     await new Promise((r) => setTimeout(r, s.stage === 'replications' ? 100 : 250));
@@ -173,6 +179,7 @@ function showMain(id, s) {
   $('pending').textContent = 'Main results. Still to come: ' + stillToCome(s) + '; this page updates when they are ready.';
   $('downloads').replaceChildren();
   $('report').src = '/api/jobs/' + encodeURIComponent(id) + '/main';
+  $('report-link').href = $('report').src;
 }
 
 // Points the report frame at `src`, keeping where the reader had scrolled to when it is
@@ -188,7 +195,7 @@ function showReport(src, sameJob) {
 async function showResults(id) {
   const base = '/api/jobs/' + encodeURIComponent(id);
   const [status, files] = await Promise.all([fetch(base).then((r) => r.json()), fetch(base + '/files').then((r) => r.json())]);
-  if (!files.files) { say(files.error || 'No results for this run.'); return; }
+  if (!files.files) { say(files.error || 'No results for this run.'); return false; }
   $('results').hidden = false;
   $('pending').hidden = true;
   $('results-title').textContent = status.title;
@@ -198,7 +205,9 @@ async function showResults(id) {
   for (const [name, text] of DOWNLOADS) if (files.files.includes(name)) list.append(link(name, text));
   for (const name of files.files.filter((f) => /^scenarios\/[^/]+\.toml$/.test(f))) list.append(link(name, name.slice(10) + ' (for holdsim compare)'));
   showReport(base + '/files/report.html', shown === id);
+  $('report-link').href = base + '/files/report.html';
   history.replaceState(null, '', '#job=' + id);
+  return true;
 }
 
 async function refreshLog() {
@@ -208,17 +217,19 @@ async function refreshLog() {
   log.replaceChildren();
   if (!jobs.length) log.append(el('li', { text: 'No runs yet.' }));
   for (const j of jobs) {
+    const when = j.created_utc.replace('T', ' ').replace('Z', ' UTC');
     const what = el('span', { class: 'what' }, el('strong', { text: j.title }),
-      el('br'), j.created_utc.replace('T', ' ').replace('Z', ' UTC') + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
+      el('br'), when + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
     for (const h of j.headline || []) what.append(el('br'), h.label + ': ' + h.best_title + (h.clear ? ' is best, clearly' : ' is best on average, not clearly'));
     const item = el('li', {}, what);
     if (j.state === 'done') {
-      const tick = el('input', { type: 'checkbox', id: 'pick-' + j.id, class: 'pick', 'data-id': j.id });
+      const tick = el('input', { type: 'checkbox', id: 'pick-' + j.id, class: 'pick', 'data-id': j.id, 'aria-label': 'Compare “' + j.title + '” of ' + when });
       if (picked.includes(j.id)) tick.checked = true;
       tick.addEventListener('change', () => { picked = picked.filter((p) => p !== j.id); if (tick.checked) picked.push(j.id); updatePicks(); });
       item.prepend(el('span', { class: 'check' }, tick, el('label', { for: tick.id, text: 'Compare' })));
     }
-    const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text }); b.addEventListener('click', action); item.append(b); };
+    // Each button names its run for a screen reader, which hears it out of the list.
+    const button = (text, action) => { const b = el('button', { type: 'button', class: 'quiet', text, 'aria-label': text + ' “' + j.title + '” of ' + when }); b.addEventListener('click', action); item.append(b); };
     if (j.state === 'done') button('Open', () => showResults(j.id).then(() => $('results').scrollIntoView()));
     if ((j.state === 'queued' || j.state === 'running') && running !== j.id) button('Follow', () => follow(j.id));
     button('Rename', async () => {
@@ -251,7 +262,7 @@ function resultLines(run, row) {
     const v = row.values[i];
     return (s.title || s.name) + ': ' + (v && v.mean !== null ? fmt(v.mean) + ' (95% CI ' + fmt(v.ci_low) + ' to ' + fmt(v.ci_high) + ')' : '–');
   });
-  lines.push(row.best_title + (row.clear ? ' is best, clearly' : ' is best on average, not clearly'));
+  lines.push(el('strong', { text: row.best_title + (row.clear ? ' is best, clearly' : ' is best on average, not clearly') }));
   return lines;
 }
 

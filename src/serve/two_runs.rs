@@ -115,7 +115,7 @@ pub fn differences(a_dir: &Path, a: &Value, b_dir: &Path, b: &Value) -> Vec<Stri
     let (xs, ys) = (resolved(a_dir, a), resolved(b_dir, b));
     for i in 0..xs.len().max(ys.len()) {
         let role = if i == 0 {
-            "Today (the baseline)".to_string()
+            "The baseline".to_string()
         } else {
             format!("Option {i}")
         };
