@@ -347,6 +347,17 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
             );
         }
     }
+    let report_link = links
+        .iter()
+        .find(|l| l.ends_with("/files/report.html?download"))
+        .unwrap();
+    let report = get(&server, report_link);
+    assert!(report.headers.contains("content-disposition: attachment"));
+    assert!(
+        String::from_utf8(report.body)
+            .unwrap()
+            .contains("table class=\"verdict\"")
+    );
     let tomls: Vec<&&str> = links
         .iter()
         .filter(|l| l.ends_with(".toml?download"))

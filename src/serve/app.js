@@ -154,8 +154,11 @@ async function follow(id) {
       : s.stage === 'main-results' ? 'The main results are below. Still to come: ' + stillToCome(s) + '.'
       : 'Running: ' + s.done + ' of ' + s.total + ' replications');
     if (s.state === 'done') { if (await showResults(id)) say('Done: every file is ready.'); break; }
-    if (s.state === 'failed') { say('The run failed: ' + s.error); break; }
-    if (s.state === 'cancelled') { say('Cancelled.'); break; }
+    if (s.state === 'failed' || s.state === 'cancelled') {
+      say(s.state === 'failed' ? 'The run failed: ' + s.error : 'Cancelled.');
+      if (shown === id) $('pending').textContent = 'These main results were not kept: the run ' + (s.state === 'failed' ? 'failed' : 'was cancelled') + ' before its files were written, so it is not in the log.';
+      break;
+    }
     await new Promise((r) => setTimeout(r, s.stage === 'replications' ? 100 : 250));
   }
   running = null;

@@ -71,13 +71,18 @@ fn field(key: &str, spec: &Spec, value: Number, label: &str) -> String {
     format!(
         r#"<div class="field"><label for="{id}">{label}</label>
 <span class="entry"><input id="{id}" name="{key}" data-key="{key}" data-default="{value}" value="{value}" type="number" step="{step}" inputmode="decimal" aria-describedby="{id}-h"> <span class="unit">{unit}</span>
-<details class="help"><summary aria-label="About {label}">?</summary><p id="{id}-h">{assumption}{about} Valid: {expected}. Key <code>{key_e}</code>.</p></details></span></div>
+<details class="help"><summary aria-label="About {label}">?</summary><p id="{id}-h">{assumption}{about}.{default} Valid: {expected}. Key <code>{key_e}</code>.</p></details></span></div>
 "#,
         label = escape(label),
         key = escape(key),
         key_e = escape(key),
         unit = escape(spec.unit),
-        about = escape(spec.about),
+        default = spec.default.map_or(String::new(), |d| format!(
+            " holdsim's default: {} {}.",
+            number_text(d),
+            escape(spec.unit)
+        )),
+        about = escape(spec.about.trim_end_matches('.')),
         expected = escape(&spec.expected()),
     )
 }
