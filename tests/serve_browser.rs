@@ -273,6 +273,24 @@ impl DevTools {
     }
 }
 
+/// Neither the page nor the report in it scrolls sideways, at 1280 px or on a phone
+/// (390 px, emulated: headless chromium's windows are at least 500 px wide).
+fn no_sideways_scrolling(page: &mut DevTools) {
+    for width in [1280, 390] {
+        page.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 500}),
+        );
+        let widths = page.eval("(() => { const w = (d) => [d.documentElement.scrollWidth, d.documentElement.clientWidth]; return [w(document), w(document.getElementById('report').contentDocument)]; })()");
+        for (what, w) in ["page", "report"].iter().zip(widths.as_array().unwrap()) {
+            assert!(
+                w[0].as_u64() <= w[1].as_u64() && w[1].as_u64() <= Some(width),
+                "at {width} px the {what} scrolls sideways: {w} (scroll width, client width)"
+            );
+        }
+    }
+}
+
 /// As a user would: put in the PCN's numbers, add two options from the presets, run,
 /// see the verdict and a chart in the report, then download a scenario file per
 /// option and rerun them through the CLI to the same numbers.
@@ -327,37 +345,17 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
         .iter()
         .map(|l| l.as_str().unwrap())
         .collect();
-    assert!(
-        links
-            .iter()
-            .any(|l| l.ends_with("/files/report.html?download")),
-        "{links:?}"
-    );
-    // Neither the page nor the report in it scrolls sideways, at 1280 px or on a phone.
-    for width in [1280, 390] {
-        page.call(
-            "Emulation.setDeviceMetricsOverride",
-            serde_json::json!({"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 500}),
-        );
-        let widths = page.eval("(() => { const w = (d) => [d.documentElement.scrollWidth, d.documentElement.clientWidth]; return [w(document), w(document.getElementById('report').contentDocument)]; })()");
-        for (what, w) in ["page", "report"].iter().zip(widths.as_array().unwrap()) {
-            assert!(
-                w[0].as_u64() <= w[1].as_u64() && w[1].as_u64() <= Some(width),
-                "at {width} px the {what} scrolls sideways: {w} (scroll width, client width)"
-            );
-        }
-    }
-    let report_link = links
+    let report = links
         .iter()
-        .find(|l| l.ends_with("/files/report.html?download"))
-        .unwrap();
-    let report = get(&server, report_link);
+        .find(|l| l.ends_with("/files/report.html?download"));
+    let report = get(&server, report.expect("a link to download the report"));
     assert!(report.headers.contains("content-disposition: attachment"));
     assert!(
         String::from_utf8(report.body)
             .unwrap()
             .contains("table class=\"verdict\"")
     );
+    no_sideways_scrolling(&mut page);
     let tomls: Vec<&&str> = links
         .iter()
         .filter(|l| l.ends_with(".toml?download"))

@@ -261,9 +261,11 @@ function updatePicks() {
 
 const fmt = (x) => (x === null || x === undefined ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 function resultLines(run, row) {
+  // Shares read as percentages, as in the report.
+  const f = row.kpi.startsWith('share_') ? (x) => (x === null || x === undefined ? '–' : fmt(100 * x) + '%') : fmt;
   const lines = run.inputs.scenarios.map((s, i) => {
     const v = row.values[i];
-    return (s.title || s.name) + ': ' + (v && v.mean !== null ? fmt(v.mean) + ' (95% CI ' + fmt(v.ci_low) + ' to ' + fmt(v.ci_high) + ')' : '–');
+    return (s.title || s.name) + ': ' + (v && v.mean !== null ? f(v.mean) + ' (95% CI ' + f(v.ci_low) + ' to ' + f(v.ci_high) + ')' : '–');
   });
   lines.push(el('strong', { text: row.best_title + (row.clear ? ' is best, clearly' : ' is best on average, not clearly') }));
   return lines;
