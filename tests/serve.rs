@@ -738,3 +738,61 @@ fn an_uploaded_scenario_with_its_own_services_gets_fields_for_their_waits() {
     let page = String::from_utf8(get(&server, "/").body).unwrap();
     assert!(page.contains("data-key=\"service.hospital.wait_median_days\""));
 }
+
+/// Several clients posting at the same moment each get their own job, run one after
+/// another by the worker, each with its own folder and its own files.
+#[test]
+fn concurrent_clients_each_get_their_own_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..3)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let mut job = two_options(3);
+                    job["seed"] = json!(100 + i);
+                    let reply = post(server, "/api/jobs", &job);
+                    assert_eq!(
+                        reply.status,
+                        201,
+                        "{}",
+                        String::from_utf8_lossy(&reply.body)
+                    );
+                    reply.json()["id"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    let mut distinct = ids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "{ids:?}");
+    let mut seeds = Vec::new();
+    for id in &ids {
+        let status = wait(&server, id);
+        assert_eq!(status["state"], "done", "{status}");
+        seeds.push(status["inputs"]["seed"].as_u64().unwrap());
+        let toml = get(
+            &server,
+            &format!("/api/jobs/{id}/files/scenarios/today.toml"),
+        );
+        let text = String::from_utf8(toml.body).unwrap();
+        assert!(
+            text.contains(&format!("seed = {}", seeds.last().unwrap())),
+            "{text}"
+        );
+        assert!(data.join("jobs").join(id).join("report.html").is_file());
+    }
+    seeds.sort_unstable();
+    assert_eq!(seeds, [100, 101, 102]);
+    assert_eq!(
+        get(&server, "/api/jobs").json()["jobs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
