@@ -151,7 +151,7 @@ async function follow(id) {
     $('progress').value = s.done;
     if (s.stage === 'main-results' && shown !== id) { shown = id; showMain(id, s); }
     say(s.state === 'queued' ? 'Waiting for other runs to finish…'
-      : s.stage === 'main-results' ? 'The main results are below. Still to come: ' + stillToCome(s) + '.'
+      : s.stage === 'main-results' ? 'The main results are ready (below); the rest follows.'
       : 'Running: ' + s.done + ' of ' + s.total + ' replications');
     if (s.state === 'done') { if (await showResults(id)) say('Done: every file is ready.'); break; }
     if (s.state === 'failed' || s.state === 'cancelled') {
@@ -181,6 +181,7 @@ function showMain(id, s) {
   $('pending').hidden = false;
   $('pending').textContent = 'Main results. Still to come: ' + stillToCome(s) + '; this page updates when they are ready.';
   $('downloads').replaceChildren();
+  $('downloads-note').hidden = true;
   $('report').src = '/api/jobs/' + encodeURIComponent(id) + '/main';
   $('report-link').href = $('report').src;
 }
@@ -201,6 +202,7 @@ async function showResults(id) {
   if (!files.files) { say(files.error || 'No results for this run.'); return false; }
   $('results').hidden = false;
   $('pending').hidden = true;
+  $('downloads-note').hidden = false;
   $('results-title').textContent = status.title;
   const list = $('downloads');
   list.replaceChildren();
