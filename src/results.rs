@@ -353,7 +353,7 @@ pub fn load_any(dir: &Path) -> anyhow::Result<Vec<RunResults>> {
 
 /// Options that share a title (one inherited from a common `base`, say) are told
 /// apart by their names: "Current team (option_fourth_lw)".
-fn distinct_titles(mut runs: Vec<RunResults>) -> Vec<RunResults> {
+pub fn distinct_titles(mut runs: Vec<RunResults>) -> Vec<RunResults> {
     let pairs: Vec<(&str, &str)> = runs
         .iter()
         .map(|r| (r.name.as_str(), r.title.as_str()))

@@ -534,3 +534,265 @@ fn an_uploaded_scenario_resolves_to_the_forms_values_or_its_problems() {
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["problems"][0]["line"], 2);
 }
+
+/// Issue 12 point 4: the verdict, tables and charts appear as soon as the replications
+/// are done; the robustness reruns, PNGs and workbook follow, then the final report.
+#[test]
+fn the_main_results_come_before_the_reruns_and_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let mut job = two_options(8);
+    job["robustness"] = json!(true);
+    let id = post(&server, "/api/jobs", &job).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(get(&server, &format!("/api/jobs/{id}/main")).status, 409);
+    let started = Instant::now();
+    let early = loop {
+        let status = get(&server, &format!("/api/jobs/{id}")).json();
+        if status["main_results"] == true {
+            break status;
+        }
+        assert_ne!(status["state"], "done", "no main results before the end");
+        assert!(started.elapsed() < Duration::from_secs(120), "{status}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The reruns take several times the main runs, so the job is still going.
+    assert_eq!(early["state"], "running", "{early}");
+    assert_eq!(early["stage"], "main-results", "{early}");
+    assert_eq!(early["done"], early["total"], "{early}");
+    let page = get(&server, &format!("/api/jobs/{id}/main"));
+    assert_eq!(page.status, 200);
+    assert!(page.headers.contains("content-type: text/html"));
+    let page = String::from_utf8(page.body).unwrap();
+    for part in [
+        "table class=\"verdict\"",
+        "<figure",
+        "<svg",
+        "Fourth link worker",
+    ] {
+        assert!(page.contains(part), "the main results lack {part}");
+    }
+    assert!(
+        page.contains("still running") && !page.contains("skipped"),
+        "the early page says the reruns are coming"
+    );
+    // Files exist only once the job is done.
+    assert_eq!(get(&server, &format!("/api/jobs/{id}/files")).status, 409);
+
+    let done = wait(&server, &id);
+    assert_eq!(
+        (done["state"].as_str(), done["stage"].as_str()),
+        (Some("done"), Some("finished"))
+    );
+    assert_eq!(done["main_results"], false, "the page in memory is dropped");
+    let moved = get(&server, &format!("/api/jobs/{id}/main"));
+    assert_eq!(moved.status, 303);
+    assert!(
+        moved
+            .headers
+            .contains(&format!("location: /api/jobs/{id}/files/report.html"))
+    );
+    let report =
+        String::from_utf8(get(&server, &format!("/api/jobs/{id}/files/report.html")).body).unwrap();
+    assert!(!report.contains("still running"));
+    assert!(
+        get(
+            &server,
+            &format!("/api/jobs/{id}/files/plots/kpi_comparison.png")
+        )
+        .status
+            == 200
+    );
+}
+
+/// Issue 12 point 6: two logged runs side by side, with the differences in their
+/// inputs in words.
+#[test]
+fn two_logged_runs_compare_side_by_side_with_their_differences_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let first = post(&server, "/api/jobs", &two_options(6)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut changed = two_options(8);
+    changed["scenarios"][0]["set"] = json!(["referrals.rate_per_week=25"]);
+    changed["scenarios"][2]["title"] = json!("Five link workers");
+    changed["scenarios"][2]["set"] = json!(["workforce.link_workers=5"]);
+    let second = post(&server, "/api/jobs", &changed).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        get(&server, &format!("/api/compare/{first}/{second}")).status,
+        409,
+        "not done yet"
+    );
+    assert_eq!(wait(&server, &first)["state"], "done");
+    assert_eq!(wait(&server, &second)["state"], "done");
+
+    let both = get(&server, &format!("/api/compare/{first}/{second}"));
+    assert_eq!(both.status, 200);
+    let both = both.json();
+    assert_eq!(both["first"]["id"], first.as_str());
+    assert_eq!(both["second"]["inputs"]["replications"], 8);
+    let differences: Vec<&str> = both["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(differences[0], "Replications: 6 → 8", "{differences:#?}");
+    for expected in [
+        "The baseline (Today): Referrals a week: ",
+        "Option 2's name: Fourth link worker → Five link workers",
+        "Option 2 (Five link workers): Link workers (posts): 4 → 5",
+    ] {
+        assert!(
+            differences.iter().any(|d| d.starts_with(expected)),
+            "no `{expected}` in {differences:#?}"
+        );
+    }
+    assert!(
+        !differences.iter().any(|d| d.starts_with("Option 1")),
+        "option 1 is the same in both: {differences:#?}"
+    );
+    // Headline results: each measure with every scenario's mean and CI, and the best.
+    let results = both["second"]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(r["values"].as_array().unwrap().len(), 3, "{r}");
+        let v = &r["values"][0];
+        assert!(
+            v["ci_low"].as_f64().unwrap() <= v["mean"].as_f64().unwrap(),
+            "{r}"
+        );
+        assert!(
+            ["Today", "Supervision", "Five link workers"]
+                .contains(&r["best_title"].as_str().unwrap())
+        );
+    }
+    assert_eq!(
+        get(&server, &format!("/api/compare/{first}/0123456789abcdef")).status,
+        404
+    );
+}
+
+/// A scenario file with its own services (none of the bundled ones) and one profile
+/// that waits for them: what a PCN whose patients wait for other services uploads.
+pub const OWN_SERVICES: &str = r#"title = "Our PCN, our services"
+[referrals]
+rate_per_week = 14.0
+[[service]]
+name = "housing_advice"
+wait_median_days = 20.0
+wait_p90_days = 60.0
+[[service]]
+name = "debt_advice"
+wait_median_days = 10.0
+wait_p90_days = 30.0
+[[profile]]
+name = "everyone"
+weight = 1.0
+sessions_mean = 5.0
+p_waits = 0.5
+p_prepares = 0.2
+prep_weeks_mean = 4.0
+p_witnessing = 0.2
+witnessing_resolve_per_week = 0.1
+holding_hours_mean = 0.4
+holding_hours_cv = 0.5
+distress_mean = 0.5
+distress_sd = 0.2
+services = { housing_advice = 0.5, debt_advice = 0.5 }
+"#;
+
+#[test]
+fn an_uploaded_scenario_with_its_own_services_gets_fields_for_their_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let resolved = post(&server, "/api/resolve", &json!({"toml": OWN_SERVICES})).json();
+    assert_eq!(
+        resolved["values"]["service.housing_advice.wait_median_days"],
+        20.0
+    );
+    let fields = resolved["service_fields"].as_str().unwrap();
+    for key in [
+        "service.housing_advice.wait_median_days",
+        "service.housing_advice.wait_p90_days",
+        "service.debt_advice.wait_median_days",
+    ] {
+        assert!(
+            fields.contains(&format!("data-key=\"{key}\"")),
+            "no field for {key}: {fields}"
+        );
+    }
+    assert!(fields.contains("Housing advice: wait"), "{fields}");
+    assert!(
+        !fields.contains("service.hospital."),
+        "the bundled services are gone: {fields}"
+    );
+    // The bundled page lists the bundled services.
+    let page = String::from_utf8(get(&server, "/").body).unwrap();
+    assert!(page.contains("data-key=\"service.hospital.wait_median_days\""));
+}
+
+/// Several clients posting at the same moment each get their own job, run one after
+/// another by the worker, each with its own folder and its own files.
+#[test]
+fn concurrent_clients_each_get_their_own_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..3)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let mut job = two_options(3);
+                    job["seed"] = json!(100 + i);
+                    let reply = post(server, "/api/jobs", &job);
+                    assert_eq!(
+                        reply.status,
+                        201,
+                        "{}",
+                        String::from_utf8_lossy(&reply.body)
+                    );
+                    reply.json()["id"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    let mut distinct = ids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "{ids:?}");
+    let mut seeds = Vec::new();
+    for id in &ids {
+        let status = wait(&server, id);
+        assert_eq!(status["state"], "done", "{status}");
+        seeds.push(status["inputs"]["seed"].as_u64().unwrap());
+        let toml = get(
+            &server,
+            &format!("/api/jobs/{id}/files/scenarios/today.toml"),
+        );
+        let text = String::from_utf8(toml.body).unwrap();
+        assert!(
+            text.contains(&format!("seed = {}", seeds.last().unwrap())),
+            "{text}"
+        );
+        assert!(data.join("jobs").join(id).join("report.html").is_file());
+    }
+    seeds.sort_unstable();
+    assert_eq!(seeds, [100, 101, 102]);
+    assert_eq!(
+        get(&server, "/api/jobs").json()["jobs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

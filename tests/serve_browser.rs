@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::serve::{get, post, start, two_options, wait};
+use crate::serve::{OWN_SERVICES, get, post, start, two_options, wait};
 
 use crate::report_browser::{chromium, headless};
 
@@ -249,12 +249,44 @@ impl DevTools {
         result["result"]["value"].clone()
     }
 
+    /// Chooses `file` in the page's file input `#id`, as a user picking it would (the
+    /// input's `change` event fires).
+    fn choose_file(&mut self, id: &str, file: &Path) {
+        let document = self.call("DOM.getDocument", serde_json::json!({}));
+        let node = self.call(
+            "DOM.querySelector",
+            serde_json::json!({"nodeId": document["root"]["nodeId"], "selector": format!("#{id}")}),
+        );
+        self.call(
+            "DOM.setFileInputFiles",
+            serde_json::json!({"nodeId": node["nodeId"], "files": [file.display().to_string()]}),
+        );
+    }
+
     /// Waits (up to two minutes) until `condition` is true in the page.
     fn until(&mut self, condition: &str) {
         let started = std::time::Instant::now();
         while self.eval(&format!("!!({condition})")) != serde_json::json!(true) {
             assert!(started.elapsed().as_secs() < 120, "never true: {condition}");
             std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// Neither the page nor the report in it scrolls sideways, at 1280 px or on a phone
+/// (390 px, emulated: headless chromium's windows are at least 500 px wide).
+fn no_sideways_scrolling(page: &mut DevTools) {
+    for width in [1280, 390] {
+        page.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": width < 500}),
+        );
+        let widths = page.eval("(() => { const w = (d) => [d.documentElement.scrollWidth, d.documentElement.clientWidth]; return [w(document), w(document.getElementById('report').contentDocument)]; })()");
+        for (what, w) in ["page", "report"].iter().zip(widths.as_array().unwrap()) {
+            assert!(
+                w[0].as_u64() <= w[1].as_u64() && w[1].as_u64() <= Some(width),
+                "at {width} px the {what} scrolls sideways: {w} (scroll width, client width)"
+            );
         }
     }
 }
@@ -303,6 +335,8 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
         "{verdict}"
     );
 
+    // The main results come first; the downloads once every file is written.
+    page.until("document.getElementById('status').textContent.startsWith('Done')");
     let links = page
         .eval("[...document.querySelectorAll('#downloads a')].map(a => a.getAttribute('href'))");
     let links: Vec<&str> = links
@@ -311,12 +345,17 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
         .iter()
         .map(|l| l.as_str().unwrap())
         .collect();
+    let report = links
+        .iter()
+        .find(|l| l.ends_with("/files/report.html?download"));
+    let report = get(&server, report.expect("a link to download the report"));
+    assert!(report.headers.contains("content-disposition: attachment"));
     assert!(
-        links
-            .iter()
-            .any(|l| l.ends_with("/files/report.html?download")),
-        "{links:?}"
+        String::from_utf8(report.body)
+            .unwrap()
+            .contains("table class=\"verdict\"")
     );
+    no_sideways_scrolling(&mut page);
     let tomls: Vec<&&str> = links
         .iter()
         .filter(|l| l.ends_with(".toml?download"))
@@ -346,5 +385,90 @@ fn a_user_fills_the_form_adds_two_options_runs_and_reruns_the_downloads() {
     assert_eq!(
         served,
         std::fs::read(dir.path().join("rerun/compare.csv")).unwrap()
+    );
+}
+
+/// The upload path as a user takes it: choose a scenario file whose services are not
+/// the bundled ones, see fields for their waits (and none for the bundled services),
+/// change one, add an option, run; then tick this run and an earlier one in the log
+/// and see them side by side with what differs in words.
+#[test]
+fn a_user_uploads_a_scenario_with_its_own_services_runs_it_and_compares_two_runs() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let earlier = post(&server, "/api/jobs", &two_options(6)).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wait(&server, &earlier)["state"], "done");
+    let file = dir.path().join("our-pcn.toml");
+    std::fs::write(&file, OWN_SERVICES).unwrap();
+    let base = format!("http://{}/", server.address);
+    let mut page = DevTools::open(&browser, &dir.path().join("profile"), &base, 1280);
+    page.until("document.body && document.body.dataset.ready === 'yes'");
+    page.choose_file("upload", &file);
+    page.until("document.getElementById('start-name').textContent.includes('(uploaded)')");
+    let keys = page.eval("[...document.querySelectorAll('#service-fields input')].map(i => i.dataset.key + '=' + i.value).join(' ')");
+    let keys = keys.as_str().unwrap();
+    assert!(
+        keys.contains("service.housing_advice.wait_median_days=20")
+            && keys.contains("service.debt_advice.wait_p90_days=30")
+            && !keys.contains("hospital"),
+        "the form shows the uploaded services' waits: {keys}"
+    );
+    let label = page.eval("document.querySelector('label[for=\"f-service-housing_advice-wait_median_days\"]').textContent");
+    assert_eq!(label, "Housing advice: wait (median)");
+    assert_eq!(
+        page.eval("document.getElementById('f-referrals-rate_per_week').value"),
+        "14"
+    );
+    page.eval(
+        r#"(() => {
+        const set = (id, v) => { const i = document.getElementById(id); i.value = v; i.dispatchEvent(new Event('input', {bubbles: true})); };
+        set('f-service-housing_advice-wait_median_days', '25');
+        document.getElementById('preset').value = 'worker';
+        document.getElementById('add').click();
+        set('replications', '6');
+        document.getElementById('run').click();
+    })()"#,
+    );
+    page.until("document.getElementById('status').textContent.startsWith('Done')");
+    let verdict_text = "(() => { const d = document.getElementById('report').contentDocument; const t = d && d.querySelector('table.verdict'); return t ? t.innerText : ''; })()";
+    page.until(verdict_text);
+    let verdict = page.eval(verdict_text);
+    assert!(
+        verdict.as_str().unwrap().contains("A link worker more"),
+        "{verdict}"
+    );
+    let today = page.eval("[...document.querySelectorAll('#downloads a')].map(a => a.getAttribute('href')).find(h => h.includes('/scenarios/today.toml'))");
+    let toml = String::from_utf8(get(&server, today.as_str().unwrap()).body).unwrap();
+    assert!(
+        toml.contains("housing_advice") && toml.contains("wait_median_days = 25"),
+        "the run used the uploaded services with the changed wait: {toml}"
+    );
+
+    // Two runs of the log side by side.
+    page.until("document.querySelectorAll('#log .pick').length === 2");
+    page.eval("document.querySelectorAll('#log .pick').forEach(b => b.click())");
+    assert_eq!(
+        page.eval("document.getElementById('compare-two').disabled"),
+        false
+    );
+    page.eval("document.getElementById('compare-two').click()");
+    page.until("document.querySelectorAll('#two-runs-body li').length > 0");
+    let side = page.eval("document.getElementById('two-runs').innerText");
+    let side = side.as_str().unwrap();
+    for expected in [
+        "First: Today vs A link worker more",
+        "Second: Today vs Supervision, Fourth link worker",
+        "the service list differs",
+        "Option 2 (Fourth link worker) is only in the second run",
+    ] {
+        assert!(side.contains(expected), "no `{expected}` in {side}");
+    }
+    assert!(
+        !side.contains("Replications:"),
+        "equal inputs are not differences: {side}"
     );
 }

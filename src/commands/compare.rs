@@ -93,6 +93,10 @@ pub struct Hooks<'a> {
     /// Set to stop: the run ends with [`crate::runner::Stopped::Cancelled`] and the
     /// staging folder is removed.
     pub cancel: Option<&'a AtomicBool>,
+    /// Called once the main runs are written into the staging folder (before the
+    /// robustness reruns, the plots, the report and the workbook), so a watcher can
+    /// show the main results early.
+    pub on_main_results: &'a dyn Fn(&Staging),
     /// Writes extra files into the staging folder just before it is committed.
     pub extra_files: &'a dyn Fn(&Staging) -> anyhow::Result<()>,
 }
@@ -102,6 +106,7 @@ impl Hooks<'_> {
     pub const NONE: Hooks<'static> = Hooks {
         on_replication: &|| {},
         cancel: None,
+        on_main_results: &|_| {},
         extra_files: &|_| Ok(()),
     };
 
@@ -150,6 +155,9 @@ pub fn write_comparison(
     let staging = Staging::begin(out, args.force)?;
     let started = Instant::now();
     run_arms(args, arms, (threads, &estimate), &staging, hooks)?;
+    if !hooks.cancelled() {
+        (hooks.on_main_results)(&staging);
+    }
     if !args.no_robustness && !hooks.cancelled() {
         let titled: Vec<(String, String)> = arms
             .names

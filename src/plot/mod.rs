@@ -213,7 +213,7 @@ impl Plot {
     /// height the figure needs at that width. A height under [`MIN_HEIGHT_SHARE`] of
     /// that is refused, naming the figure and the least height it takes: below it
     /// the panels would have no room left to draw in.
-    fn restyle(&mut self, look: &Look) -> Result<(), crate::error::UsageError> {
+    pub fn restyle(&mut self, look: &Look) -> Result<(), crate::error::UsageError> {
         self.titled = !look.no_title;
         let width = look.width.unwrap_or(self.size.0);
         let heading = self

@@ -321,6 +321,50 @@ pub async fn get_job(
     Ok(axum::Json(status).into_response())
 }
 
+/// `GET /api/jobs/{id}/main`: the report page of the main results as soon as the
+/// replications are done (status `stage: "main-results"`); once the job is done, the
+/// final `report.html`.
+pub async fn main_results(
+    State(app): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    if let Some(html) = app.jobs.main_results(&id) {
+        return Ok(axum::response::Html(html.to_string()).into_response());
+    }
+    let status = app.jobs.status(&id).ok_or(Refused::NotFound)?;
+    if status["state"] == "done" {
+        let report = format!("/api/jobs/{id}/files/report.html");
+        return Ok(axum::response::Redirect::to(&report).into_response());
+    }
+    Err(ApiError::Bad(
+        StatusCode::CONFLICT,
+        format!(
+            "the main results are not ready: the job is {} (stage {})",
+            status["state"].as_str().unwrap_or("?"),
+            status["stage"].as_str().unwrap_or("?")
+        ),
+    ))
+}
+
+/// `GET /api/compare/{a}/{b}`: two finished jobs' inputs and headline results side by
+/// side, and how the second's inputs differ from the first's in words.
+pub async fn compare_two(
+    State(app): State<AppState>,
+    UrlPath((a, b)): UrlPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (a_dir, b_dir) = (finished_folder(&app, &a)?, finished_folder(&app, &b)?);
+    let read = |dir: &Path| {
+        super::two_runs::summary(dir)
+            .map_err(|e| ApiError::Bad(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))
+    };
+    let (first, second) = (read(&a_dir)?, read(&b_dir)?);
+    let differences = super::two_runs::differences(&a_dir, &first, &b_dir, &second);
+    Ok(
+        axum::Json(json!({"first": first, "second": second, "differences": differences}))
+            .into_response(),
+    )
+}
+
 /// `POST /api/jobs/{id}/cancel`.
 pub async fn cancel_job(
     State(app): State<AppState>,
@@ -489,12 +533,18 @@ struct ResolveRequest {
 }
 
 /// `POST /api/resolve` with `{"toml": "…"}`: the scenario's resolved values by dotted
-/// key (what the page's form shows after an upload), or its problems.
+/// key and its services' fields (what the page's form shows after an upload), or its
+/// problems.
 pub async fn resolve(body: Bytes) -> Result<Response, ApiError> {
     let ResolveRequest { toml } = parse(&body)?;
     let s = bundled::load_posted("upload.toml", &toml, &[])
         .map_err(|e| ApiError::Problems(e.problems))?;
-    Ok(axum::Json(json!({"title": s.title, "values": values(&s)})).into_response())
+    Ok(axum::Json(json!({
+        "title": s.title,
+        "values": values(&s),
+        "service_fields": super::pages::service_fields(&s),
+    }))
+    .into_response())
 }
 
 /// Every scalar key's value, and each service's waits, by dotted key.

@@ -42,11 +42,30 @@ impl State {
     }
 }
 
+/// How far a job has got (`stage` in its status), so the page can show the main
+/// results before the rest of the files exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// In the queue.
+    Waiting,
+    /// Running the replications (`done` of `total`).
+    Replications,
+    /// The main results are ready (`GET /api/jobs/{id}/main`); the robustness reruns
+    /// (if asked for), the PNGs, the workbook and the final report follow.
+    MainResults,
+    /// Done, failed or cancelled.
+    Finished,
+}
+
 /// What the log knows of one job.
 struct Entry {
     title: String,
     created_utc: String,
     state: State,
+    stage: Stage,
+    /// The main results' report page while the rest of the job's files are made.
+    main: Option<Arc<str>>,
     total: u64,
     done: Arc<AtomicU64>,
     cancel: Arc<AtomicBool>,
@@ -128,6 +147,8 @@ impl Jobs {
             title: job.title.clone(),
             created_utc: crate::output::utc_now(),
             state: State::Queued,
+            stage: Stage::Waiting,
+            main: None,
             total,
             done: Arc::clone(&done),
             cancel: Arc::clone(&cancel),
@@ -174,6 +195,7 @@ impl Jobs {
             e.cancel.store(true, Ordering::Relaxed);
             if e.state == State::Queued {
                 e.state = State::Cancelled;
+                e.stage = Stage::Finished;
             }
         }
         Ok(e.state)
@@ -245,6 +267,38 @@ impl Jobs {
         if let Some(e) = self.log().get_mut(id) {
             e.state = state;
             e.error = error;
+            if state.finished() {
+                e.stage = Stage::Finished;
+                e.main = None; // the final report is on disk now (or there is none)
+            } else if state == State::Running {
+                e.stage = Stage::Replications;
+            }
+        }
+    }
+
+    /// The main results' report page of a running job, once its replications are done.
+    pub fn main_results(&self, id: &str) -> Option<Arc<str>> {
+        self.log().get(id).and_then(|e| e.main.clone())
+    }
+
+    /// Builds the main results from the staging folder and lists them for the page; a
+    /// failure only means the page waits for the final report.
+    fn show_main_results(&self, q: &Queued, staging: &crate::output::atomic::Staging) {
+        let run = &q.job.scenarios[0].run;
+        let early = super::early::report(
+            staging.path(),
+            &q.job.names,
+            (run.seed, run.replications),
+            q.job.robustness,
+        );
+        match early {
+            Ok(html) => {
+                if let Some(e) = self.log().get_mut(&q.id) {
+                    e.main = Some(Arc::from(html));
+                    e.stage = Stage::MainResults;
+                }
+            }
+            Err(e) => eprintln!("holdsim serve: job {}: the main results: {e:#}", q.id),
         }
     }
 
@@ -281,6 +335,9 @@ impl Jobs {
         let done = || {
             q.done.fetch_add(1, Ordering::Relaxed);
         };
+        let main_results = |staging: &crate::output::atomic::Staging| {
+            self.show_main_results(q, staging);
+        };
         commands::write_comparison(
             &args,
             &arms,
@@ -289,6 +346,7 @@ impl Jobs {
             Hooks {
                 on_replication: &done,
                 cancel: Some(&q.cancel),
+                on_main_results: &main_results,
                 extra_files: &extra,
             },
         )?;
@@ -338,6 +396,8 @@ fn status_json(id: &str, e: &Entry) -> Value {
         "title": e.title,
         "created_utc": e.created_utc,
         "state": e.state,
+        "stage": e.stage,
+        "main_results": e.main.is_some(),
         "done": done,
         "total": e.total,
         "error": e.error,
@@ -400,6 +460,8 @@ fn read_log(root: &Path) -> BTreeMap<String, Entry> {
                 title: job["title"].as_str().unwrap_or("").to_string(),
                 created_utc: job["created_utc"].as_str().unwrap_or("").to_string(),
                 state: State::Done,
+                stage: Stage::Finished,
+                main: None,
                 total: replications * scenarios,
                 done: Arc::new(AtomicU64::new(replications * scenarios)),
                 cancel: Arc::new(AtomicBool::new(false)),

@@ -1,17 +1,20 @@
 //! `holdsim serve`: the commissioner's what-if tool in the browser (axum on a small
 //! tokio runtime). One concept per module: [`routes`] (URLs, token, body limit),
 //! [`api`] (the JSON API), [`jobs`] (the queue, the worker and the log of jobs under
-//! `--data`), [`pages`] (the HTML page and its embedded script and styles) and
-//! [`bundled`] (the bundled scenarios and posted text loaded on top of them).
+//! `--data`), [`early`] (a job's main results before its files), [`two_runs`] (two
+//! logged jobs side by side), [`pages`] (the HTML page and its embedded script and
+//! styles) and [`bundled`] (the bundled scenarios and posted text loaded on top of them).
 //!
 //! Stopping the server (Ctrl-C, SIGTERM) goes through [`crate::output::interrupt`]
 //! like every command: a job being written is removed, finished ones stay.
 
 pub mod api;
 pub mod bundled;
+pub mod early;
 pub mod jobs;
 pub mod pages;
 pub mod routes;
+pub mod two_runs;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

@@ -56,7 +56,7 @@ fn number_text(n: Number) -> String {
 
 /// One labelled input for `key`, its unit, valid range and a "?" with its source.
 fn field(key: &str, spec: &Spec, value: Number, label: &str) -> String {
-    let id = format!("f-{}", key.replace('.', "-"));
+    let id = escape(&format!("f-{}", key.replace('.', "-")));
     let step = if matches!(value, Number::Int(_)) {
         "1"
     } else {
@@ -71,18 +71,24 @@ fn field(key: &str, spec: &Spec, value: Number, label: &str) -> String {
     format!(
         r#"<div class="field"><label for="{id}">{label}</label>
 <span class="entry"><input id="{id}" name="{key}" data-key="{key}" data-default="{value}" value="{value}" type="number" step="{step}" inputmode="decimal" aria-describedby="{id}-h"> <span class="unit">{unit}</span>
-<details class="help"><summary aria-label="About {label}">?</summary><p id="{id}-h">{assumption}{about} Valid: {expected}. Key <code>{key_e}</code>.</p></details></span></div>
+<details class="help"><summary aria-label="About {label}">?</summary><p id="{id}-h">{assumption}{about}.{default} Valid: {expected}. Key <code>{key_e}</code>.</p></details></span></div>
 "#,
         label = escape(label),
         key = escape(key),
         key_e = escape(key),
         unit = escape(spec.unit),
-        about = escape(spec.about),
+        default = spec.default.map_or(String::new(), |d| format!(
+            " holdsim's default: {} {}.",
+            number_text(d),
+            escape(spec.unit)
+        )),
+        about = escape(spec.about.trim_end_matches('.')),
         expected = escape(&spec.expected()),
     )
 }
 
-/// The form's inputs: essential first, the rest under "Advanced".
+/// The form's inputs: essential first, the rest under "Advanced" (each service's waits
+/// are [`service_fields`]).
 fn fields(s: &Scenario) -> (String, String) {
     let mut essential = String::new();
     let mut advanced = String::new();
@@ -106,6 +112,13 @@ fn fields(s: &Scenario) -> (String, String) {
             advanced.push_str(&html)
         }
     }
+    (essential, advanced)
+}
+
+/// The waits of each of the scenario's services (an uploaded scenario may have other
+/// services than the bundled ones, so `/api/resolve` sends these again).
+pub fn service_fields(s: &Scenario) -> String {
+    let mut html = String::new();
     for service in &s.services {
         for k in ["wait_median_days", "wait_p90_days"] {
             let key = format!("service.{}.{k}", service.name);
@@ -113,10 +126,10 @@ fn fields(s: &Scenario) -> (String, String) {
                 continue;
             };
             let label = service_label(&service.name, spec.label);
-            essential.push_str(&field(&key, spec, value, &label));
+            html.push_str(&field(&key, spec, value, &label));
         }
     }
-    (essential, advanced)
+    html
 }
 
 /// "Talking therapies: wait (median)" from the service's name and the key's label.
@@ -149,6 +162,7 @@ fn page(start: &str, s: &Scenario) -> String {
         options = options,
         title = title,
         essential = essential,
+        services = service_fields(s),
         advanced = advanced,
         replications = super::api::DEFAULT_REPLICATIONS,
         seed = s.run.seed,

@@ -29,9 +29,11 @@ pub fn router(app: AppState) -> Router {
                 .patch(api::rename_job),
         )
         .route("/api/jobs/{id}/cancel", post(api::cancel_job))
+        .route("/api/jobs/{id}/main", get(api::main_results))
         .route("/api/jobs/{id}/files", get(api::list_files))
         .route("/api/jobs/{id}/files/{*name}", get(api::get_file))
         .route("/api/resolve", post(api::resolve))
+        .route("/api/compare/{a}/{b}", get(api::compare_two))
         .layer(middleware::from_fn_with_state(app.clone(), authorise))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)

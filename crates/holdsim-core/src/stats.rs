@@ -76,7 +76,26 @@ pub fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
 
 /// Quantile `p` of Student's t with `df` degrees of freedom, by bisection on the CDF
 /// (regularised incomplete beta), accurate to ~1e-12.
+///
+/// The same pair is asked for over and over (every week of every time series of a
+/// run has `replications − 1` degrees of freedom) and each answer costs ~45
+/// incomplete-beta evaluations, so each thread keeps its last answer.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
+    thread_local! {
+        static LAST: std::cell::Cell<(u64, u64, f64)> =
+            const { std::cell::Cell::new((u64::MAX, u64::MAX, f64::NAN)) };
+    }
+    let key = (p.to_bits(), df.to_bits());
+    let (lp, ld, last) = LAST.with(std::cell::Cell::get);
+    if (lp, ld) == key {
+        return last;
+    }
+    let q = t_quantile_bisected(p, df);
+    LAST.with(|c| c.set((key.0, key.1, q)));
+    q
+}
+
+fn t_quantile_bisected(p: f64, df: f64) -> f64 {
     if p == 0.5 {
         return 0.0;
     }
