@@ -6,8 +6,8 @@
 //! Every (point, replication) pair is one task on the rayon pool, so a batch of
 //! points with few replications each still uses every core.
 
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use holdsim::engine::{self, Control, Options, Workspace};
 use holdsim::kpi::{self, ALL_KPIS, KPI_COUNT};
@@ -17,6 +17,7 @@ use holdsim::scenario::{Number, Problem};
 use holdsim::stats::Summary;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use rayon::ThreadPool;
 use rayon::prelude::*;
 
 use crate::errors::{scenario_error, to_py};
@@ -165,10 +166,7 @@ fn kpi_means(
     let pool = match threads {
         None => None,
         Some(_) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(thread_count(threads).map_err(|e| to_py(py, e))?)
-                .build()
-                .map_err(|e| to_py(py, e.into()))?,
+            pool_of(thread_count(threads).map_err(|e| to_py(py, e))?).map_err(|e| to_py(py, e))?,
         ),
     };
     let values = interruptible(py, |cancel| match &pool {
@@ -187,6 +185,23 @@ fn kpi_means(
             means
         })
         .collect())
+}
+
+/// A rayon pool of `threads` threads, made once per thread count and kept: starting
+/// threads on every call would cost more than the rest of a fast call's overhead.
+fn pool_of(threads: usize) -> anyhow::Result<Arc<ThreadPool>> {
+    static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?,
+    );
+    pools.push((threads, Arc::clone(&pool)));
+    Ok(pool)
 }
 
 /// Every replication of every model, in (model, replication) order, each as its KPI
