@@ -328,6 +328,12 @@ def _sweep_out(experiment, out) -> Path:
     return Path(out) if out is not None else Path("results") / Path(os.fspath(experiment)).stem
 
 
+def _experiment(command, experiment, out, threads, force, set, progress) -> Path:
+    folder = _sweep_out(experiment, out)
+    _native.experiment(command, os.fspath(experiment), os.fspath(folder), threads, force, list(set), progress)
+    return folder
+
+
 def sweep(
     experiment: Union[str, "os.PathLike[str]"],
     out: Union[str, "os.PathLike[str]", None] = None,
@@ -338,10 +344,10 @@ def sweep(
     progress: bool = False,
 ) -> SweepResults:
     """``holdsim sweep EXPERIMENT --out OUT``: the same command, in-process (resumable
-    in ``out``, default ``results/<experiment stem>``). Returns the folder and its
-    ``summary.csv``."""
-    folder = _sweep_out(experiment, out)
-    _native.sweep(os.fspath(experiment), os.fspath(folder), threads, force, list(set), progress)
+    in ``out``, default ``results/<experiment stem>``; ``set`` as ``--set``). Returns
+    the folder and its ``summary.csv``. Like the CLI it prints its summary lines; Ctrl-C
+    is raised when the command returns (a rerun resumes)."""
+    folder = _experiment("sweep", experiment, out, threads, force, set, progress)
     return SweepResults(folder, pd.read_csv(folder / "summary.csv"), None)
 
 
@@ -355,7 +361,7 @@ def sensitivity(
     progress: bool = False,
 ) -> SweepResults:
     """``holdsim sensitivity EXPERIMENT --out OUT``: Morris or Sobol' indices with
-    bootstrap CIs, in-process. Returns the folder, ``summary.csv`` and ``indices.csv``."""
-    folder = _sweep_out(experiment, out)
-    _native.sensitivity(os.fspath(experiment), os.fspath(folder), threads, force, list(set), progress)
+    bootstrap CIs, in-process, as :func:`sweep`. Returns the folder, ``summary.csv``
+    and ``indices.csv``."""
+    folder = _experiment("sensitivity", experiment, out, threads, force, set, progress)
     return SweepResults(folder, pd.read_csv(folder / "summary.csv"), pd.read_csv(folder / "indices.csv"))

@@ -60,19 +60,13 @@ def simulate_many(
     threads: Optional[int] = None,
 ) -> bytes: ...
 def kpi_names() -> List[str]: ...
-def sweep(
+def experiment(
+    command: str,
     experiment: str,
-    out: Optional[str] = None,
+    out: str,
     threads: Optional[int] = None,
     force: bool = False,
     overrides: Sequence[str] = ...,
     progress: bool = False,
-) -> None: ...
-def sensitivity(
-    experiment: str,
-    out: Optional[str] = None,
-    threads: Optional[int] = None,
-    force: bool = False,
-    overrides: Sequence[str] = ...,
-    progress: bool = False,
-) -> None: ...
+) -> None:
+    """Runs `holdsim sweep` or `holdsim sensitivity` (`command`) in-process."""

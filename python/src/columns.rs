@@ -7,7 +7,7 @@
 
 use holdsim::output::table::{Cell, ColumnKind, Schema, TableSink};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList};
 
 enum Data {
     Int(Vec<i64>),
@@ -42,42 +42,26 @@ impl Columns {
     pub fn into_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for (name, data) in self.names.into_iter().zip(self.data) {
-            let item = match data {
-                Data::Int(v) => {
-                    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_ne_bytes()).collect();
-                    PyTuple::new(
-                        py,
-                        [
-                            name.into_pyobject(py)?.into_any(),
-                            "i8".into_pyobject(py)?.into_any(),
-                            PyBytes::new(py, &bytes).into_any(),
-                        ],
-                    )?
-                }
-                Data::Float(v) => {
-                    let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_ne_bytes()).collect();
-                    PyTuple::new(
-                        py,
-                        [
-                            name.into_pyobject(py)?.into_any(),
-                            "f8".into_pyobject(py)?.into_any(),
-                            PyBytes::new(py, &bytes).into_any(),
-                        ],
-                    )?
-                }
-                Data::Text(v) => PyTuple::new(
-                    py,
-                    [
-                        name.into_pyobject(py)?.into_any(),
-                        "str".into_pyobject(py)?.into_any(),
-                        PyList::new(py, v)?.into_any(),
-                    ],
-                )?,
+            let (kind, payload) = match data {
+                Data::Int(v) => (
+                    "i8",
+                    PyBytes::new(py, &ne_bytes(&v, i64::to_ne_bytes)).into_any(),
+                ),
+                Data::Float(v) => (
+                    "f8",
+                    PyBytes::new(py, &ne_bytes(&v, f64::to_ne_bytes)).into_any(),
+                ),
+                Data::Text(v) => ("str", PyList::new(py, v)?.into_any()),
             };
-            list.append(item)?;
+            list.append((name, kind, payload))?;
         }
         Ok(list)
     }
+}
+
+/// The values' bytes in the machine's order, as `numpy.frombuffer` reads them.
+pub fn ne_bytes<T: Copy, const N: usize>(values: &[T], to_bytes: fn(T) -> [u8; N]) -> Vec<u8> {
+    values.iter().flat_map(|&x| to_bytes(x)).collect()
 }
 
 impl TableSink for Columns {

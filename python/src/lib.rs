@@ -26,8 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::simulate_many, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::kpi_names, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep::sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::experiment, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

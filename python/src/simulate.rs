@@ -20,6 +20,7 @@ use pyo3::types::{PyBytes, PyDict};
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
+use crate::columns::ne_bytes;
 use crate::errors::{scenario_error, to_py};
 use crate::interrupt::interruptible;
 use crate::run::thread_count;
@@ -85,11 +86,8 @@ pub fn simulate_many<'py>(
         )?);
     }
     let means = kpi_means(py, &models, replications, threads)?;
-    let bytes: Vec<u8> = means
-        .iter()
-        .flatten()
-        .flat_map(|x| x.to_ne_bytes())
-        .collect();
+    let flat: Vec<f64> = means.iter().flatten().copied().collect();
+    let bytes = ne_bytes(&flat, f64::to_ne_bytes);
     Ok(PyBytes::new(py, &bytes))
 }
 

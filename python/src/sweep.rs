@@ -2,62 +2,51 @@
 //! (`holdsim::commands::sweep` / `sensitivity`), called with the arguments the command
 //! line would give, so their folders are the CLI's. They write to disk and are
 //! resumable there; the Python side reads their tables back.
+//!
+//! They take no cancellation flag (the CLI's Ctrl-C ends its process), so Ctrl-C in
+//! Python is raised when the command returns; a rerun resumes a sweep.
 
 use std::path::PathBuf;
 
 use holdsim::cli::SweepArgs;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::errors::to_py;
 use crate::interrupt::interruptible;
 
-fn sweep_args(
+/// Runs `holdsim sweep` or `holdsim sensitivity` (`command`) on `experiment` into `out`.
+/// One argument per flag of the command line, as Python passes them.
+#[allow(clippy::too_many_arguments)]
+#[pyfunction]
+#[pyo3(signature = (command, experiment, out, threads = None, force = false, overrides = Vec::new(), progress = false))]
+pub fn experiment(
+    py: Python<'_>,
+    command: &str,
     experiment: PathBuf,
-    out: Option<PathBuf>,
+    out: PathBuf,
     threads: Option<usize>,
     force: bool,
     overrides: Vec<String>,
     progress: bool,
-) -> SweepArgs {
-    SweepArgs {
+) -> PyResult<()> {
+    let run: fn(&SweepArgs) -> anyhow::Result<()> = match command {
+        "sweep" => holdsim::commands::sweep,
+        "sensitivity" => holdsim::commands::sensitivity,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown command `{other}`; expected `sweep` or `sensitivity`"
+            )));
+        }
+    };
+    let args = SweepArgs {
         experiment,
-        out,
+        out: Some(out),
         threads,
         force,
         overrides,
         shard: None,
         quiet: !progress,
-    }
-}
-
-/// Runs `holdsim sweep EXPERIMENT` into `out` (default `results/<stem>`).
-#[pyfunction]
-#[pyo3(signature = (experiment, out = None, threads = None, force = false, overrides = Vec::new(), progress = false))]
-pub fn sweep(
-    py: Python<'_>,
-    experiment: PathBuf,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    force: bool,
-    overrides: Vec<String>,
-    progress: bool,
-) -> PyResult<()> {
-    let args = sweep_args(experiment, out, threads, force, overrides, progress);
-    interruptible(py, |_| holdsim::commands::sweep(&args))?.map_err(|e| to_py(py, e))
-}
-
-/// Runs `holdsim sensitivity EXPERIMENT` into `out` (default `results/<stem>`).
-#[pyfunction]
-#[pyo3(signature = (experiment, out = None, threads = None, force = false, overrides = Vec::new(), progress = false))]
-pub fn sensitivity(
-    py: Python<'_>,
-    experiment: PathBuf,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    force: bool,
-    overrides: Vec<String>,
-    progress: bool,
-) -> PyResult<()> {
-    let args = sweep_args(experiment, out, threads, force, overrides, progress);
-    interruptible(py, |_| holdsim::commands::sensitivity(&args))?.map_err(|e| to_py(py, e))
+    };
+    interruptible(py, |_| run(&args))?.map_err(|e| to_py(py, e))
 }
