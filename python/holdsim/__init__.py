@@ -18,6 +18,7 @@ dict (``{"workforce.link_workers": 4}``) or ``["workforce.link_workers=4"]``.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Union
@@ -91,6 +92,14 @@ def _override_pairs(set: Overrides):
     return [_parse_override(item) for item in set]
 
 
+def _number_text(value) -> str:
+    """A number as `--set` reads it: integers as digits, reals in shortest round-trip
+    form (numpy scalars included; their repr is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected an int or a float, got {type(value).__name__}")
+    return str(int(value)) if isinstance(value, numbers.Integral) else repr(float(value))
+
+
 def _looks_like_toml(text: str) -> bool:
     return "\n" in text or ("=" in text and not os.path.exists(text))
 
@@ -104,7 +113,7 @@ def _as_scenario(scenario: ScenarioLike, set: Overrides = None, *, replications=
         for path, value in pairs:
             s.set(path, value)
     else:
-        overrides = [f"{k}={v!r}" for k, v in pairs]
+        overrides = [f"{k}={_number_text(v)}" for k, v in pairs]
         if isinstance(scenario, os.PathLike):
             s = Scenario.load(os.fspath(scenario), overrides)
         elif isinstance(scenario, str):
@@ -299,7 +308,7 @@ def simulate_many(
         rows = list(points)
         keys = list(rows[0]) if rows else []
         for i, row in enumerate(rows):
-            if set_of(row) != set_of(keys):
+            if set(row) != set(keys):
                 raise HoldsimError(f"point {i} sets {sorted(row)}, but point 0 sets {sorted(keys)}")
         frame = pd.DataFrame(rows, columns=keys)
     names = [str(c) for c in frame.columns]
@@ -307,11 +316,6 @@ def simulate_many(
     raw = _native.simulate_many(s, names, values, int(replications), int(seed), threads)
     means = np.frombuffer(raw, dtype=np.float64).reshape(len(values), len(KPIS)).copy()
     return pd.concat([frame, pd.DataFrame(means, columns=KPIS)], axis=1)
-
-
-def set_of(keys: Iterable[str]):
-    """The keys as a set (``set`` is a parameter name in this module's API)."""
-    return frozenset(keys)
 
 
 class SweepResults(NamedTuple):

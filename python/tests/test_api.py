@@ -119,6 +119,8 @@ def test_set_accepts_a_dict_or_cli_style_strings():
     b = holdsim.run(SHORT, set=["workforce.link_workers=5", "strain.alpha=0.06"])
     pd.testing.assert_frame_equal(a.replications, b.replications)
     assert a.scenario.get("workforce.link_workers") == 5
+    c = holdsim.run(SHORT, set={"workforce.link_workers": np.int64(5), "strain.alpha": np.float64(0.06)})
+    pd.testing.assert_frame_equal(a.replications, c.replications)
     with pytest.raises(holdsim.ScenarioError):
         holdsim.run(SHORT, set=["workforce.link_workers"])
 
