@@ -2,14 +2,16 @@
 baseline replication (issue 13 asks for under 5%). Not a test: timings depend on the
 machine and its load. Run: python python/benchmarks/simulate_overhead.py
 
-One replication's simulation time is measured amortised (one call of many
-replications on one thread, so per-call costs are spread thin); the overhead is what
-a call of one replication costs beyond that: converting the parameters, building the
-model, starting the worker thread, waiting for it and building the result dict.
+Replications differ in cost with their random draws, so the comparison runs the very
+same replication both ways: `k` calls of `simulate(..., replications=1, seed=s)`
+against one `simulate_many` call of `k` identical points (the same replication `k`
+times, per-call costs paid once). The difference per call is the overhead:
+converting the parameters, building the model, handing the work to the pool, waiting
+for it and building the result dict. A call whose replication simulates one day
+gives the overhead alone, as a check.
 """
 
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import holdsim
 ROOT = Path(__file__).resolve().parents[2]
 scenario = holdsim.Scenario.load(ROOT / "scenarios" / "baseline.toml")
 params = {"strain.alpha": 0.05, "referrals.rate_per_week": 12.0}
+K = 300
 
 
 def timed(f):
@@ -26,35 +29,22 @@ def timed(f):
     return time.perf_counter() - t
 
 
-def per_call(scenario, seeds, threads):
-    """Mean time of a one-replication call, over different seeds (replication costs
-    vary with the random draws; the mean over many seeds is the expected cost)."""
-    return statistics.mean(
-        timed(lambda: holdsim.simulate(scenario, params, replications=1, seed=s, threads=threads)) for s in seeds
-    )
-
-
-seeds = range(1, 401)
-per_call(scenario, range(20), 1)  # warm up
-# One replication's simulation time, amortised: 400 replications in one call.
-per_replication = timed(lambda: holdsim.simulate(scenario, params, replications=len(seeds), seed=1, threads=1)) / len(seeds)
 for threads, label in [(1, "threads=1"), (None, "all cores")]:
-    call = per_call(scenario, seeds, threads)
-    overhead = call - per_replication
-    print(
-        f"{label}: one baseline replication {per_replication * 1e3:.3f} ms (mean of {len(seeds)} in one call); "
-        f"a one-replication call {call * 1e3:.3f} ms (mean of {len(seeds)} calls); "
-        f"overhead {overhead * 1e6:.0f} µs = {100 * overhead / per_replication:.1f}%"
-    )
+    rows = []
+    for seed in range(1, 6):
+        holdsim.simulate(scenario, params, replications=1, seed=seed, threads=threads)  # warm up
+        calls = timed(lambda: [holdsim.simulate(scenario, params, replications=1, seed=seed, threads=threads)
+                               for _ in range(K)]) / K
+        batched = timed(lambda: holdsim.simulate_many(scenario, [params] * K, replications=1, seed=seed,
+                                                      threads=1)) / K
+        rows.append((calls - batched, batched))
+    overhead = statistics.median(r[0] for r in rows)
+    replication = statistics.median(r[1] for r in rows)
+    print(f"{label}: one baseline replication {replication * 1e3:.3f} ms; overhead of a call "
+          f"{overhead * 1e6:.0f} µs = {100 * overhead / replication:.1f}% (median over 5 seeds, {K} calls each)")
 
-# The overhead alone: a scenario whose replication simulates almost nothing.
 tiny = scenario.copy()
 tiny.set("run.warmup_days", 0)
 tiny.set("run.horizon_days", 1)
-empty_call = statistics.median(
-    timed(lambda: holdsim.simulate(tiny, params, replications=1, seed=s, threads=1)) for s in seeds
-)
-print(
-    f"a call that simulates one day: median {empty_call * 1e6:.0f} µs "
-    f"= {100 * empty_call / per_replication:.1f}% of one baseline replication"
-)
+one_day = statistics.median(timed(lambda: holdsim.simulate(tiny, params, replications=1, seed=s)) for s in range(1000))
+print(f"a call that simulates one day: median {one_day * 1e6:.0f} µs")

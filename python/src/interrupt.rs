@@ -7,7 +7,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -40,14 +40,7 @@ where
         loop {
             let finished = py.detach(|| wait_for(done, SIGNAL_POLL));
             if let Some(result) = finished {
-                return match (raised, result) {
-                    (Some(e), _) => Err(e),
-                    (None, Ok(value)) => Ok(value),
-                    (None, Err(panic)) => Err(HoldsimError::new_err(format!(
-                        "internal error (please report it): {}",
-                        panic_text(&panic)
-                    ))),
-                };
+                return finish(raised, result);
             }
             if raised.is_none()
                 && let Err(e) = py.check_signals()
@@ -57,6 +50,51 @@ where
             }
         }
     })
+}
+
+/// As [`interruptible`], but the work runs as a job on `pool` instead of a thread of
+/// its own: no thread is started, which is most of a fast call's overhead (see
+/// python/benchmarks/simulate_overhead.py). The work owns what it uses.
+pub fn interruptible_on<T, W>(py: Python<'_>, pool: &rayon::ThreadPool, work: W) -> PyResult<T>
+where
+    T: Send + 'static,
+    W: FnOnce(&AtomicBool) -> T + Send + 'static,
+{
+    type Slot<T> = (Mutex<Option<std::thread::Result<T>>>, Condvar);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let done: Arc<Slot<T>> = Arc::new((Mutex::new(None), Condvar::new()));
+    let (job_cancel, job_done) = (Arc::clone(&cancel), Arc::clone(&done));
+    pool.spawn(move || {
+        let result = catch_unwind(AssertUnwindSafe(|| work(&job_cancel)));
+        let mut slot = job_done.0.lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(result);
+        job_done.1.notify_all();
+    });
+    let mut raised: Option<PyErr> = None;
+    loop {
+        if let Some(result) = py.detach(|| wait_for(&done, SIGNAL_POLL)) {
+            return finish(raised, result);
+        }
+        if raised.is_none()
+            && let Err(e) = py.check_signals()
+        {
+            cancel.store(true, Ordering::Relaxed);
+            raised = Some(e);
+        }
+    }
+}
+
+/// The work's outcome for Python: the exception raised while waiting, else its
+/// result, a panic as `HoldsimError`.
+fn finish<T>(raised: Option<PyErr>, result: std::thread::Result<T>) -> PyResult<T> {
+    match (raised, result) {
+        (Some(e), _) => Err(e),
+        (None, Ok(value)) => Ok(value),
+        (None, Err(panic)) => Err(HoldsimError::new_err(format!(
+            "internal error (please report it): {}",
+            panic_text(&panic)
+        ))),
+    }
 }
 
 /// The work's result once it is there, waiting at most `timeout` for it.

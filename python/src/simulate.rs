@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::columns::ne_bytes;
 use crate::errors::{scenario_error, to_py};
-use crate::interrupt::interruptible;
+use crate::interrupt::interruptible_on;
 use crate::run::thread_count;
 use crate::scenario::{PyScenario, to_number};
 
@@ -52,7 +52,7 @@ pub fn simulate<'py>(
         row.push(to_number(&v)?);
     }
     let model = point_model(py, scenario, &names, &row, (replications, seed), None)?;
-    let means = kpi_means(py, &[model], replications, threads)?;
+    let means = kpi_means(py, vec![model], replications, threads)?;
     let out = PyDict::new(py);
     for (k, m) in ALL_KPIS.iter().zip(&means[0]) {
         out.set_item(k.name(), *m)?;
@@ -85,7 +85,7 @@ pub fn simulate_many<'py>(
             Some(i),
         )?);
     }
-    let means = kpi_means(py, &models, replications, threads)?;
+    let means = kpi_means(py, models, replications, threads)?;
     let flat: Vec<f64> = means.iter().flatten().copied().collect();
     let bytes = ne_bytes(&flat, f64::to_ne_bytes);
     Ok(PyBytes::new(py, &bytes))
@@ -157,19 +157,19 @@ fn set_number(
 /// stopping the work.
 fn kpi_means(
     py: Python<'_>,
-    models: &[Model],
+    models: Vec<Model>,
     replications: u32,
     threads: Option<usize>,
 ) -> PyResult<Vec<[f64; KPI_COUNT]>> {
     let pool = match threads {
-        None => None,
-        Some(_) => Some(
-            pool_of(thread_count(threads).map_err(|e| to_py(py, e))?).map_err(|e| to_py(py, e))?,
-        ),
-    };
-    let values = interruptible(py, |cancel| match &pool {
-        Some(p) => p.install(|| all_replications(models, replications, cancel)),
-        None => all_replications(models, replications, cancel),
+        None => global_pool(),
+        Some(_) => pool_of(thread_count(threads).map_err(|e| to_py(py, e))?),
+    }
+    .map_err(|e| to_py(py, e))?;
+    let models = Arc::new(models);
+    let shared = Arc::clone(&models);
+    let values = interruptible_on(py, &pool, move |cancel| {
+        all_replications(&shared, replications, cancel)
     })?
     .map_err(|e| to_py(py, e.into()))?;
     let reps = replications as usize;
@@ -183,6 +183,14 @@ fn kpi_means(
             means
         })
         .collect())
+}
+
+/// The pool for "every core" (as many threads as rayon's default), kept like the
+/// others.
+fn global_pool() -> anyhow::Result<Arc<ThreadPool>> {
+    static GLOBAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads = *GLOBAL.get_or_init(rayon::current_num_threads);
+    pool_of(threads)
 }
 
 /// A rayon pool of `threads` threads, made once per thread count and kept: starting
@@ -214,7 +222,12 @@ fn all_replications(
         cancel: Some(cancel),
     };
     let options = Options::default();
-    let spare: Mutex<Vec<Workspace>> = Mutex::new(Vec::new());
+    // Workspaces outlive calls (as they outlive batches in `runner`): a fast call
+    // would otherwise spend much of its time allocating and first touching the
+    // engine's buffers. At most one per thread that ever ran a replication is kept;
+    // which one a replication gets does not change its result.
+    static SPARE: Mutex<Vec<Workspace>> = Mutex::new(Vec::new());
+    let spare = &SPARE;
     let reps = u64::from(replications);
     let total = models.len() as u64 * reps;
     (0..total)
