@@ -67,7 +67,7 @@ fn run_overrides(replications: Option<u32>, seed: Option<u64>) -> Vec<String> {
 }
 
 /// The thread count: as asked, or every core.
-pub(crate) fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
+pub fn threads(asked: Option<usize>) -> anyhow::Result<usize> {
     match asked {
         Some(0) => Err(UsageError("--threads must be at least 1".into()).into()),
         Some(n) => Ok(n),
