@@ -42,10 +42,12 @@ const BOX_TRIES: usize = 1000;
 /// One simulated point of a wave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluated {
+    #[serde(with = "exact::many")]
     pub theta: Vec<f64>,
     /// Each target's simulated mean, or why the point could not run.
     pub outcome: Result<Vec<Simulated>, String>,
     /// The largest implausibility over targets (infinite for a point that failed).
+    #[serde(with = "exact::one")]
     pub max_implausibility: f64,
 }
 
@@ -73,8 +75,10 @@ impl Wave {
 /// A weighted posterior particle and what it simulated when accepted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Particle {
+    #[serde(with = "exact::many")]
     pub theta: Vec<f64>,
     /// Normalised: the population's weights sum to 1.
+    #[serde(with = "exact::one")]
     pub weight: f64,
     pub simulated: Vec<Simulated>,
 }
@@ -84,6 +88,7 @@ pub struct Particle {
 pub struct Generation {
     pub generation: u32,
     /// The kernel's scale h (1 = the floor: the error model itself).
+    #[serde(with = "exact::one")]
     pub tolerance: f64,
     /// Proposals simulated.
     pub simulations: usize,
@@ -509,4 +514,34 @@ fn pick(weights: &[f64], u: f64) -> usize {
         }
     }
     weights.len() - 1
+}
+
+/// Numbers saved as their bits, so stages read back from a checkpoint are the very
+/// numbers computed (JSON's decimal text need not parse back to the same double, and
+/// has no infinity) and a resumed calibration is bit-identical to an uninterrupted one.
+pub(crate) mod exact {
+    pub mod one {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_u64(x.to_bits())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            u64::deserialize(d).map(f64::from_bits)
+        }
+    }
+
+    pub mod many {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(xs: &[f64], s: S) -> Result<S::Ok, S::Error> {
+            let bits: Vec<u64> = xs.iter().map(|x| x.to_bits()).collect();
+            bits.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+            Vec::<u64>::deserialize(d).map(|b| b.into_iter().map(f64::from_bits).collect())
+        }
+    }
 }

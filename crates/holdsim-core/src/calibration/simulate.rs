@@ -19,7 +19,9 @@ use crate::sweep;
 /// (replication variance / replications): the simulation's own uncertainty.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Simulated {
+    #[serde(with = "super::method::exact::one")]
     pub mean: f64,
+    #[serde(with = "super::method::exact::one")]
     pub var_of_mean: f64,
 }
 

@@ -140,3 +140,11 @@ fn stages_are_identical_for_any_thread_count_and_after_a_resume() {
     assert!((total - 1.0).abs() < 1e-9);
     assert_eq!(last.particles.len(), 40);
 }
+
+#[test]
+fn stages_read_back_from_json_are_the_same_numbers() {
+    let stages = run(2, None);
+    let text = serde_json::to_string(&stages).unwrap();
+    let back: Vec<Stage> = serde_json::from_str(&text).unwrap();
+    assert_eq!(stages, back);
+}
