@@ -142,6 +142,11 @@ fn calibrate_writes_its_files_and_calibrated_toml_runs() {
         "targets.csv",
         "calibrated.toml",
         "manifest.json",
+        "report.html",
+        "plots/calibration_marginals.svg",
+        "plots/calibration_pairs.png",
+        "plots/calibration_implausibility.svg",
+        "plots/calibration_predictive.svg",
     ] {
         assert!(out.join(name).exists(), "{name} written");
     }

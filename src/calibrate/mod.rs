@@ -3,6 +3,8 @@
 //! and the manifest. The method is the core's [`holdsim_core::calibration`].
 
 pub mod checkpoint;
+pub mod plots;
+pub mod report;
 
 use holdsim_core::calibration::posterior::{effective_size, marginal, predictive};
 use holdsim_core::calibration::{Calibration, Calibrator, Particle, Stage};

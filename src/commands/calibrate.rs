@@ -194,6 +194,16 @@ fn write_results(
             "warning: the posterior medians together are not a valid scenario ({e}); calibrated.toml is not written"
         ),
     }
+    let figures = crate::calibrate::plots::render(
+        calibration,
+        &calibrator.stages,
+        particles,
+        &staging.path().join("plots"),
+    )?;
+    staging.write(
+        "report.html",
+        crate::calibrate::report::html(calibrator, &figures, wall).as_bytes(),
+    )?;
     let manifest = calibrate::manifest(calibrator, wall, threads);
     staging.write(
         "manifest.json",

@@ -76,7 +76,12 @@ impl Simulator {
         theta: &[f64],
     ) -> Result<Vec<Simulated>, String> {
         let mut per_scenario = Vec::with_capacity(self.experiments.len());
-        for base in &self.experiments {
+        for (i, base) in self.experiments.iter().enumerate() {
+            // The base scenario is only run when a target is measured under it.
+            if !self.targets.iter().any(|t| t.scenario == i) {
+                per_scenario.push(Vec::new());
+                continue;
+            }
             let experiment = Experiment {
                 seed: stage_seed,
                 ..base.clone()
