@@ -277,11 +277,13 @@ pub fn describe(calibration: &Calibration) -> serde_json::Value {
 pub fn manifest(calibrator: &Calibrator, wall_seconds: f64, threads: usize) -> serde_json::Value {
     let mut m = describe(&calibrator.calibration);
     m["simulated_points"] = json!(calibrator.simulations());
-    m["replications_run"] = json!(
-        calibrator.simulations() as u64
-            * u64::from(calibrator.calibration.settings.replications)
-            * calibrator.calibration.scenarios.len() as u64
-    );
+    // Only the scenarios a target is measured under are run at each point.
+    let c = &calibrator.calibration;
+    let scenarios_run = (0..c.scenarios.len())
+        .filter(|&i| c.targets.iter().any(|t| t.scenario == i))
+        .count() as u64;
+    m["replications_run"] =
+        json!(calibrator.simulations() as u64 * u64::from(c.settings.replications) * scenarios_run);
     m["stages"] = json!(calibrator.stages.len());
     m["wall_seconds"] = json!(wall_seconds);
     m["threads"] = json!(threads);

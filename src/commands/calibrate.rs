@@ -100,7 +100,8 @@ fn run_stages(
         let bar = progress::bar(length, &what, quiet);
         calibrator
             .run_next(&|| {
-                if bar.position() + 1 >= bar.length().unwrap_or(0) {
+                // An ABC generation runs until enough are accepted: extend its bar.
+                if bar.position() >= bar.length().unwrap_or(0) {
                     bar.inc_length(settings.particles as u64);
                 }
                 bar.inc(1);
