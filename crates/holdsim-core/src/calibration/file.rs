@@ -12,7 +12,6 @@
 //! Every problem is collected (not only the first) and named by file, line and key,
 //! as scenario problems are; sizes are bounded before anything runs.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -408,7 +407,6 @@ fn targets(
             "list the observed figures as [[target]] tables with `kpi`, `value`, `sd` and `source`",
         );
     }
-    let mut loaded: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = Vec::new();
     for t in written {
         let name = t.kpi.get_ref();
@@ -453,24 +451,9 @@ fn targets(
         };
         let scenario = match &t.scenario {
             None => 0,
-            Some(s) => match loaded.get(s.get_ref()) {
-                Some(&i) => i,
-                None => {
-                    let loaded_scenario = scenario::load(files, &dir.join(s.get_ref()), &[])?;
-                    for p in parameters {
-                        if let Err(e) = loaded_scenario.get_path(&p.path) {
-                            problems.at(
-                                s.span(),
-                                &key,
-                                format!("`scenario`: parameter `{}`: {e}", p.path),
-                            );
-                        }
-                    }
-                    scenarios.push((s.get_ref().clone(), loaded_scenario));
-                    loaded.insert(s.get_ref().clone(), scenarios.len() - 1);
-                    scenarios.len() - 1
-                }
-            },
+            Some(written) => {
+                scenario_index(written, (files, dir), scenarios, parameters, problems)?
+            }
         };
         out.push(Target {
             kpi,
@@ -482,4 +465,31 @@ fn targets(
         });
     }
     Ok(out)
+}
+
+/// The index in `scenarios` of a target's scenario, as written: loaded once (relative
+/// to the calibration file), checked to have every calibrated parameter.
+fn scenario_index(
+    written: &Spanned<String>,
+    (files, dir): (&dyn FileSource, &Path),
+    scenarios: &mut Vec<(String, Scenario)>,
+    parameters: &[Parameter],
+    problems: &mut Problems,
+) -> Result<usize, CalibrationError> {
+    let name = written.get_ref();
+    if let Some(i) = scenarios.iter().position(|(n, _)| n == name) {
+        return Ok(i);
+    }
+    let loaded = scenario::load(files, &dir.join(name), &[])?;
+    for p in parameters {
+        if let Err(e) = loaded.get_path(&p.path) {
+            problems.at(
+                written.span(),
+                name,
+                format!("`scenario`: parameter `{}`: {e}", p.path),
+            );
+        }
+    }
+    scenarios.push((name.clone(), loaded));
+    Ok(scenarios.len() - 1)
 }
