@@ -183,7 +183,8 @@ fn pairs(calibration: &Calibration, particles: &[Particle]) -> Grid {
     for i in 0..params.len() {
         for j in (i + 1)..params.len() {
             panels.push(Panel {
-                title: format!("{} vs {}", short(&params[j].path), short(&params[i].path)),
+                // The axis titles name the pair; a panel title would not fit.
+                title: String::new(),
                 x: (params[i].min, params[i].max),
                 y: (params[j].min, params[j].max),
                 bars: Vec::new(),
