@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod plots;
+pub mod posterior_file;
 pub mod report;
 
 use holdsim_core::calibration::posterior::{effective_size, marginal, predictive};
