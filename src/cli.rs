@@ -49,6 +49,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Morris or Sobol' sensitivity analysis of KPIs over parameter ranges ([sensitivity] experiment).
     Sensitivity(SweepArgs),
+    /// Calibrate uncertain parameters to observed figures: history matching, then ABC (posterior.csv, calibrated.toml).
+    Calibrate(CalibrateArgs),
     /// Combine the shards of a sweep (DIR/shard-K-of-N/) into DIR, as a single run would have written it.
     Merge(MergeArgs),
     /// Write (and optionally submit) Slurm array and merge jobs for a sharded sweep.
@@ -290,4 +292,26 @@ pub struct SlurmArgs {
     /// Submit the jobs with sbatch after writing them.
     #[arg(long)]
     pub submit: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  holdsim calibrate calibration/literature.toml\nThe file's format and the method: docs/calibration.md."
+)]
+pub struct CalibrateArgs {
+    /// Calibration file (TOML with `base = "scenario.toml"`, [[parameter]] and [[target]] tables).
+    pub file: PathBuf,
+    /// Output folder (default: results/<file stem>). Rerunning the same command resumes
+    /// an interrupted calibration after its last finished stage.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace the output folder if it exists, and discard a saved checkpoint.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(short = 'j', long, value_parser = at_least_one)]
+    pub threads: Option<usize>,
+    /// No progress bars.
+    #[arg(short, long)]
+    pub quiet: bool,
 }

@@ -7,12 +7,13 @@
 //! `ARCHITECTURE.md` for the crate and module map and `docs/model.md` for the model.
 
 pub use holdsim_core::{
-    analysis, compare, dist, economics, engine, kpi, model, rng, robustness, runner, sensitivity,
-    source, stats, verdict,
+    analysis, calibration, compare, dist, economics, engine, kpi, model, rng, robustness, runner,
+    sensitivity, source, stats, verdict,
 };
 
 pub mod budget;
 pub mod build_info;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod docs;

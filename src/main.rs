@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare(args),
         Command::Sweep(args) => commands::sweep(args),
         Command::Sensitivity(args) => commands::sensitivity(args),
+        Command::Calibrate(args) => commands::calibrate(args),
         Command::Merge(args) => commands::merge(args),
         Command::Slurm(args) => commands::slurm(args),
         Command::Check(args) => commands::check(args),

@@ -5,6 +5,7 @@ mod util;
 
 mod architecture;
 mod board_answers;
+mod calibrate;
 mod cli;
 mod comparison;
 mod crn_draws;

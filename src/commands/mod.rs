@@ -2,6 +2,7 @@
 //! results at the edge and reports. Shared steps (loading a scenario, writing one
 //! scenario's result files) live here.
 
+mod calibrate;
 mod check;
 mod compare;
 mod report;
@@ -17,6 +18,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use serde_json::json;
 
+pub use calibrate::calibrate;
 pub use check::check;
 pub use compare::{Arms, Compared, Hooks, compare, write_comparison};
 pub use report::{plot, report};

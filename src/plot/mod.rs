@@ -70,6 +70,7 @@ enum Chart {
     Kpis(kpis::KpiChart),
     Distribution(distribution::Distribution),
     Tornado(sensitivity::Tornado),
+    Calibration(crate::calibrate::plots::Grid),
 }
 
 /// The least height a figure may be given, as a share of the height it needs at its
@@ -205,7 +206,7 @@ impl Plot {
                 }
                 labels.apply(&mut c.axis);
             }
-            Chart::Tornado(_) => {}
+            Chart::Tornado(_) | Chart::Calibration(_) => {}
         }
     }
 
@@ -223,6 +224,9 @@ impl Plot {
             Chart::Fan(c) => c.size(width, heading).1,
             Chart::Kpis(c) => c.size(width, heading).1,
             Chart::Distribution(c) => c.size(width, heading).1,
+            Chart::Calibration(c) => {
+                c.height(width) + style::header_height(heading, f64::from(width)) as u32
+            }
             Chart::Tornado(_) => {
                 let full = Some((self.title.as_str(), self.subtitle.as_str()));
                 let w = f64::from(self.size.0);
@@ -253,6 +257,25 @@ impl Plot {
             Chart::Kpis(c) => c.draw(&area, s),
             Chart::Distribution(c) => c.draw(&area, s),
             Chart::Tornado(c) => c.draw(&area, s),
+            Chart::Calibration(c) => c.draw(&area, s),
+        }
+    }
+
+    /// A calibration figure (`holdsim calibrate`): `words` are title, subtitle, caption.
+    pub fn calibration(
+        stem: &str,
+        words: (&str, &str, &str),
+        size: (u32, u32),
+        grid: crate::calibrate::plots::Grid,
+    ) -> Plot {
+        Plot {
+            stem: stem.into(),
+            title: words.0.into(),
+            subtitle: words.1.into(),
+            caption: words.2.into(),
+            size,
+            titled: true,
+            chart: Chart::Calibration(grid),
         }
     }
 

@@ -160,7 +160,7 @@ figcaption { font-size: 0.85rem; color: #444; margin-top: 0.3rem; }
 
 /// The page's `<head>`: title, the embedded DejaVu Sans (so text renders the same
 /// everywhere) and the style sheet; ends with `<body>` open.
-fn head(title: &str) -> String {
+pub(crate) fn head(title: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n@font-face {{ font-family: 'DejaVu Sans'; font-style: normal; font-weight: normal; src: url(data:font/ttf;base64,{}) format('truetype'); }}\n@font-face {{ font-family: 'DejaVu Sans'; font-style: normal; font-weight: bold; src: url(data:font/ttf;base64,{}) format('truetype'); }}\n{CSS}</style>\n</head>\n<body>\n",
         escape(title),

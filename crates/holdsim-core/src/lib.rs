@@ -13,6 +13,7 @@
 
 pub mod analysis;
 pub mod budget;
+pub mod calibration;
 mod catalogue;
 pub mod compare;
 pub mod dist;
