@@ -349,8 +349,9 @@ def sweep(
 ) -> SweepResults:
     """``holdsim sweep EXPERIMENT --out OUT``: the same command, in-process (resumable
     in ``out``, default ``results/<experiment stem>``; ``set`` as ``--set``). Returns
-    the folder and its ``summary.csv``. Like the CLI it prints its summary lines; Ctrl-C
-    is raised when the command returns (a rerun resumes)."""
+    the folder and its ``summary.csv``. Prints nothing unless ``progress``; Ctrl-C
+    stops it between chunks of points with ``KeyboardInterrupt`` (what is done stays,
+    and the same call resumes there)."""
     folder = _experiment("sweep", experiment, out, threads, force, set, progress)
     return SweepResults(folder, pd.read_csv(folder / "summary.csv"), None)
 

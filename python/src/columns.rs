@@ -80,9 +80,9 @@ impl TableSink for Columns {
                 (Data::Float(v), Cell::Setting(n)) => v.push(n.as_f64()),
                 (Data::Text(v), Cell::Text(t)) => v.push(t.to_string()),
                 (Data::Text(v), other) => {
-                    let mut text = String::new();
+                    let mut text = Vec::new();
                     other.write_text(&mut text);
-                    v.push(text);
+                    v.push(String::from_utf8_lossy(&text).into_owned());
                 }
                 (_, other) => anyhow::bail!("a {other:?} cell in a numeric column"),
             }

@@ -3,12 +3,13 @@
 //! line would give, so their folders are the CLI's. They write to disk and are
 //! resumable there; the Python side reads their tables back.
 //!
-//! They take no cancellation flag (the CLI's Ctrl-C ends its process), so Ctrl-C in
-//! Python is raised when the command returns; a rerun resumes a sweep.
+//! Ctrl-C stops them between chunks of points (the folder stays resumable: a rerun
+//! carries on), and they print nothing unless a progress bar is asked for.
 
 use std::path::PathBuf;
 
 use holdsim::cli::SweepArgs;
+use holdsim::commands::Session;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -30,9 +31,10 @@ pub fn experiment(
     overrides: Vec<String>,
     progress: bool,
 ) -> PyResult<()> {
-    let run: fn(&SweepArgs) -> anyhow::Result<()> = match command {
-        "sweep" => holdsim::commands::sweep,
-        "sensitivity" => holdsim::commands::sensitivity,
+    type Command = fn(&SweepArgs, Session<'_>) -> anyhow::Result<()>;
+    let run: Command = match command {
+        "sweep" => holdsim::commands::sweep_in,
+        "sensitivity" => holdsim::commands::sensitivity_in,
         other => {
             return Err(PyValueError::new_err(format!(
                 "unknown command `{other}`; expected `sweep` or `sensitivity`"
@@ -48,5 +50,14 @@ pub fn experiment(
         shard: None,
         quiet: !progress,
     };
-    interruptible(py, |_| run(&args))?.map_err(|e| to_py(py, e))
+    interruptible(py, |stop| {
+        let session = Session {
+            force,
+            quiet: !progress,
+            silent: !progress,
+            stop: Some(stop),
+        };
+        run(&args, session)
+    })?
+    .map_err(|e| to_py(py, e))
 }

@@ -32,7 +32,9 @@ def test_other_python_threads_run_while_holdsim_simulates():
     counter.start()
     started = len(ticks)
     try:
-        holdsim.run(LONG, replications=40, seed=1)
+        # Long enough (a few hundred ms) that a released GIL gives the counter many
+        # turns on any machine; a held one gives it none.
+        holdsim.run(LONG, replications=400, seed=1)
     finally:
         stop.set()
         counter.join()
@@ -102,8 +104,39 @@ def test_ctrl_c_interrupts_simulate_many():
     assert waited < 5, f"KeyboardInterrupt took {waited:.1f} s"
 
 
-def test_nothing_is_printed_to_stdout(capfd):
+def _long_sweep(folder, replications):
+    """An experiment over the long scenario: 40 points of `replications` each."""
+    experiment = folder / "long_sweep.toml"
+    experiment.write_text(
+        f"""
+base = "{LONG}"
+[experiment]
+replications = {replications}
+[design]
+method = "grid"
+[[design.factor]]
+path = "referrals.rate_per_week"
+from = 10.0
+to = 29.5
+step = 0.5
+"""
+    )
+    return experiment
+
+
+def test_ctrl_c_interrupts_a_sweep_between_chunks_of_points(tmp_path):
+    experiment = _long_sweep(tmp_path, 400)
+    out = tmp_path / "out"
+    waited, printed, err = _interrupted_after_start(f"holdsim.sweep({str(experiment)!r}, {str(out)!r})")
+    assert printed.strip() == "interrupted", (printed, err)
+    assert waited < 5, f"KeyboardInterrupt took {waited:.1f} s"
+    # Stopped part-way: not finished (its checkpoint stays for a rerun to resume).
+    assert not (out / "manifest.json").exists()
+
+
+def test_nothing_is_printed_to_stdout(capfd, tmp_path):
     holdsim.run(LONG, replications=2, seed=1)
     holdsim.simulate(LONG, {}, replications=1, seed=1)
+    holdsim.sweep(_long_sweep(tmp_path, 1), tmp_path / "sweep", set=["run.horizon_days=400"])
     out, err = capfd.readouterr()
     assert out == "" and err == ""

@@ -23,9 +23,9 @@ pub use check::check;
 pub use compare::{Arms, Compared, Hooks, compare, write_comparison};
 pub use report::{plot, report};
 pub use run::run;
-pub use sensitivity::sensitivity;
+pub use sensitivity::{sensitivity, sensitivity_in};
 pub use slurm::{merge, slurm};
-pub use sweep::sweep;
+pub use sweep::{Session, sweep, sweep_in};
 
 use crate::budget;
 use crate::cli::ScenarioArgs;

@@ -91,6 +91,11 @@ fn unmerged_shards(dir: &Path) -> bool {
 /// `holdsim merge DIR` and a final `holdsim sensitivity EXP --out DIR`, which finds
 /// the merged sweep complete and reads it — the same indices as a single run.
 pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
+    sensitivity_in(args, super::sweep::Session::of(args))
+}
+
+/// [`sensitivity`] with a caller's `session` (its `force` and `quiet` are the caller's).
+pub fn sensitivity_in(args: &SweepArgs, session: super::sweep::Session<'_>) -> anyhow::Result<()> {
     let experiment = crate::experiment::load(&args.experiment, &args.overrides)?;
     let Some(analysis) = &experiment.sensitivity else {
         return Err(super::UsageError(format!(
@@ -100,7 +105,7 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         ))
         .into());
     };
-    let (out, shard) = out_and_shard(args)?;
+    let (out, shard) = out_and_shard(args, session)?;
     let threads = threads(args.threads)?;
     if shard.is_none() && !args.force && unmerged_shards(&out) {
         return Err(super::UsageError(format!(
@@ -110,24 +115,16 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let run = run_sweep(
-        &experiment,
-        &out,
-        threads,
-        args.force,
-        args.quiet,
-        &args.overrides,
-        shard,
-    )?;
+    let run = run_sweep(&experiment, &out, threads, session, &args.overrides, shard)?;
     if let Some(sh) = shard {
-        println!("{}", run.summary);
-        println!(
+        session.say(&run.summary);
+        session.say(format!(
             "Indices need every point: when all {} shards are done, run `holdsim merge {}`, then `holdsim sensitivity {} --out {}` to compute them.",
             sh.count,
             out.display(),
             args.experiment.display(),
             out.display()
-        );
+        ));
         return Ok(());
     }
 
@@ -154,15 +151,17 @@ pub fn sensitivity(args: &SweepArgs) -> anyhow::Result<()> {
         &out.join("plots"),
     )?;
 
-    println!("{}\n", run.summary);
-    print_indices(analysis, &rows);
-    println!(
-        "Wrote {} and {} chart{} in {}.",
-        out.join("indices.csv").display(),
-        figures,
-        if figures == 1 { "" } else { "s" },
-        out.join("plots").display()
-    );
+    if !session.silent {
+        println!("{}\n", run.summary);
+        print_indices(analysis, &rows);
+        println!(
+            "Wrote {} and {} chart{} in {}.",
+            out.join("indices.csv").display(),
+            figures,
+            if figures == 1 { "" } else { "s" },
+            out.join("plots").display()
+        );
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `holdsim sweep`: every point of an experiment, streamed to disk, resumable.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde_json::json;
@@ -13,6 +14,39 @@ use crate::output::table::{Cell, Csv, Format};
 use crate::progress;
 use crate::scenario::Number;
 use crate::sweep::{self, files, files::Start, files::SweepFiles};
+
+/// How one session of a sweep runs: the command line's switches, and what a caller in
+/// the same process (the Python package) adds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Session<'a> {
+    /// Discard whatever the folder holds and start again.
+    pub force: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// Nothing on stdout: the caller reads the folder instead.
+    pub silent: bool,
+    /// Set by the caller to stop between chunks of points: what is written stays,
+    /// and the same command resumes there.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+impl Session<'_> {
+    /// The command line's session of `args`.
+    pub(super) fn of(args: &SweepArgs) -> Session<'static> {
+        Session {
+            force: args.force,
+            quiet: args.quiet,
+            ..Session::default()
+        }
+    }
+
+    /// Prints `line` unless silent.
+    pub(super) fn say(&self, line: impl std::fmt::Display) {
+        if !self.silent {
+            println!("{line}");
+        }
+    }
+}
 
 /// FNV-1a over the text: a stable fingerprint of what a sweep computes.
 fn fingerprint(text: &str) -> String {
@@ -71,8 +105,7 @@ pub fn run_sweep(
     experiment: &Experiment,
     out: &Path,
     threads: usize,
-    force: bool,
-    quiet: bool,
+    session: Session<'_>,
     overrides: &[String],
     shard: Option<Shard>,
 ) -> anyhow::Result<SweepRun> {
@@ -99,7 +132,7 @@ pub fn run_sweep(
     };
     let out = out.as_path();
     admit(experiment, points.len(), threads)?;
-    let (mut files, start) = SweepFiles::open(out, &print, force, &points_csv)?;
+    let (mut files, start) = SweepFiles::open(out, &print, session.force, &points_csv)?;
     let total = points.len();
     if start == Start::Complete {
         return Ok(SweepRun {
@@ -110,11 +143,14 @@ pub fn run_sweep(
         });
     }
     if let Start::Resume(done) = start {
-        println!("Resuming {} after {done} of {total} points.", out.display());
+        session.say(format!(
+            "Resuming {} after {done} of {total} points.",
+            out.display()
+        ));
     }
 
     let started = Instant::now();
-    let tally = run_points(experiment, &points, &mut files, threads, quiet)?;
+    let tally = run_points(experiment, &points, &mut files, threads, session)?;
     let wall = started.elapsed().as_secs_f64();
 
     let mut manifest = description;
@@ -164,13 +200,13 @@ fn run_points(
     points: &[Point],
     files: &mut SweepFiles,
     threads: usize,
-    quiet: bool,
+    session: Session<'_>,
 ) -> anyhow::Result<Tally> {
     let total = points.len();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let bar = progress::bar(total as u64, "points", quiet);
+    let bar = progress::bar(total as u64, "points", session.quiet);
     bar.set_position(files.points_done() as u64);
     let chunk = (2 * threads).max(4);
     let mut tally = Tally {
@@ -179,6 +215,16 @@ fn run_points(
         replications: 0,
     };
     while files.points_done() < total {
+        if session
+            .stop
+            .is_some_and(|stop| stop.load(Ordering::Relaxed))
+        {
+            bar.abandon();
+            anyhow::bail!(
+                "stopped after {} of {total} points; the same command resumes there",
+                files.points_done()
+            );
+        }
         let from = files.points_done();
         let to = (from + chunk).min(total);
         let results = pool.install(|| sweep::run_chunk(experiment, &points[from..to]));
@@ -208,21 +254,26 @@ pub fn default_out(path: &Path) -> PathBuf {
 
 /// The shard asked for: `--shard K/N`, else the Slurm array variables, else none.
 /// Announces it, so a log says which points a process ran.
-pub fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
+pub fn shard_of(args: &SweepArgs, session: Session<'_>) -> anyhow::Result<Option<Shard>> {
     let shard = match &args.shard {
         Some(text) => Some(Shard::parse(text).map_err(super::UsageError)?),
         None => Shard::from_slurm_env().map_err(super::UsageError)?,
     };
     if let Some(sh) = shard {
-        println!(
+        session.say(format!(
             "Shard {} of {} (points whose index mod {} is {}).",
             sh.index, sh.count, sh.count, sh.index
-        );
+        ));
     }
     Ok(shard)
 }
 
 pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    sweep_in(args, Session::of(args))
+}
+
+/// [`sweep`] with a caller's `session` (its `force` and `quiet` are the caller's).
+pub fn sweep_in(args: &SweepArgs, session: Session<'_>) -> anyhow::Result<()> {
     let experiment = crate::experiment::load(&args.experiment, &args.overrides)?;
     if experiment.sensitivity.is_some() {
         return Err(super::UsageError(format!(
@@ -232,29 +283,31 @@ pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let (out, shard) = out_and_shard(args)?;
+    let (out, shard) = out_and_shard(args, session)?;
     let run = run_sweep(
         &experiment,
         &out,
         threads(args.threads)?,
-        args.force,
-        args.quiet,
+        session,
         &args.overrides,
         shard,
     )?;
-    println!("{}", run.summary);
+    session.say(run.summary);
     Ok(())
 }
 
 /// Where a `sweep` or `sensitivity` command writes (`--out`, else
 /// results/<experiment file stem>) and which shard it runs (`--shard`, else Slurm's
 /// array variables, else all points).
-pub(super) fn out_and_shard(args: &SweepArgs) -> anyhow::Result<(PathBuf, Option<Shard>)> {
+pub(super) fn out_and_shard(
+    args: &SweepArgs,
+    session: Session<'_>,
+) -> anyhow::Result<(PathBuf, Option<Shard>)> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.experiment));
-    Ok((out, shard_of(args)?))
+    Ok((out, shard_of(args, session)?))
 }
 
 /// One share of a sweep's points: those whose index is `index` modulo `count`, which
