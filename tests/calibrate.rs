@@ -227,6 +227,27 @@ fn a_bad_calibration_file_is_refused_with_its_line_and_key() {
 }
 
 #[test]
+fn a_calibration_too_large_to_finish_is_refused_before_it_starts() {
+    // The national scenario at every point the waves and generations may run: far
+    // past the work a sweep may take, so refused at once with nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    let england = crate::util::root().join("scenarios/england.toml");
+    let text = format!(
+        "base = \"{}\"\n[[parameter]]\npath = \"strain.alpha\"\n[[target]]\nkpi = \"exits_per_post_year\"\nvalue = 0.2\nsd = 0.05\nsource = \"test\"\n",
+        england.display()
+    );
+    fs::write(dir.path().join("big.toml"), text).unwrap();
+    let o = holdsim(dir.path())
+        .args(["calibrate", "big.toml", "-q", "--out", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("this calibration is too large"), "{stderr}");
+    assert!(!dir.path().join("never").exists());
+}
+
+#[test]
 fn a_calibration_killed_with_sigkill_resumes_to_identical_results() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_calibration(dir.path(), 150, 3);

@@ -27,6 +27,7 @@ pub fn load(path: &Path) -> anyhow::Result<Calibration> {
 pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let calibration = load(&args.file)?;
     let threads = threads(args.threads)?;
+    admit(&calibration, threads)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(
             args.file
@@ -64,6 +65,33 @@ pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     staging.commit()?;
     checkpoint::remove(&saved)?;
     print_summary(&calibrator, &out, wall);
+    Ok(())
+}
+
+/// Refuses (exit 2) a calibration whose points cannot fit, as a sweep's are refused:
+/// each scenario a target is measured under, sized at the calibrated parameters'
+/// largest values, for the most points the waves and generations may run.
+fn admit(calibration: &Calibration, threads: usize) -> anyhow::Result<()> {
+    let s = &calibration.settings;
+    let most_points = (s.waves as usize)
+        .saturating_mul(s.wave_points)
+        .saturating_add(
+            (s.generations as usize)
+                .saturating_mul(s.attempts as usize)
+                .saturating_mul(s.particles),
+        );
+    let simulator = holdsim_core::calibration::simulate::Simulator::new(calibration);
+    for (i, experiment) in simulator.experiments().iter().enumerate() {
+        if calibration.targets.iter().any(|t| t.scenario == i) {
+            super::sweep::admit_as(
+                experiment,
+                most_points,
+                threads,
+                "this calibration",
+                "use fewer replications, particles, waves, generations or attempts, or a smaller or shorter scenario",
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -395,7 +395,24 @@ const SIZE_KEYS: [&str; 4] = [
 /// at once (each sized as the base scenario with every size factor at its largest
 /// level and the most replications a point may take), and the work of all `points`
 /// against [`budget::MAX_POST_DAYS`].
-fn admit(experiment: &Experiment, points: usize, threads: usize) -> anyhow::Result<()> {
+pub(super) fn admit(experiment: &Experiment, points: usize, threads: usize) -> anyhow::Result<()> {
+    admit_as(
+        experiment,
+        points,
+        threads,
+        "this sweep",
+        "use fewer points or replications, a shorter horizon, or shard it over machines (--shard)",
+    )
+}
+
+/// [`admit`] for `what` ("this calibration"), with its own way to be `smaller`.
+pub(super) fn admit_as(
+    experiment: &Experiment,
+    points: usize,
+    threads: usize,
+    what: &str,
+    smaller: &str,
+) -> anyhow::Result<()> {
     let mut largest = experiment.scenario.clone();
     for f in experiment
         .factors
@@ -429,7 +446,7 @@ fn admit(experiment: &Experiment, points: usize, threads: usize) -> anyhow::Resu
     let total = per_point.saturating_mul(points as u128);
     if total > budget::MAX_POST_DAYS {
         return Err(UsageError(format!(
-            "this sweep is too large: {points} points would simulate up to {:.1e} post-days (points × replications × link worker posts × days), more than the ceiling of {:.0e} (months of computing); use fewer points or replications, a shorter horizon, or shard it over machines (--shard)",
+            "{what} is too large: {points} points would simulate up to {:.1e} post-days (points × replications × link worker posts × days), more than the ceiling of {:.0e} (months of computing); {smaller}",
             total as f64,
             budget::MAX_POST_DAYS as f64
         ))

@@ -33,6 +33,12 @@ pub struct Simulator {
 }
 
 impl Simulator {
+    /// Each scenario's points as a sweep of the calibrated parameters (the first is
+    /// the base): what a command sizes before running any.
+    pub fn experiments(&self) -> &[Experiment] {
+        &self.experiments
+    }
+
     pub fn new(calibration: &Calibration) -> Simulator {
         let factors: Vec<Factor> = calibration
             .parameters
