@@ -217,16 +217,7 @@ pub fn calibrated_scenario(
             .set_path(&p.path, value)
             .map_err(|e| format!("{} = {median}: {e}", p.path))?;
     }
-    let problems = scenario.validate();
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        Err(problems
-            .into_iter()
-            .map(|(k, m)| format!("{k}: {m}"))
-            .collect::<Vec<_>>()
-            .join("; "))
-    }
+    scenario.validated()
 }
 
 /// `calibrated.toml`: a header saying where the values come from, then the resolved

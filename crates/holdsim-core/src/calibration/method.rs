@@ -503,8 +503,9 @@ impl Proposal {
     }
 }
 
-/// The index whose cumulative weight first exceeds `u` × total.
-fn pick(weights: &[f64], u: f64) -> usize {
+/// The index whose cumulative weight first exceeds `u` × total (the last for `u`
+/// at 1 or weights that do not sum as expected).
+pub(crate) fn pick(weights: &[f64], u: f64) -> usize {
     let total: f64 = weights.iter().sum();
     let mut cumulative = 0.0;
     for (i, w) in weights.iter().enumerate() {
@@ -513,7 +514,7 @@ fn pick(weights: &[f64], u: f64) -> usize {
             return i;
         }
     }
-    weights.len() - 1
+    weights.len().saturating_sub(1)
 }
 
 /// Numbers saved as their bits, so stages read back from a checkpoint are the very

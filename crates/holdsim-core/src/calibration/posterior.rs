@@ -180,15 +180,7 @@ mod tests {
 pub fn particle_for(weights: &[f64], seed: u64, replication: u64) -> usize {
     use crate::rng::{mix, to_unit};
     let u = to_unit(mix(mix(seed ^ 0x9057_e410) ^ replication));
-    let total: f64 = weights.iter().sum();
-    let mut cumulative = 0.0;
-    for (i, w) in weights.iter().enumerate() {
-        cumulative += w;
-        if u * total < cumulative {
-            return i;
-        }
-    }
-    weights.len().saturating_sub(1)
+    super::method::pick(weights, u)
 }
 
 #[cfg(test)]

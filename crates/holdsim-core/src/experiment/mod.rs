@@ -232,16 +232,7 @@ impl Experiment {
                 .map_err(|e| format!("{} = {value}: {e}", factor.path))?;
         }
         s.run.seed = self.seed;
-        let problems = s.validate();
-        if problems.is_empty() {
-            Ok(s)
-        } else {
-            Err(problems
-                .into_iter()
-                .map(|(k, m)| format!("{k}: {m}"))
-                .collect::<Vec<_>>()
-                .join("; "))
-        }
+        s.validated()
     }
 
     /// The seed a point runs with: the experiment's seed (common random numbers) or

@@ -139,6 +139,21 @@ impl Scenario {
             .collect()
     }
 
+    /// This scenario if [`Scenario::validate`] finds nothing, else its problems in one
+    /// line (`key: message; …`): the reason a sweep point or calibrated scenario gives.
+    pub fn validated(self) -> Result<Scenario, String> {
+        let problems = self.validate();
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(problems
+                .into_iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; "))
+        }
+    }
+
     /// The resolved scenario as TOML, every key present, with units as comments.
     pub fn to_toml(&self) -> String {
         render::to_toml(self)
