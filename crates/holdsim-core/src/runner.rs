@@ -81,13 +81,7 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
     prepare: &(dyn Fn(Outcome) -> T + Sync),
     sink: &mut dyn FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Stopped::Threads {
-            threads,
-            message: e.to_string(),
-        })?;
+    let pool = pool(threads)?;
     let control = Control {
         progress: watch.progress,
         cancel: watch.cancel,
@@ -158,6 +152,18 @@ pub fn run(
         },
     )?;
     Ok(outcomes)
+}
+
+/// A rayon pool of `threads` workers, for the runner and anything else that runs
+/// replications at once (a calibration's points).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Stopped> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Stopped::Threads {
+            threads,
+            message: e.to_string(),
+        })
 }
 
 #[cfg(test)]

@@ -130,13 +130,7 @@ impl Calibrator {
         threads: usize,
         stages: Vec<Stage>,
     ) -> Result<Calibrator, Stopped> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Stopped::Threads {
-                threads,
-                message: e.to_string(),
-            })?;
+        let pool = crate::runner::pool(threads)?;
         Ok(Calibrator {
             simulator: Simulator::new(&calibration),
             calibration,
