@@ -130,6 +130,11 @@ pub struct RunArgs {
     /// Also write weekly series per site (timeseries_by_site.csv).
     #[arg(long)]
     pub per_site: bool,
+    /// A posterior.csv written by `holdsim calibrate`: each replication runs with one
+    /// particle's parameter values, drawn by weight, so results carry parameter
+    /// uncertainty as well as chance (docs/calibration.md).
+    #[arg(long, value_name = "FILE")]
+    pub posterior: Option<PathBuf>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -175,6 +180,10 @@ pub struct CompareArgs {
     /// decides it (by default 5 values of up to 4 assumptions; see robustness.csv).
     #[arg(long)]
     pub no_robustness: bool,
+    /// A posterior.csv written by `holdsim calibrate`: replication r of every scenario
+    /// runs with the same particle, drawn by weight (docs/calibration.md).
+    #[arg(long, value_name = "FILE")]
+    pub posterior: Option<PathBuf>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,

@@ -58,14 +58,14 @@ pub fn read_input_file(path: &Path) -> std::io::Result<String> {
         };
         return Err(Error::new(
             ErrorKind::InvalidInput,
-            format!("it is {what}, not a regular file; give the path of a .toml file"),
+            format!("it is {what}, not a regular file; give the path of a file"),
         ));
     }
     let too_large = |size: u64| {
         Error::new(
             ErrorKind::InvalidInput,
             format!(
-                "it is {size} bytes, larger than the {MAX_INPUT_BYTES} bytes (16 MiB) a scenario or experiment file may have"
+                "it is {size} bytes, larger than the {MAX_INPUT_BYTES} bytes (16 MiB) an input file may have"
             ),
         )
     };

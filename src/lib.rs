@@ -7,8 +7,8 @@
 //! `ARCHITECTURE.md` for the crate and module map and `docs/model.md` for the model.
 
 pub use holdsim_core::{
-    analysis, calibration, compare, dist, economics, engine, kpi, model, rng, robustness, runner,
-    sensitivity, source, stats, verdict,
+    analysis, calibration, compare, dist, economics, engine, kpi, model, posterior, rng,
+    robustness, runner, sensitivity, source, stats, verdict,
 };
 
 pub mod budget;

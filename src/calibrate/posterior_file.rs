@@ -1,33 +1,25 @@
-//! A `posterior.csv` read back (for `run --posterior`, still to come): the parameter
-//! paths, each particle's values and weights, every cell checked with its file and line.
+//! A `posterior.csv` read back (for `run`/`compare --posterior`): the parameter paths,
+//! each particle's values and weights, every cell checked with its file and line.
 
 use std::path::Path;
 
-use anyhow::Context;
-
 use crate::commands::UsageError;
 use crate::output::table::TableReader;
-
-/// Weighted particles over named parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Posterior {
-    /// Dotted paths, in the file's column order.
-    pub paths: Vec<String>,
-    pub values: Vec<Vec<f64>>,
-    /// Normalised to sum to 1.
-    pub weights: Vec<f64>,
-}
+use crate::posterior::Posterior;
 
 /// Reads a posterior written by `holdsim calibrate`: a `particle` column, one column
-/// per parameter and `weight`. Refuses (exit 2) a file without them, a cell that is
-/// not a finite number, a negative weight, no particle, or weights that do not sum
-/// to 1 (to within 10⁻⁶): each naming the file and line.
+/// per parameter and `weight`. The file must be a regular file of at most 16 MiB
+/// (`input::read_input_file`). Refuses (exit 2) a file without those columns, a cell
+/// that is not a finite number, a negative weight, no particle or more than the
+/// core's limit, or weights that do not sum to 1 (to within 10⁻⁶): each naming the
+/// file and line.
 pub fn read(path: &Path) -> anyhow::Result<Posterior> {
     let shown = format!("`{}`", path.display());
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?;
     let usage = |e: String| anyhow::Error::new(UsageError(e));
-    let mut reader = TableReader::open(std::io::BufReader::new(file), shown.clone())
-        .map_err(|e| usage(e.to_string()))?;
+    let text = crate::input::read_input_file(path)
+        .map_err(|e| usage(format!("cannot read the posterior {shown}: {e}")))?;
+    let mut reader =
+        TableReader::open(text.as_bytes(), shown.clone()).map_err(|e| usage(e.to_string()))?;
     reader.require(&["particle", "weight"]).map_err(|e| {
         usage(format!(
             "{e}; a posterior is the posterior.csv `holdsim calibrate` writes"
@@ -41,6 +33,13 @@ pub fn read(path: &Path) -> anyhow::Result<Posterior> {
         .collect();
     let (mut values, mut weights) = (Vec::new(), Vec::new());
     while let Some(row) = reader.next_row().map_err(|e| usage(e.to_string()))? {
+        if values.len() == holdsim_core::calibration::file::MAX_PARTICLES {
+            return Err(usage(format!(
+                "{shown}, line {}: more than {} particles; a calibration writes at most that many",
+                row.line(),
+                holdsim_core::calibration::file::MAX_PARTICLES
+            )));
+        }
         let number = |column: &str| -> anyhow::Result<f64> {
             match row.number(column) {
                 Ok(Some(x)) if x.is_finite() => Ok(x),
@@ -73,12 +72,7 @@ pub fn read(path: &Path) -> anyhow::Result<Posterior> {
             weights.len()
         )));
     }
-    let weights = weights.iter().map(|w| w / total).collect();
-    Ok(Posterior {
-        paths,
-        values,
-        weights,
-    })
+    Posterior::new(paths, values, weights).map_err(|e| usage(format!("{shown}: {e}")))
 }
 
 #[cfg(test)]
@@ -95,9 +89,12 @@ mod tests {
     #[test]
     fn a_posterior_reads_back_and_bad_ones_are_refused_with_their_line() {
         let p = read_text("particle,strain.alpha,weight\n0,0.04,0.25\n1,0.05,0.75\n").unwrap();
-        assert_eq!(p.paths, ["strain.alpha"]);
-        assert_eq!(p.values, [[0.04], [0.05]]);
-        assert_eq!(p.weights, [0.25, 0.75]);
+        assert_eq!(p.paths(), ["strain.alpha"]);
+        assert_eq!(
+            (p.values(0), p.values(1)),
+            ([0.04].as_slice(), [0.05].as_slice())
+        );
+        assert_eq!(p.weights(), [0.25, 0.75]);
         let e = read_text("particle,strain.alpha,weight\n0,0.04,0.25\n1,x,0.75\n").unwrap_err();
         assert!(e.to_string().contains("line 3"), "{e}");
         let e = read_text("particle,strain.alpha,weight\n0,0.04,-0.25\n").unwrap_err();

@@ -9,8 +9,8 @@ use std::time::Instant;
 use serde_json::json;
 
 use super::{
-    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications_watched,
-    threads,
+    FinishedRun, PosteriorUsed, RunWriter, Simulated, UsageError, load_scenario, run_overrides,
+    stem, stream_replications_watched, threads,
 };
 use crate::cli::{CompareArgs, ScenarioArgs};
 use crate::engine::Options;
@@ -52,13 +52,22 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
         PathBuf::from("results").join(format!("compare-{}", names.join("-vs-")))
     });
     let threads = threads(args.threads)?;
+    let posterior = args
+        .posterior
+        .as_deref()
+        .map(PosteriorUsed::read)
+        .transpose()?;
     let arms = Arms {
         scenarios: &scenarios,
         paths: &paths,
         names: &names,
+        posterior: posterior.as_ref(),
     };
     let compared = write_comparison(args, &arms, &out, threads, Hooks::NONE)?;
 
+    if let Some(p) = &posterior {
+        println!("{}", p.describe());
+    }
     println!(
         "Compared {} scenarios, {} replications each on {}, seed {}; KPIs over days {}–{}; baseline: {}\n",
         names.len(),
@@ -134,6 +143,9 @@ pub fn write_comparison(
     hooks: Hooks,
 ) -> anyhow::Result<Compared> {
     let scenarios = arms.scenarios;
+    // A posterior that cannot run every scenario is refused before anything else.
+    let drawn = arms.drawn()?;
+    let drawn_keys = arms.posterior.map_or(&[][..], |p| p.posterior.paths());
     // Refuse what cannot fit before any folder is made or anything allocated; the
     // report reads every scenario's time series back, so that counts too.
     let mut jobs: Vec<budget::Job> = scenarios
@@ -142,7 +154,7 @@ pub fn write_comparison(
         .collect();
     // The robustness reruns run every scenario again once per grid value.
     if !args.no_robustness {
-        let reruns: usize = super::robustness::plan(scenarios)
+        let reruns: usize = super::robustness::plan(scenarios, drawn_keys)
             .iter()
             .map(|a| a.values.len())
             .sum();
@@ -154,7 +166,7 @@ pub fn write_comparison(
     let estimate = budget::admit("this comparison", &jobs, threads, true)?;
     let staging = Staging::begin(out, args.force)?;
     let started = Instant::now();
-    run_arms(args, arms, (threads, &estimate), &staging, hooks)?;
+    run_arms(args, arms, &drawn, (threads, &estimate), &staging, hooks)?;
     if !hooks.cancelled() {
         (hooks.on_main_results)(&staging);
     }
@@ -165,7 +177,14 @@ pub fn write_comparison(
             .zip(scenarios)
             .map(|(n, s)| (n.clone(), s.title.clone().unwrap_or_else(|| n.clone())))
             .collect();
-        super::robustness::rerun(args, scenarios, &titled, threads, &staging, hooks.cancel)?;
+        super::robustness::rerun(
+            args,
+            (scenarios, drawn_keys),
+            &titled,
+            threads,
+            &staging,
+            hooks.cancel,
+        )?;
     }
     if hooks.cancelled() {
         return Err(crate::runner::Stopped::Cancelled.into());
@@ -195,6 +214,40 @@ pub struct Arms<'a> {
     pub paths: &'a [PathBuf],
     /// Unique names: the folders under `scenarios/` and the `scenario` column.
     pub names: &'a [String],
+    /// Parameters drawn per replication, the same particle for replication r of every
+    /// scenario (`--posterior`).
+    pub posterior: Option<&'a PosteriorUsed>,
+}
+
+impl Arms<'_> {
+    /// Each scenario's draws from the posterior (none without one). A scenario that
+    /// sets a drawn parameter to another value than the baseline's is refused: the
+    /// posterior would overwrite the very change being compared.
+    fn drawn(&self) -> anyhow::Result<Vec<Option<crate::posterior::Drawn>>> {
+        let Some(used) = self.posterior else {
+            return Ok(vec![None; self.scenarios.len()]);
+        };
+        let base = &self.scenarios[0];
+        for (s, name) in self.scenarios.iter().zip(self.names).skip(1) {
+            for key in used.posterior.paths() {
+                let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
+                if mine != theirs {
+                    return Err(UsageError(format!(
+                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or leave out --posterior",
+                        mine.map_or("nothing".into(), |v| v.to_string()),
+                        theirs.map_or("nothing".into(), |v| v.to_string()),
+                        used.source
+                    ))
+                    .into());
+                }
+            }
+        }
+        self.scenarios
+            .iter()
+            .zip(self.names)
+            .map(|(s, name)| used.drawn_for(s, name).map(Some))
+            .collect()
+    }
 }
 
 /// The scenario files, baseline first; the others keep the order given.
@@ -262,6 +315,7 @@ fn load_comparable(paths: &[PathBuf], args: &CompareArgs) -> anyhow::Result<Vec<
 fn run_arms(
     args: &CompareArgs,
     arms: &Arms,
+    drawn: &[Option<crate::posterior::Drawn>],
     (threads, estimate): (usize, &budget::Estimate),
     staging: &Staging,
     hooks: Hooks,
@@ -277,14 +331,17 @@ fn run_arms(
     let each = arms.scenarios.iter().zip(arms.paths).zip(arms.names);
     for (i, ((s, p), name)) in each.enumerate() {
         let mut model = Model::try_new(s)?;
+        let mut drawn = drawn[i].clone();
         if args.independent_streams && i > 0 {
             model.seed = rng::mix(model.seed ^ rng::mix(i as u64));
+            drawn = drawn.map(|d| d.with_model_seed(model.seed));
         }
         let t0 = Instant::now();
         let prefix = format!("scenarios/{name}/");
-        let mut writer = RunWriter::begin(staging, &prefix, false, replications)?;
+        let mut writer =
+            RunWriter::begin(staging, &prefix, (false, drawn.is_some()), replications)?;
         stream_replications_watched(
-            &model,
+            Simulated::new(&model, drawn.as_ref()),
             (replications, threads, estimate),
             &Options::default(),
             (&bar, hooks.on_replication, hooks.cancel),
@@ -303,6 +360,7 @@ fn run_arms(
                 scenario: s,
                 threads,
                 wall_seconds: t0.elapsed().as_secs_f64(),
+                posterior: arms.posterior,
             },
         )?;
     }
@@ -321,7 +379,7 @@ fn streams(args: &CompareArgs) -> &'static str {
 /// `compare.json`: what was compared, how, and with what.
 fn manifest(args: &CompareArgs, arms: &Arms, threads: usize, wall: f64) -> serde_json::Value {
     let first = &arms.scenarios[0].run;
-    json!({
+    let mut manifest = json!({
         "holdsim_version": env!("CARGO_PKG_VERSION"),
         "holdsim_commit": crate::build_info::commit(),
         "command": std::env::args().collect::<Vec<_>>(),
@@ -335,5 +393,9 @@ fn manifest(args: &CompareArgs, arms: &Arms, threads: usize, wall: f64) -> serde
         "threads": threads,
         "wall_time_seconds": wall,
         "created_utc": crate::output::utc_now(),
-    })
+    });
+    if let Some(p) = arms.posterior {
+        manifest["posterior"] = p.manifest();
+    }
+    manifest
 }

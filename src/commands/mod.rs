@@ -36,6 +36,7 @@ use crate::model::Model;
 use crate::output::atomic::Staging;
 use crate::output::table::{CsvFile, CsvRows};
 use crate::output::tables;
+use crate::posterior::Drawn;
 use crate::progress::RunBar;
 use crate::runner;
 use crate::runner::Outcome;
@@ -92,6 +93,59 @@ struct FinishedRun<'a> {
     scenario: &'a Scenario,
     threads: usize,
     wall_seconds: f64,
+    posterior: Option<&'a PosteriorUsed>,
+}
+
+/// A posterior a run or comparison draws its parameters from, and where it came from.
+pub struct PosteriorUsed {
+    /// The file as the user named it (or, from the web app, the upload's name).
+    pub source: String,
+    pub posterior: crate::posterior::Posterior,
+}
+
+impl PosteriorUsed {
+    /// Reads `file` (a `posterior.csv`, checked cell by cell).
+    pub fn read(file: &Path) -> anyhow::Result<PosteriorUsed> {
+        Ok(PosteriorUsed {
+            source: file.display().to_string(),
+            posterior: crate::calibrate::posterior_file::read(file)?,
+        })
+    }
+
+    /// The draws of `scenario` (named `name` in messages), every particle checked
+    /// against it first: a parameter the scenario does not have, or a particle that
+    /// would make it invalid, is refused (exit 2) naming the file and the particle.
+    pub fn drawn_for(&self, scenario: &Scenario, name: &str) -> anyhow::Result<Drawn> {
+        Drawn::new(scenario, &self.posterior).map_err(|e| {
+            UsageError(format!(
+                "the posterior `{}` cannot run {name}: {e}; a posterior applies to scenarios that have its parameters and stay valid with every particle's values",
+                self.source
+            ))
+            .into()
+        })
+    }
+
+    /// The line above the KPI table.
+    fn describe(&self) -> String {
+        let p = &self.posterior;
+        format!(
+            "Parameters drawn from {} ({} particles, by weight, one per replication): {}",
+            self.source,
+            p.len(),
+            p.paths().join(", ")
+        )
+    }
+
+    /// The manifest's `posterior` entry.
+    fn manifest(&self) -> serde_json::Value {
+        let p = &self.posterior;
+        json!({
+            "file": self.source,
+            "particles": p.len(),
+            "parameters": p.paths(),
+            "draw": "replication r runs the particle drawn by weight from a stream keyed by (seed, r), the same in every scenario; replications.csv's `particle` column names it",
+        })
+    }
 }
 
 /// One scenario's result files under `prefix` in a staging folder (`""` for a run
@@ -115,11 +169,12 @@ struct RunWriter {
 type Written = (Vec<&'static str>, Vec<(Kpi, Option<Summary>)>, f64);
 
 impl RunWriter {
-    /// Opens the streamed tables and writes their headers.
+    /// Opens the streamed tables and writes their headers (`replications.csv` with a
+    /// `particle` column when the run draws parameters from a posterior).
     fn begin(
         staging: &Staging,
         prefix: &str,
-        per_site: bool,
+        (per_site, with_particle): (bool, bool),
         replications: u32,
     ) -> anyhow::Result<RunWriter> {
         let dir = staging.path().join(prefix);
@@ -130,7 +185,11 @@ impl RunWriter {
             prefix: prefix.to_string(),
             replications: CsvFile::create(
                 dir.join("replications.csv"),
-                &tables::replications_schema(&[]),
+                &if with_particle {
+                    tables::replications_schema_with_particle()
+                } else {
+                    tables::replications_schema(&[])
+                },
             )?,
             timeseries: CsvFile::create(
                 dir.join("timeseries.csv"),
@@ -220,12 +279,19 @@ struct Rendered {
 const TIMESERIES_ROW_BYTES: usize = 384;
 
 impl Rendered {
-    /// Renders `o`'s rows; the rest of the outcome is dropped (but its per-site
-    /// series), so a batch waiting to be written holds little more than its text.
-    fn of(mut o: Outcome) -> anyhow::Result<Rendered> {
+    /// Renders `o`'s rows, with the posterior particle it ran with if any; the rest of
+    /// the outcome is dropped (but its per-site series), so a batch waiting to be
+    /// written holds little more than its text.
+    fn of(mut o: Outcome, particle: Option<usize>) -> anyhow::Result<Rendered> {
         let r = &o.replication;
         let mut replications = CsvRows::new();
-        tables::replication_row(&mut replications, None, r.index, r.patient_days, &o.kpis)?;
+        tables::replication_row_of(
+            &mut replications,
+            None,
+            (r.index, particle),
+            r.patient_days,
+            &o.kpis,
+        )?;
         let mut timeseries = CsvRows::with_capacity(r.weeks.len() * TIMESERIES_ROW_BYTES);
         tables::timeseries_rows(&mut timeseries, r.index, None, &r.weeks)?;
         Ok(Rendered {
@@ -279,6 +345,10 @@ fn write_run(
         "files": files.iter().chain(also).collect::<Vec<_>>(),
         "scenario": scenario.to_json(),
     });
+    let mut manifest = manifest;
+    if let Some(p) = run.posterior {
+        manifest["posterior"] = p.manifest();
+    }
     staging.write(
         &format!("{prefix}manifest.json"),
         serde_json::to_string_pretty(&manifest)
@@ -288,12 +358,40 @@ fn write_run(
     Ok(files)
 }
 
+/// What a scenario's replications simulate: its model, or with a posterior the
+/// model of the particle drawn for each replication.
+#[derive(Clone, Copy)]
+enum Simulated<'a> {
+    One(&'a Model),
+    Drawn(&'a Drawn),
+}
+
+impl<'a> Simulated<'a> {
+    fn new(model: &'a Model, drawn: Option<&'a Drawn>) -> Simulated<'a> {
+        drawn.map_or(Simulated::One(model), Simulated::Drawn)
+    }
+
+    fn models(self) -> &'a dyn runner::Models {
+        match self {
+            Simulated::One(m) => m,
+            Simulated::Drawn(d) => d,
+        }
+    }
+
+    fn particle(self, replication: u64) -> Option<usize> {
+        match self {
+            Simulated::One(_) => None,
+            Simulated::Drawn(d) => Some(d.particle(replication)),
+        }
+    }
+}
+
 /// Runs `replications` of `model` in the budget's batches, streaming each finished
 /// replication (in order) into `writer` and telling `bar` — by replications, or by
 /// site-days when there are too few replications to show movement. Rows are rendered
 /// on the worker threads ([`Rendered`]), so writing does not serialise the run.
 fn stream_replications(
-    model: &Model,
+    model: Simulated,
     replications: u32,
     threads: usize,
     estimate: &budget::Estimate,
@@ -315,7 +413,7 @@ fn stream_replications(
 /// As [`stream_replications`], also telling `on_done` of each replication and
 /// stopping when `cancel` is set (the web app's jobs, which outlive one run).
 fn stream_replications_watched(
-    model: &Model,
+    model: Simulated,
     (replications, threads, estimate): (u32, usize, &budget::Estimate),
     options: &Options,
     (bar, on_done, cancel): (&RunBar, &(dyn Fn() + Sync), Option<&AtomicBool>),
@@ -327,7 +425,7 @@ fn stream_replications_watched(
         on_done();
     };
     runner::run_each_prepared(
-        model,
+        model.models(),
         (
             replications,
             threads,
@@ -343,7 +441,10 @@ fn stream_replications_watched(
             },
             cancel,
         },
-        &Rendered::of,
+        &|o| {
+            let particle = model.particle(o.replication.index);
+            Rendered::of(o, particle)
+        },
         &mut |rendered| writer.push(rendered?),
     )
 }

@@ -46,10 +46,12 @@ pub fn decisive(scenarios: &[Scenario]) -> Vec<(String, (f64, f64))> {
 }
 
 /// The assumptions to vary (at most [`MAX_ASSUMPTIONS`]) with their grids: what
-/// [`rerun`] runs, and what the budget counts before anything runs.
-pub fn plan(scenarios: &[Scenario]) -> Vec<Assumption> {
+/// [`rerun`] runs, and what the budget counts before anything runs. Keys a posterior
+/// draws (`drawn`) are left out: their uncertainty is in the main results already.
+pub fn plan(scenarios: &[Scenario], drawn: &[String]) -> Vec<Assumption> {
     decisive(scenarios)
         .into_iter()
+        .filter(|(key, _)| !drawn.contains(key))
         .take(MAX_ASSUMPTIONS)
         .map(|(key, (low, high))| {
             let integer = matches!(
@@ -68,13 +70,13 @@ pub fn plan(scenarios: &[Scenario]) -> Vec<Assumption> {
 /// [`MAX_ASSUMPTIONS`]) and writes `robustness.csv` into the staging folder.
 pub fn rerun(
     args: &CompareArgs,
-    scenarios: &[Scenario],
+    (scenarios, drawn): (&[Scenario], &[String]),
     arms: &[(String, String)],
     threads: usize,
     staging: &Staging,
     cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<()> {
-    let assumptions = plan(scenarios);
+    let assumptions = plan(scenarios, drawn);
     let replications = scenarios[0].run.replications;
     let reruns: usize = assumptions.iter().map(|a| a.values.len()).sum();
     let site_days: u64 = scenarios

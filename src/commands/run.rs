@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{
-    FinishedRun, RunWriter, load_scenario, run_overrides, stem, stream_replications, threads,
+    FinishedRun, PosteriorUsed, RunWriter, Simulated, load_scenario, run_overrides, stem,
+    stream_replications, threads,
 };
 use crate::budget;
 use crate::cli::RunArgs;
@@ -32,9 +33,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // Refuse what cannot fit before any folder is made or anything allocated.
     let jobs = [budget::Job::of(&scenario, args.per_site)];
     let estimate = budget::admit("this run", &jobs, threads, false)?;
+    let posterior = args
+        .posterior
+        .as_deref()
+        .map(PosteriorUsed::read)
+        .transpose()?;
+    let drawn = posterior
+        .as_ref()
+        .map(|p| p.drawn_for(&scenario, &path.display().to_string()))
+        .transpose()?;
     let staging = Staging::begin(&out, args.force)?;
 
     let model = Model::try_new(&scenario)?;
+    let simulated = Simulated::new(&model, drawn.as_ref());
     let replications = scenario.run.replications;
     let options = Options {
         per_site_series: args.per_site,
@@ -48,11 +59,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         args.quiet,
     );
     let started = Instant::now();
-    let mut writer = RunWriter::begin(&staging, "", args.per_site, replications)?;
+    let mut writer = RunWriter::begin(
+        &staging,
+        "",
+        (args.per_site, posterior.is_some()),
+        replications,
+    )?;
     let workbook_file = workbook::file_name(1);
     writer.also_writes(workbook_file);
     stream_replications(
-        &model,
+        simulated,
         replications,
         threads,
         &estimate,
@@ -72,6 +88,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             scenario: &scenario,
             threads,
             wall_seconds,
+            posterior: posterior.as_ref(),
         },
     )?;
     let written = workbook::write_run(&staging, &name, &scenario)?;
@@ -79,7 +96,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let dir = staging.commit()?;
 
     println!("{}\n", describe_run(path, &scenario, &model));
-    print!("{}", terminal::kpi_table(&summaries, replications as usize));
+    match &posterior {
+        Some(p) => {
+            println!("{}\n", p.describe());
+            print!(
+                "{}",
+                terminal::kpi_table_with_posterior(&summaries, replications as usize)
+            );
+        }
+        None => print!("{}", terminal::kpi_table(&summaries, replications as usize)),
+    }
     println!(
         "\nWrote {} ({}) in {:.2} s on {} thread{} ({:.2e} patient-days/s).",
         dir.display(),

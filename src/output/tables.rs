@@ -66,6 +66,13 @@ pub fn replications_schema(leading: &[Column]) -> Schema {
     Schema::new(columns).with(ALL_KPIS.iter().map(|k| k.name()), ColumnKind::Float)
 }
 
+/// A run's `replications.csv` when its replications ran with parameters drawn from a
+/// posterior: the columns of [`replications_schema`], then the `particle` (its row in
+/// the posterior file) each replication ran with, last so positions stay as they were.
+pub fn replications_schema_with_particle() -> Schema {
+    replications_schema(&[]).with(["particle"], ColumnKind::Int)
+}
+
 /// One replication's row of a replications table, after the `point` cell in a sweep.
 pub fn replication_row(
     sink: &mut dyn TableSink,
@@ -74,7 +81,19 @@ pub fn replication_row(
     patient_days: f64,
     kpis: &Kpis,
 ) -> anyhow::Result<()> {
-    let mut cells = [Cell::Int(0); 3 + KPI_COUNT];
+    replication_row_of(sink, point, (replication, None), patient_days, kpis)
+}
+
+/// As [`replication_row`], with the posterior particle the replication ran with as
+/// the last cell when there is one ([`replications_schema_with_particle`]).
+pub fn replication_row_of(
+    sink: &mut dyn TableSink,
+    point: Option<usize>,
+    (replication, particle): (u64, Option<usize>),
+    patient_days: f64,
+    kpis: &Kpis,
+) -> anyhow::Result<()> {
+    let mut cells = [Cell::Int(0); 4 + KPI_COUNT];
     let lead = usize::from(point.is_some());
     if let Some(p) = point {
         cells[0] = Cell::count(p);
@@ -84,7 +103,12 @@ pub fn replication_row(
     for (cell, k) in cells[lead + 2..].iter_mut().zip(ALL_KPIS) {
         *cell = Cell::Float(kpis[k]);
     }
-    sink.row(&cells[..lead + 2 + KPI_COUNT])
+    let mut end = lead + 2 + KPI_COUNT;
+    if let Some(p) = particle {
+        cells[end] = Cell::count(p);
+        end += 1;
+    }
+    sink.row(&cells[..end])
 }
 
 /// `summary.csv`: `leading` columns (a sweep's `point`), then per KPI the replications
@@ -94,7 +118,9 @@ pub fn summary_schema(leading: &[Column]) -> Schema {
     columns.push(Column::new("kpi", ColumnKind::Text));
     columns.push(Column::new("n", ColumnKind::Int));
     Schema::new(columns).with(
-        ["mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"],
+        [
+            "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95", "p2_5", "p97_5",
+        ],
         ColumnKind::Float,
     )
 }
@@ -108,7 +134,7 @@ pub fn summary_row(
     kpi: Kpi,
     summary: Option<&Summary>,
 ) -> anyhow::Result<()> {
-    let mut cells = [Cell::Float(None); 10];
+    let mut cells = [Cell::Float(None); 12];
     let lead = usize::from(point.is_some());
     if let Some(p) = point {
         cells[0] = Cell::count(p);
@@ -116,14 +142,13 @@ pub fn summary_row(
     cells[lead] = Cell::Text(kpi.name());
     cells[lead + 1] = Cell::count(summary.map_or(0, |s| s.n));
     if let Some(s) = summary {
-        for (cell, x) in cells[lead + 2..]
-            .iter_mut()
-            .zip([s.mean, s.sd, s.ci_low, s.ci_high, s.p5, s.p50, s.p95])
-        {
+        for (cell, x) in cells[lead + 2..].iter_mut().zip([
+            s.mean, s.sd, s.ci_low, s.ci_high, s.p5, s.p50, s.p95, s.p2_5, s.p97_5,
+        ]) {
             *cell = Cell::Float(Some(x));
         }
     }
-    sink.row(&cells[..lead + 9])
+    sink.row(&cells[..lead + 11])
 }
 
 /// A run's summary table, one row per KPI.
@@ -248,19 +273,24 @@ pub fn compare_schema() -> Schema {
     .with(DIFFERENCE_COLUMNS, ColumnKind::Float)
     // Last, so scripts that read the earlier columns by position keep working.
     .with(["diff_excludes_zero", "title"], ColumnKind::Text)
+    .with(["p_better"], ColumnKind::Float)
 }
 
 /// One row of `compare.csv`: the scenario's mean and CI, and its paired difference
 /// from the baseline with CI, relative change with CI, and whether the difference's CI
-/// excludes zero, then the scenario's title. Baseline rows leave the difference columns
+/// excludes zero, then the scenario's title, then the share of paired replications in
+/// which it does better than the baseline (`p_better`, ties half; with a posterior,
+/// the probability that it beats the baseline, parameters and chance together; empty
+/// for a KPI with no better direction). Baseline rows leave the difference columns
 /// empty.
 pub fn compare_row(
     sink: &mut dyn TableSink,
     r: &crate::compare::Row,
     title: &str,
 ) -> anyhow::Result<()> {
-    let mut cells = [Cell::Float(None); 14];
+    let mut cells = [Cell::Float(None); 15];
     cells[13] = Cell::Text(title);
+    cells[14] = Cell::Float(r.probability_better());
     cells[0] = Cell::Text(&r.scenario);
     cells[1] = Cell::Text(r.kpi.name());
     cells[2] = Cell::count(r.summary.map_or(0, |s| s.n));

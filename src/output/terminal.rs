@@ -18,22 +18,48 @@ fn label_width<'a>(kpis: impl Iterator<Item = &'a Kpi>, header: &str) -> usize {
 
 /// The table: one row per KPI with its mean, 95% CI and the replications used.
 pub fn kpi_table(summaries: &[(Kpi, Option<Summary>)], replications: usize) -> String {
+    kpi_table_of(summaries, replications, false)
+}
+
+/// As [`kpi_table`] for a run whose replications drew their parameters from a
+/// posterior: beside the CI of the mean (chance in estimating the mean), the central
+/// 95% of replications, where parameter uncertainty and chance together put a single
+/// replication's value.
+pub fn kpi_table_with_posterior(
+    summaries: &[(Kpi, Option<Summary>)],
+    replications: usize,
+) -> String {
+    kpi_table_of(summaries, replications, true)
+}
+
+fn kpi_table_of(summaries: &[(Kpi, Option<Summary>)], replications: usize, spread: bool) -> String {
     let mut out = String::new();
     let header = "KPI (over the window, all sites)";
     let w = label_width(summaries.iter().map(|(k, _)| k), header);
-    let _ = writeln!(out, "{header:<w$} {:>12}  95% CI", "mean");
-    let _ = writeln!(out, "{}", "─".repeat(w + 40));
+    let interval =
+        |k: Kpi, low: f64, high: f64| format!("[{}, {}]", kpi_value(k, low), kpi_value(k, high));
+    if spread {
+        let _ = writeln!(
+            out,
+            "{header:<w$} {:>12}  {:<24}  95% of replications",
+            "mean", "95% CI of the mean"
+        );
+    } else {
+        let _ = writeln!(out, "{header:<w$} {:>12}  95% CI", "mean");
+    }
+    let _ = writeln!(out, "{}", "─".repeat(w + if spread { 66 } else { 40 }));
     for (k, s) in summaries {
         match s {
             Some(s) => {
                 let ci = if s.n > 1 {
-                    format!(
-                        "[{}, {}]",
-                        kpi_value(*k, s.ci_low),
-                        kpi_value(*k, s.ci_high)
-                    )
+                    interval(*k, s.ci_low, s.ci_high)
                 } else {
                     "(one replication)".into()
+                };
+                let ci = if spread {
+                    format!("{ci:<24}  {}", interval(*k, s.p2_5, s.p97_5))
+                } else {
+                    ci
                 };
                 let used = if s.n < replications {
                     format!("  n = {}", s.n)
@@ -139,6 +165,8 @@ mod tests {
             p5: 0.029,
             p50: 0.031,
             p95: 0.034,
+            p2_5: 0.028,
+            p97_5: 0.035,
         };
         let table = kpi_table(&[(Kpi::ShareReturnedToGp, Some(s))], 10);
         assert!(table.contains("3.12%  [3.01%, 3.23%]"), "{table}");

@@ -299,6 +299,7 @@ mod tests {
             ci_low: low,
             ci_high: high,
             relative: Ok((0.0, 0.0, 0.0)),
+            share_higher: 0.5,
         }
     }
 

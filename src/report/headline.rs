@@ -96,6 +96,7 @@ mod tests {
             ci_low: if sig { rel.1 } else { -1.0 },
             ci_high: if sig { rel.2 } else { 1.0 },
             relative: Ok(rel),
+            share_higher: 0.5,
         }
     }
 
@@ -183,6 +184,7 @@ mod tests {
             ci_low: -0.0685,
             ci_high: 0.000049,
             relative: Ok((-0.12, -0.22, -0.007)),
+            share_higher: 0.5,
         };
         assert!(!d.significant());
         let s = sentence("B", "A", Kpi::BurnoutsPerPostYear, 0.3, 0.266, &d);
@@ -197,6 +199,7 @@ mod tests {
             ci_low: 1.0,
             ci_high: 3.0,
             relative: Err(RelativeUndefined::BaselineZero),
+            share_higher: 0.5,
         };
         let s = sentence("B", "A", Kpi::BurnoutsPerPostYear, 0.0, 2.0, &d);
         assert!(s.contains("had none"), "{s}");

@@ -410,6 +410,7 @@ mod tests {
             ci_low: ci.0,
             ci_high: ci.1,
             relative: Ok((mean / 0.1, ci.0 / 0.1, ci.1 / 0.1)),
+            share_higher: 0.5,
         }
     }
 

@@ -316,6 +316,7 @@ impl Jobs {
             scenarios: &job.scenarios,
             paths: &paths,
             names: &job.names,
+            posterior: None,
         };
         let record = json!({
             "id": q.id,
@@ -368,6 +369,7 @@ fn compare_args(paths: &[PathBuf], out: &Path, robustness: bool) -> CompareArgs 
         force: false,
         independent_streams: false,
         no_robustness: !robustness,
+        posterior: None,
         quiet: true,
     }
 }

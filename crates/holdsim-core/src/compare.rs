@@ -24,6 +24,11 @@ pub struct Difference {
     /// the baseline mean, so it excludes zero exactly when the paired CI does), or why
     /// it is undefined.
     pub relative: Result<(f64, f64, f64), RelativeUndefined>,
+    /// Share of the paired replications in which the scenario's value is higher than
+    /// the baseline's, ties counting half: with parameters drawn from a posterior, the
+    /// probability that the scenario's value is the higher, parameter uncertainty and
+    /// chance together. ([`Row::probability_better`] turns it by the KPI's direction.)
+    pub share_higher: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +60,15 @@ pub fn paired_difference(baseline: &[Option<f64>], other: &[Option<f64>]) -> Opt
         return None;
     }
     let nf = n as f64;
+    let share_higher = pairs
+        .iter()
+        .map(|(a, b)| match b.partial_cmp(a) {
+            Some(std::cmp::Ordering::Greater) => 1.0,
+            Some(std::cmp::Ordering::Equal) => 0.5,
+            _ => 0.0,
+        })
+        .sum::<f64>()
+        / nf;
     let mean_a = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
     let mean = pairs.iter().map(|p| p.1 - p.0).sum::<f64>() / nf;
     if n < 2 {
@@ -64,6 +78,7 @@ pub fn paired_difference(baseline: &[Option<f64>], other: &[Option<f64>]) -> Opt
             ci_low: f64::NAN,
             ci_high: f64::NAN,
             relative: Err(RelativeUndefined::TooFewReplications),
+            share_higher,
         });
     }
     let t = t_quantile(0.975, nf - 1.0);
@@ -98,6 +113,7 @@ pub fn paired_difference(baseline: &[Option<f64>], other: &[Option<f64>]) -> Opt
         ci_low,
         ci_high,
         relative,
+        share_higher,
     })
 }
 
@@ -109,6 +125,20 @@ pub struct Row {
     pub summary: Option<Summary>,
     /// `None` for the baseline itself, or when no replication pairs.
     pub difference: Option<Difference>,
+}
+
+impl Row {
+    /// The probability that the scenario does better than the baseline on this KPI
+    /// across paired replications (ties half): `None` for the baseline, a KPI with no
+    /// better direction, or no pairs.
+    pub fn probability_better(&self) -> Option<f64> {
+        let d = self.difference.as_ref()?;
+        match self.kpi.info().better {
+            crate::kpi::Better::Higher => Some(d.share_higher),
+            crate::kpi::Better::Lower => Some(1.0 - d.share_higher),
+            crate::kpi::Better::Neither => None,
+        }
+    }
 }
 
 /// One scenario's replications as comparisons read them: a name and, per KPI, its value
@@ -195,6 +225,37 @@ mod tests {
             .relative
             .unwrap();
         assert!(lo < -1.0);
+    }
+
+    #[test]
+    fn probability_better_counts_paired_wins_by_the_kpis_direction() {
+        // Pairs: higher, lower, tie, higher, undefined (left out): 2.5 of 4 higher.
+        let base = [Some(1.0), Some(5.0), Some(2.0), Some(0.0), None];
+        let other = [Some(2.0), Some(4.0), Some(2.0), Some(3.0), Some(1.0)];
+        let d = paired_difference(&base, &other).unwrap();
+        assert_eq!(d.share_higher, 2.5 / 4.0);
+        let row = |kpi| Row {
+            scenario: "option".into(),
+            kpi,
+            summary: None,
+            difference: Some(d),
+        };
+        // Exits: lower is better; referrals seen: higher is better.
+        assert_eq!(
+            crate::kpi::Kpi::Exits.info().better,
+            crate::kpi::Better::Lower
+        );
+        assert_eq!(row(Kpi::Exits).probability_better(), Some(1.5 / 4.0));
+        let higher = ALL_KPIS
+            .into_iter()
+            .find(|k| k.info().better == crate::kpi::Better::Higher)
+            .unwrap();
+        assert_eq!(row(higher).probability_better(), Some(2.5 / 4.0));
+        let baseline = Row {
+            difference: None,
+            ..row(Kpi::Exits)
+        };
+        assert_eq!(baseline.probability_better(), None);
     }
 
     #[test]

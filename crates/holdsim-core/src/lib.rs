@@ -22,6 +22,7 @@ pub mod engine;
 pub mod experiment;
 pub mod kpi;
 pub mod model;
+pub mod posterior;
 pub mod rng;
 pub mod robustness;
 pub mod runner;

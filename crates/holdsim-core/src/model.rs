@@ -39,6 +39,17 @@ pub struct ProfileModel {
     pub distress: BetaMeanSd,
 }
 
+/// Where a model's per-day arrival series come from.
+#[derive(Clone, Copy)]
+enum Series<'a> {
+    /// Not built (`check`'s cheap validation).
+    Skip,
+    /// Derived from the scenario's referral keys.
+    Derive,
+    /// Copied from a model of the same referral keys and horizon.
+    CopyFrom(&'a Model),
+}
+
 /// Everything the engine needs, derived once per scenario.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -150,7 +161,23 @@ impl Model {
     /// running, each problem naming its keys (no file or line: the loader, which
     /// knows them, runs the same check first).
     pub fn try_new(s: &Scenario) -> Result<Model, ScenarioError> {
-        Model::build(s, true).map_err(|broken| ScenarioError {
+        Model::try_build(s, Series::Derive)
+    }
+
+    /// As [`Model::try_new`] for `s`, a variant of the scenario `reference` was built
+    /// from that changes no `run.*` or `referrals.*` key (a posterior particle's strain
+    /// parameters): the per-day arrival series, which those keys alone determine, are
+    /// copied from `reference` instead of derived again. Deriving them is most of the
+    /// cost of building a model, paid once per replication of a run with a posterior.
+    pub fn try_new_with_arrivals_of(
+        s: &Scenario,
+        reference: &Model,
+    ) -> Result<Model, ScenarioError> {
+        Model::try_build(s, Series::CopyFrom(reference))
+    }
+
+    fn try_build(s: &Scenario, series: Series) -> Result<Model, ScenarioError> {
+        Model::build(s, series).map_err(|broken| ScenarioError {
             problems: broken
                 .into_iter()
                 .map(|b| Problem {
@@ -166,18 +193,19 @@ impl Model {
     /// What [`Model::try_new`] would refuse, without building the per-day series
     /// (cheap enough for `check` on tens of thousands of site groups).
     pub(crate) fn problems(s: &Scenario) -> Vec<Broken> {
-        Model::build(s, false).err().unwrap_or_default()
+        Model::build(s, Series::Skip).err().unwrap_or_default()
     }
 
     /// The one derivation: cross-key rules, then the model of the scenario and of
-    /// each group. With `series` false the per-day arrival rates are left empty and
+    /// each group. With [`Series::Skip`] the per-day arrival rates are left empty and
     /// the groups' models are checked but not kept.
-    fn build(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
+    fn build(s: &Scenario, series: Series) -> Result<Model, Vec<Broken>> {
         let problems = cross_key_problems(s);
         if !problems.is_empty() {
             return Err(problems);
         }
         let mut model = Model::single(s, series)?;
+        let keep = !matches!(series, Series::Skip);
         if !s.site_groups.is_empty() {
             let base = s.without_groups();
             let mut problems = Vec::new();
@@ -186,8 +214,15 @@ impl Model {
                 let Ok(scenario) = base.with_group(g) else {
                     continue;
                 };
-                match Model::single(&scenario, series) {
-                    Ok(m) if series => model.groups.push(m),
+                let group_series = match series {
+                    Series::CopyFrom(reference) => reference
+                        .groups
+                        .get(i)
+                        .map_or(Series::Derive, Series::CopyFrom),
+                    other => other,
+                };
+                match Model::single(&scenario, group_series) {
+                    Ok(m) if keep => model.groups.push(m),
                     Ok(_) => {}
                     Err(b) => problems.extend(b.into_iter().map(|b| b.in_group(i, &g.name))),
                 }
@@ -219,14 +254,23 @@ impl Model {
     /// The model of `s` alone (its groups aside), or every distribution it cannot
     /// build. Each part is derived by its own function, which adds what it cannot
     /// build to `problems`, so all of them are reported at once, in this order.
-    fn single(s: &Scenario, series: bool) -> Result<Model, Vec<Broken>> {
+    fn single(s: &Scenario, series: Series) -> Result<Model, Vec<Broken>> {
         let mut problems = Vec::new();
-        let arrival_rate = arrival_rates(s, series, &mut problems);
-        // arrival_rates checked the peak λ_t, so no day's sampler fails (0 if it did).
-        let arrival_counts = arrival_rate
-            .iter()
-            .map(|&lambda| Count::new(lambda).unwrap_or(Count::ZERO))
-            .collect();
+        let derived = arrival_rates(s, matches!(series, Series::Derive), &mut problems);
+        let (arrival_rate, arrival_counts) = match series {
+            Series::CopyFrom(reference) => (
+                reference.arrival_rate.clone(),
+                reference.arrival_counts.clone(),
+            ),
+            // arrival_rates checked the peak λ_t, so no day's sampler fails (0 if it did).
+            _ => {
+                let counts = derived
+                    .iter()
+                    .map(|&lambda| Count::new(lambda).unwrap_or(Count::ZERO))
+                    .collect();
+                (derived, counts)
+            }
+        };
         let service_waits = service_waits(s, &mut problems);
         let profiles = profile_models(s, &mut problems);
         let StaffDurations {

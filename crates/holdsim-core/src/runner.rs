@@ -7,6 +7,7 @@
 //! (a callback per finished replication and per simulated week) and stops it with
 //! its cancellation flag, checked between replications and after every simulated day.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
@@ -15,6 +16,20 @@ use rayon::prelude::*;
 use crate::engine::{Control, Options, Progress, Replication, Workspace, run_replication_with};
 use crate::kpi::{self, Kpis};
 use crate::model::Model;
+
+/// What each replication simulates: one model for every replication (a [`Model`]),
+/// or with a posterior the model of the particle drawn for it
+/// ([`crate::posterior::Drawn`]). Built on the worker that runs the replication.
+pub trait Models: Sync {
+    /// The model replication `replication` simulates, or why it cannot be built.
+    fn model(&self, replication: u64) -> Result<Cow<'_, Model>, String>;
+}
+
+impl Models for Model {
+    fn model(&self, _replication: u64) -> Result<Cow<'_, Model>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
 
 /// One finished replication and its KPIs.
 #[derive(Clone, Debug)]
@@ -52,6 +67,8 @@ pub enum Stopped {
     Cancelled,
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    #[error("replication {replication} cannot run: {message}")]
+    Invalid { replication: u64, message: String },
 }
 
 /// Runs replications `0..replications` of `model` on `threads` threads (0 = all
@@ -59,7 +76,7 @@ pub enum Stopped {
 /// replication order (on the calling thread) and telling `watch` how it goes.
 /// Stops at the first error from `sink`, or when `watch.cancel` is set.
 pub fn run_each<E: From<Stopped>>(
-    model: &Model,
+    model: &dyn Models,
     sizes: (u32, usize, usize),
     options: &Options,
     watch: Watch,
@@ -74,7 +91,7 @@ pub fn run_each<E: From<Stopped>>(
 /// in parallel, and only what must be ordered (appending them to files) on the
 /// calling thread. A batch holds its `T`s, not its outcomes, until they are handed on.
 pub fn run_each_prepared<T: Send, E: From<Stopped>>(
-    model: &Model,
+    models: &dyn Models,
     (replications, threads, batch): (u32, usize, usize),
     options: &Options,
     watch: Watch,
@@ -94,13 +111,18 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
     let mut start = 0;
     while start < total {
         let end = start.saturating_add(batch).min(total);
-        let prepared: Vec<Option<T>> = pool.install(|| {
+        let prepared: Vec<Result<Option<T>, Stopped>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
                 .map(|r| {
                     if control.cancelled() {
-                        return None;
+                        return Ok(None);
                     }
+                    let model = models.model(r).map_err(|message| Stopped::Invalid {
+                        replication: r,
+                        message,
+                    })?;
+                    let model: &Model = &model;
                     let mut workspace = spare
                         .lock()
                         .map(|mut s| s.pop())
@@ -112,16 +134,18 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
                     if let Ok(mut s) = spare.lock() {
                         s.push(workspace);
                     }
-                    let replication = replication?;
+                    let Some(replication) = replication else {
+                        return Ok(None);
+                    };
                     let kpis = kpi::compute(model, &replication);
                     let prepared = prepare(Outcome { replication, kpis });
                     (watch.on_done)();
-                    Some(prepared)
+                    Ok(Some(prepared))
                 })
                 .collect()
         });
         for item in prepared {
-            match item {
+            match item? {
                 Some(item) if !control.cancelled() => sink(item)?,
                 _ => return Err(Stopped::Cancelled.into()),
             }
@@ -134,7 +158,7 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
 /// Runs replications `0..replications` and keeps every outcome, in replication order
 /// (for tests and small runs; commands stream with [`run_each`]).
 pub fn run(
-    model: &Model,
+    model: &dyn Models,
     replications: u32,
     threads: usize,
     options: &Options,

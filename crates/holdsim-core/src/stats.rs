@@ -14,6 +14,12 @@ pub struct Summary {
     pub p5: f64,
     pub p50: f64,
     pub p95: f64,
+    /// The central 95% of replications (type-7 percentiles 2.5 and 97.5): where a
+    /// single replication's value falls, not where the mean lies. With parameters
+    /// drawn from a posterior, one per replication, it holds parameter uncertainty
+    /// and chance together.
+    pub p2_5: f64,
+    pub p97_5: f64,
 }
 
 impl Summary {
@@ -51,6 +57,8 @@ impl Summary {
             p5: percentile_sorted(&xs, 0.05),
             p50: percentile_sorted(&xs, 0.5),
             p95: percentile_sorted(&xs, 0.95),
+            p2_5: percentile_sorted(&xs, 0.025),
+            p97_5: percentile_sorted(&xs, 0.975),
         })
     }
 

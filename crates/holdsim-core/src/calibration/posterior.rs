@@ -171,38 +171,3 @@ mod tests {
         assert!((gaussian_log_density(&[1.0, 0.0], &[0.0, 0.0], &unit) + 0.5).abs() < 1e-12);
     }
 }
-
-/// The particle replication `replication` runs with when a run carries a posterior
-/// (`weights` of the particles, any positive scale): drawn by weight from a stream
-/// keyed by (`seed`, `replication`) only, so it is reproducible from the seed and the
-/// same for replication r of every scenario of a comparison (common random numbers
-/// keep pairing parameter values as well as chance).
-pub fn particle_for(weights: &[f64], seed: u64, replication: u64) -> usize {
-    use crate::rng::{mix, to_unit};
-    let u = to_unit(mix(mix(seed ^ 0x9057_e410) ^ replication));
-    super::method::pick(weights, u)
-}
-
-#[cfg(test)]
-mod drawing_tests {
-    use super::particle_for;
-
-    #[test]
-    fn particles_are_drawn_by_weight_and_reproducibly() {
-        let weights = [0.1, 0.6, 0.3];
-        let draws: Vec<usize> = (0..20_000).map(|r| particle_for(&weights, 7, r)).collect();
-        for (i, w) in weights.iter().enumerate() {
-            let share = draws.iter().filter(|&&d| d == i).count() as f64 / draws.len() as f64;
-            assert!((share - w).abs() < 0.015, "particle {i}: {share} vs {w}");
-        }
-        let again: Vec<usize> = (0..20_000).map(|r| particle_for(&weights, 7, r)).collect();
-        assert_eq!(draws, again, "the same seed draws the same particles");
-        let other: Vec<usize> = (0..20_000).map(|r| particle_for(&weights, 8, r)).collect();
-        assert_ne!(draws, other, "another seed draws others");
-        assert_eq!(
-            particle_for(&[0.0, 1.0], 1, 3),
-            1,
-            "a zero weight is never drawn"
-        );
-    }
-}
