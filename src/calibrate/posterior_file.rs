@@ -15,9 +15,19 @@ use crate::posterior::Posterior;
 /// file and line.
 pub fn read(path: &Path) -> anyhow::Result<Posterior> {
     let shown = format!("`{}`", path.display());
+    let text = crate::input::read_input_file(path).map_err(|e| {
+        anyhow::Error::new(UsageError(format!(
+            "cannot read the posterior {shown}: {e}"
+        )))
+    })?;
+    parse(&text, &shown)
+}
+
+/// As [`read`], for a posterior's text already in memory (an upload), `shown` naming
+/// it in messages.
+pub fn parse(text: &str, shown: &str) -> anyhow::Result<Posterior> {
+    let shown = shown.to_string();
     let usage = |e: String| anyhow::Error::new(UsageError(e));
-    let text = crate::input::read_input_file(path)
-        .map_err(|e| usage(format!("cannot read the posterior {shown}: {e}")))?;
     let mut reader =
         TableReader::open(text.as_bytes(), shown.clone()).map_err(|e| usage(e.to_string()))?;
     reader.require(&["particle", "weight"]).map_err(|e| {
