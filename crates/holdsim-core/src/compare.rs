@@ -60,15 +60,16 @@ pub fn paired_difference(baseline: &[Option<f64>], other: &[Option<f64>]) -> Opt
         return None;
     }
     let nf = n as f64;
-    let share_higher = pairs
+    // Counted in halves and divided once, so 43 wins of 100 is 0.43, not a sum's 0.43000000000000005.
+    let halves: usize = pairs
         .iter()
         .map(|(a, b)| match b.partial_cmp(a) {
-            Some(std::cmp::Ordering::Greater) => 1.0,
-            Some(std::cmp::Ordering::Equal) => 0.5,
-            _ => 0.0,
+            Some(std::cmp::Ordering::Greater) => 2,
+            Some(std::cmp::Ordering::Equal) => 1,
+            _ => 0,
         })
-        .sum::<f64>()
-        / nf;
+        .sum();
+    let share_higher = halves as f64 / (2 * n) as f64;
     let mean_a = pairs.iter().map(|p| p.0).sum::<f64>() / nf;
     let mean = pairs.iter().map(|p| p.1 - p.0).sum::<f64>() / nf;
     if n < 2 {
