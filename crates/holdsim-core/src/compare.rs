@@ -136,7 +136,11 @@ impl Row {
         let d = self.difference.as_ref()?;
         match self.kpi.info().better {
             crate::kpi::Better::Higher => Some(d.share_higher),
-            crate::kpi::Better::Lower => Some(1.0 - d.share_higher),
+            crate::kpi::Better::Lower => {
+                // From the count of halves again, so 57 of 100 is 0.57 exactly as written.
+                let all = 2.0 * d.n as f64;
+                Some((all - (d.share_higher * all).round()) / all)
+            }
             crate::kpi::Better::Neither => None,
         }
     }
