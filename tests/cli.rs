@@ -38,7 +38,7 @@ fn run_writes_every_result_file_and_prints_the_kpi_table() {
         "header + one row per replication"
     );
     let summary = fs::read_to_string(results.join("summary.csv")).unwrap();
-    assert!(summary.starts_with("kpi,n,mean,sd,ci_low,ci_high,p5,p50,p95\n"));
+    assert!(summary.starts_with("kpi,n,mean,sd,ci_low,ci_high,p5,p50,p95,p2_5,p97_5\n"));
     assert_eq!(summary.lines().count(), 1 + holdsim::kpi::KPI_COUNT);
     // 1825 days → 261 weeks (the last partial) per replication.
     let series = fs::read_to_string(results.join("timeseries.csv")).unwrap();
@@ -367,7 +367,7 @@ fn compare_writes_table_csv_plots_report_and_scenario_folders() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero,title"
+        "scenario,kpi,n,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high,rel_change,rel_ci_low,rel_ci_high,diff_excludes_zero,title,p_better"
     );
     assert_eq!(csv.lines().count(), 1 + 2 * holdsim::kpi::KPI_COUNT);
     // Common random numbers: identical referrals, so a difference of exactly 0.
