@@ -796,3 +796,230 @@ fn concurrent_clients_each_get_their_own_job() {
         3
     );
 }
+
+/// A small posterior as `holdsim calibrate` writes it: three particles over
+/// `strain.alpha`, unequally weighted.
+const SMALL_POSTERIOR: &str = "particle,strain.alpha,weight\n0,0.03,0.2\n1,0.05,0.3\n2,0.08,0.5\n";
+
+/// Each scenario's `particle` column of a finished job, in replication order.
+fn particles(job: &Path, names: &[&str]) -> Vec<Vec<String>> {
+    names
+        .iter()
+        .map(|name| {
+            let path = job.join("scenarios").join(name).join("replications.csv");
+            let mut reader = csv::Reader::from_path(&path).unwrap();
+            let column = reader
+                .headers()
+                .unwrap()
+                .iter()
+                .position(|c| c == "particle")
+                .unwrap_or_else(|| panic!("no `particle` column in {}", path.display()));
+            reader
+                .records()
+                .map(|r| r.unwrap()[column].to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Posts `job` and waits until it is done; its id.
+fn run_job(server: &Server, job: &Value) -> String {
+    let created = post(server, "/api/jobs", job);
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let status = wait(server, &id);
+    assert_eq!(status["state"], "done", "{status}");
+    id
+}
+
+#[test]
+fn a_job_draws_from_the_bundled_or_an_uploaded_posterior_the_same_particle_in_every_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let names = ["today", "supervision", "fourth-link-worker"];
+
+    let mut bundled = two_options(12);
+    bundled["posterior"] = json!({"bundled": "literature"});
+    let first = run_job(&server, &bundled);
+    let mut uploaded = two_options(12);
+    uploaded["posterior"] = json!({"name": "mine.csv", "csv": SMALL_POSTERIOR});
+    let second = run_job(&server, &uploaded);
+
+    let bundled_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/literature-posterior.csv"),
+    )
+    .unwrap();
+    for (id, source, text, count) in [
+        (
+            &first,
+            "calibration/literature-posterior.csv",
+            bundled_text.as_str(),
+            1000,
+        ),
+        (&second, "mine.csv (uploaded)", SMALL_POSTERIOR, 3),
+    ] {
+        let job = data.join("jobs").join(id);
+        let drawn = particles(&job, &names);
+        assert_eq!(drawn[0].len(), 12);
+        assert!(
+            drawn.iter().all(|p| *p == drawn[0]),
+            "replication r runs the same particle in every scenario: {drawn:?}"
+        );
+        let distinct: std::collections::BTreeSet<&String> = drawn[0].iter().collect();
+        assert!(
+            distinct.len() > 1,
+            "one particle for every replication: {drawn:?}"
+        );
+        assert!(drawn[0].iter().all(|p| p.parse::<usize>().unwrap() < count));
+        let compare: Value =
+            serde_json::from_str(&std::fs::read_to_string(job.join("compare.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            compare["posterior"]["file"], source,
+            "{}",
+            compare["posterior"]
+        );
+        assert_eq!(compare["posterior"]["particles"], count);
+        let status = get(&server, &format!("/api/jobs/{id}")).json();
+        assert_eq!(status["inputs"]["posterior"]["source"], source);
+        assert_eq!(status["inputs"]["posterior"]["particles"], count);
+        // The posterior used is among the downloads, as it came.
+        let served = get(&server, &format!("/api/jobs/{id}/files/posterior.csv"));
+        assert_eq!(served.status, 200);
+        assert_eq!(String::from_utf8(served.body).unwrap(), text);
+    }
+
+    // The uploaded job's downloads rerun through the CLI to the same bytes.
+    let job = data.join("jobs").join(&second);
+    let paths: Vec<_> = names
+        .iter()
+        .map(|n| job.join("scenarios").join(format!("{n}.toml")))
+        .collect();
+    let out = holdsim(dir.path())
+        .arg("compare")
+        .args(&paths)
+        .arg("--posterior")
+        .arg(job.join("posterior.csv"))
+        .args(["--no-robustness", "-q", "-o", "rerun"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        std::fs::read(job.join("compare.csv")).unwrap(),
+        std::fs::read(dir.path().join("rerun/compare.csv")).unwrap()
+    );
+
+    // Side by side: the posterior is an input difference, and each option's results
+    // carry the range of 95% of runs and how often it beat the baseline.
+    let side = get(&server, &format!("/api/compare/{first}/{second}")).json();
+    let differences: Vec<&str> = side["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        differences,
+        [
+            "Parameter uncertainty: drawn from calibration/literature-posterior.csv (1000 particles) → drawn from mine.csv (uploaded) (3 particles)"
+        ]
+    );
+    let option = &side["second"]["results"][0]["values"][1];
+    let (low, high, mean) = (
+        option["range_low"].as_f64().unwrap(),
+        option["range_high"].as_f64().unwrap(),
+        option["mean"].as_f64().unwrap(),
+    );
+    assert!(low <= mean && mean <= high, "{option}");
+    let p = option["p_better"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{option}");
+}
+
+#[test]
+fn a_bad_posterior_upload_or_an_option_changing_a_drawn_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &dir.path().join("data"), &[]);
+    let refused = |posterior: Value, job: Option<Value>| {
+        let mut job = job.unwrap_or_else(|| two_options(5));
+        job["posterior"] = posterior;
+        let reply = post(&server, "/api/jobs", &job);
+        assert_eq!(
+            reply.status,
+            400,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()
+    };
+
+    let missing = refused(
+        json!({"name": "../mine.csv", "csv": "particle,strain.alpha\n0,0.05\n"}),
+        None,
+    );
+    let problem = &missing["problems"][0];
+    assert_eq!(problem["file"], "mine.csv", "{missing}");
+    assert_eq!(problem["line"], 1);
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing column `weight`"),
+        "{missing}"
+    );
+
+    let text = refused(
+        json!({"name": "mine.csv", "csv": "particle,strain.alpha,weight\n0,0.05,0.5\n1,high,0.5\n"}),
+        None,
+    );
+    let problem = &text["problems"][0];
+    assert_eq!(problem["line"], 3, "{text}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("`high` is not a finite number"),
+        "{text}"
+    );
+
+    let unknown = refused(
+        json!({"name": "mine.csv", "csv": "particle,strain.nothing,weight\n0,0.05,1\n"}),
+        None,
+    );
+    assert!(
+        unknown["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("strain.nothing"),
+        "{unknown}"
+    );
+    let neither = refused(json!({"bundled": "other"}), None);
+    assert!(
+        neither["error"].as_str().unwrap().contains("literature"),
+        "{neither}"
+    );
+
+    // An option that changes a drawn key: the draw would undo the very change.
+    let mut shorter = two_options(5);
+    shorter["scenarios"][1]["set"] = json!(["workforce.session_hours=0.9"]);
+    let drawn = refused(json!({"bundled": "literature"}), Some(shorter));
+    let problem = &drawn["problems"][0];
+    assert_eq!(problem["file"], "supervision.toml", "{drawn}");
+    assert_eq!(problem["key"], "workforce.session_hours");
+    let message = problem["message"].as_str().unwrap();
+    assert!(
+        message.contains("draws it from the posterior") && message.contains("fixed assumptions"),
+        "{message}"
+    );
+    assert!(
+        get(&server, "/api/jobs").json()["jobs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::bundled;
-use super::jobs::{Prepared, Refused};
+use super::jobs::{JobPosterior, Prepared, Refused};
+use crate::commands::PosteriorUsed;
 use crate::scenario::{Problem, Scenario};
 
 /// Replications when a job does not say: enough for CIs a board can read, fast enough
@@ -39,6 +40,23 @@ pub struct JobRequest {
     seed: Option<u64>,
     #[serde(default)]
     robustness: bool,
+    /// Parameter uncertainty; none: the scenarios' own values (fixed assumptions).
+    #[serde(default)]
+    posterior: Option<PostedPosterior>,
+}
+
+/// The posterior a job draws its parameters from: `{"bundled": "literature"}` (the
+/// bundled literature calibration) or an upload `{"name": "posterior.csv", "csv": "…"}`
+/// (what `holdsim calibrate` wrote), read by the CLI's own reader.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostedPosterior {
+    #[serde(default)]
+    bundled: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    csv: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +236,10 @@ pub fn prepare(request: JobRequest, limits: Limits) -> Result<Prepared, ApiError
     }
     check_windows(&scenarios, &names)?;
     check_work(&scenarios, limits)?;
+    let posterior = request.posterior.map(read_posterior).transpose()?;
+    if let Some(p) = &posterior {
+        check_drawn(&p.used, &scenarios, &names)?;
+    }
     let titles: Vec<String> = scenarios
         .iter()
         .zip(&names)
@@ -228,7 +250,129 @@ pub fn prepare(request: JobRequest, limits: Limits) -> Result<Prepared, ApiError
         scenarios,
         names,
         robustness: request.robustness,
+        posterior,
     })
+}
+
+/// The bundled posterior, or an upload read by `posterior_file::parse`; an upload's
+/// problems come back as the file's problems (its name and line), like a scenario's.
+fn read_posterior(posted: PostedPosterior) -> Result<JobPosterior, ApiError> {
+    match (posted.bundled.as_deref(), posted.csv) {
+        (Some("literature"), None) => {
+            let text = bundled::LITERATURE_POSTERIOR;
+            let posterior =
+                crate::calibrate::posterior_file::parse(text, bundled::LITERATURE_POSTERIOR_SOURCE)
+                    .map_err(|e| {
+                        ApiError::Bad(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
+                    })?;
+            Ok(JobPosterior {
+                used: PosteriorUsed {
+                    source: bundled::LITERATURE_POSTERIOR_SOURCE.to_string(),
+                    posterior,
+                },
+                csv: text.to_string(),
+                bundled: true,
+            })
+        }
+        (None, Some(csv)) => {
+            let name = upload_name(posted.name.as_deref());
+            let posterior = crate::calibrate::posterior_file::parse(&csv, &name)
+                .map_err(|e| ApiError::Problems(vec![upload_problem(&name, &format!("{e:#}"))]))?;
+            Ok(JobPosterior {
+                used: PosteriorUsed {
+                    source: format!("{name} (uploaded)"),
+                    posterior,
+                },
+                csv,
+                bundled: false,
+            })
+        }
+        _ => Err(bad(
+            "`posterior` is {\"bundled\": \"literature\"} (the bundled literature calibration) or {\"name\": \"posterior.csv\", \"csv\": \"…\"} (a posterior.csv from holdsim calibrate)",
+        )),
+    }
+}
+
+/// An uploaded file's name as shown in messages and records: its last part, in plain
+/// characters, at most 80 of them (`posterior.csv` if nothing is left).
+fn upload_name(name: Option<&str>) -> String {
+    let last = name.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+    let plain: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+        .take(80)
+        .collect();
+    let plain = plain.trim().trim_start_matches('.');
+    if plain.is_empty() {
+        "posterior.csv".into()
+    } else {
+        plain.to_string()
+    }
+}
+
+/// A posterior reader's message (`NAME, line N: …`, `NAME, line N, column …`,
+/// `NAME: …`) as a problem with the file and line in their own fields.
+fn upload_problem(name: &str, message: &str) -> Problem {
+    let rest = message.strip_prefix(name).unwrap_or(message);
+    let (line, rest) = match rest.strip_prefix(", line ") {
+        Some(after) => {
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            (after[..digits].parse().ok(), &after[digits..])
+        }
+        None => (None, rest),
+    };
+    Problem {
+        source: name.to_string(),
+        line,
+        key: None,
+        message: rest.trim_start_matches([':', ',', ' ']).to_string(),
+    }
+}
+
+/// Refuses an option that changes a parameter the posterior draws (the draw would
+/// overwrite the very change being compared), naming the option and the key, and a
+/// posterior that cannot run a scenario — before the job is queued, so the page says
+/// so at once rather than as a failed run.
+fn check_drawn(
+    used: &PosteriorUsed,
+    scenarios: &[Scenario],
+    names: &[String],
+) -> Result<(), ApiError> {
+    let base = &scenarios[0];
+    let mut problems = Vec::new();
+    for (s, name) in scenarios.iter().zip(names).skip(1) {
+        for key in used.posterior.paths() {
+            let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
+            if mine != theirs {
+                let label = crate::scenario::spec(key).map_or(key.as_str(), |s| s.label);
+                problems.push(Problem {
+                    source: format!("{name}.toml"),
+                    line: None,
+                    key: Some(key.clone()),
+                    message: format!(
+                        "this option changes {label} ({} → {}), but with parameter uncertainty from a calibration every run draws it from the posterior `{}`, which would undo the change; compare options that change other inputs, or choose fixed assumptions",
+                        theirs.map_or("nothing".into(), |v| v.to_string()),
+                        mine.map_or("nothing".into(), |v| v.to_string()),
+                        used.source
+                    ),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Problems(problems));
+    }
+    for (s, name) in scenarios.iter().zip(names) {
+        used.drawn_for(s, name).map_err(|e| {
+            ApiError::Problems(vec![Problem {
+                source: used.source.clone(),
+                line: None,
+                key: None,
+                message: format!("{e:#}"),
+            }])
+        })?;
+    }
+    Ok(())
 }
 
 fn check_windows(scenarios: &[Scenario], names: &[String]) -> Result<(), ApiError> {

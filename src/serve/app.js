@@ -130,10 +130,17 @@ async function run(event) {
     seed: Number($('seed').value),
     robustness: $('robustness').checked,
   };
+  const uncertainty = document.querySelector('input[name="uncertainty"]:checked').value;
+  if (uncertainty === 'bundled') body.posterior = { bundled: 'literature' };
+  if (uncertainty === 'upload') {
+    const file = $('posterior-file').files[0];
+    if (!file) { say('Choose your posterior.csv (from holdsim calibrate) first, or another kind of parameter uncertainty.'); $('posterior-file').focus(); return; }
+    body.posterior = { name: file.name, csv: await file.text() };
+  }
   const reply = await fetch('/api/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await reply.json().catch(() => ({}));
   if (reply.status === 201) { follow(answer.id); return; }
-  if (answer.problems) { showProblems(answer.problems); say('The scenario has problems (below).'); return; }
+  if (answer.problems) { showProblems(answer.problems); say(answer.problems.every((p) => /\.csv\b/.test(p.file)) ? 'The posterior file has problems (below).' : 'The scenario has problems (below).'); return; }
   if (reply.status === 429) { say('The server is busy with other runs; try again in ' + (reply.headers.get('Retry-After') || 'a few') + ' seconds.'); return; }
   say(answer.error || 'The run was refused (' + reply.status + ').');
 }
@@ -170,7 +177,11 @@ async function follow(id) {
 const DOWNLOADS = [
   ['report.html', 'Report (print-ready)'], ['comparison.xlsx', 'Workbook'], ['verdict.csv', 'Verdict (CSV)'],
   ['compare.csv', 'All results (CSV)'], ['pairwise.csv', 'Differences (CSV)'], ['cost_effectiveness.csv', 'Costs (CSV)'],
+  ['posterior.csv', 'Posterior used (for holdsim compare --posterior)'],
 ];
+
+// How a job's parameters were set, in words (its inputs.posterior).
+const uncertaintyWords = (p) => (p ? 'assumptions drawn from ' + p.source + ' (' + p.particles + ' particles)' : 'fixed assumptions');
 
 const stillToCome = (s) => (s.inputs.robustness ? 'the reruns across the deciding assumptions, ' : '') + 'the PNG charts, the workbook and the downloads';
 
@@ -224,7 +235,7 @@ async function refreshLog() {
   for (const j of jobs) {
     const when = j.created_utc.replace('T', ' ').replace('Z', ' UTC');
     const what = el('span', { class: 'what' }, el('strong', { text: j.title }),
-      el('br'), when + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed);
+      el('br'), when + ' · ' + j.state + ' · ' + (j.inputs.replications || '?') + ' replications, seed ' + j.inputs.seed + ' · ' + uncertaintyWords(j.inputs.posterior));
     for (const h of j.headline || []) what.append(el('br'), h.label + ': ' + h.best_title + (h.clear ? ' is best, clearly' : ' is best on average, not clearly'));
     const item = el('li', {}, what);
     if (j.state === 'done') {
@@ -267,7 +278,11 @@ function resultLines(run, row) {
   const f = row.kpi.startsWith('share_') ? (x) => (x === null || x === undefined ? '–' : fmt(100 * x) + '%') : fmt;
   const lines = run.inputs.scenarios.map((s, i) => {
     const v = row.values[i];
-    return (s.title || s.name) + ': ' + (v && v.mean !== null ? f(v.mean) + ' (95% CI ' + f(v.ci_low) + ' to ' + f(v.ci_high) + ')' : '–');
+    if (!v || v.mean === null) return (s.title || s.name) + ': –';
+    // With a posterior: where 95% of runs fell, and how often an option beat the baseline.
+    const range = v.range_low !== undefined && v.range_low !== null ? '; 95% of runs ' + f(v.range_low) + ' to ' + f(v.range_high) : '';
+    const beats = i && v.p_better !== undefined && v.p_better !== null ? '; better than ' + (run.inputs.scenarios[0].title || 'the baseline') + ' in ' + Math.round(100 * v.p_better) + '% of runs' : '';
+    return (s.title || s.name) + ': ' + f(v.mean) + ' (95% CI ' + f(v.ci_low) + ' to ' + f(v.ci_high) + range + beats + ')';
   });
   lines.push(el('strong', { text: row.best_title + (row.clear ? ' is best, clearly' : ' is best on average, not clearly') }));
   return lines;
@@ -290,6 +305,7 @@ async function compareTwo() {
   const row = (label, f) => tbody.append(el('tr', {}, el('th', { scope: 'row', text: label }), ...runs.map((r) => cell(f(r)))));
   row('Run', (r) => [r.created_utc.replace('T', ' ').replace('Z', ' UTC')]);
   row('Replications, seed', (r) => [r.inputs.replications + ' replications, seed ' + r.inputs.seed + (r.inputs.robustness ? ', with robustness reruns' : '')]);
+  row('Parameter uncertainty', (r) => [uncertaintyWords(r.inputs.posterior)]);
   row('Today and the options', (r) => r.inputs.scenarios.map((s, i) => (i ? 'Option ' + i + ': ' : 'Today: ') + (s.title || s.name)));
   const kpis = runs[0].results.map((x) => x.kpi).concat(runs[1].results.map((x) => x.kpi)).filter((k, i, all) => all.indexOf(k) === i);
   for (const kpi of kpis) {
@@ -327,6 +343,7 @@ async function upload() {
 
 $('start').addEventListener('change', () => { location.search = '?start=' + encodeURIComponent($('start').value); });
 $('upload').addEventListener('change', upload);
+for (const radio of document.querySelectorAll('input[name="uncertainty"]')) radio.addEventListener('change', () => { $('posterior-choose').hidden = !$('u-upload').checked; });
 $('add').addEventListener('click', () => addOption($('preset').value));
 $('compare-two').addEventListener('click', compareTwo);
 $('job').addEventListener('submit', run);

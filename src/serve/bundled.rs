@@ -25,6 +25,15 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("england", include_str!("../../scenarios/england.toml")),
 ];
 
+/// The bundled literature calibration's posterior (`calibration/literature-posterior.csv`,
+/// what `holdsim calibrate calibration/literature.toml` wrote), so the web app can offer
+/// "calibrated to published figures" without a file on the server.
+pub const LITERATURE_POSTERIOR: &str = include_str!("../../calibration/literature-posterior.csv");
+
+/// How the bundled posterior is named in job records, manifests and reports: the
+/// repository file, so a reader can find it and rerun the job by CLI.
+pub const LITERATURE_POSTERIOR_SOURCE: &str = "calibration/literature-posterior.csv";
+
 /// The bundled scenario's text, by stem (with or without `.toml`).
 pub fn text(name: &str) -> Option<&'static str> {
     let stem = name.strip_suffix(".toml").unwrap_or(name);
@@ -112,6 +121,21 @@ mod tests {
         for bad in ["/etc/passwd", "../scenarios/baseline.toml", "nothing"] {
             let e = load_posted("a.toml", &format!("base = \"{bad}\"\n"), &[]).unwrap_err();
             assert_eq!(e.problems[0].key.as_deref(), Some("base"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_bundled_posterior_reads_and_runs_every_bundled_scenario() {
+        let used = crate::commands::PosteriorUsed {
+            source: LITERATURE_POSTERIOR_SOURCE.into(),
+            posterior: crate::calibrate::posterior_file::parse(LITERATURE_POSTERIOR, "bundled")
+                .unwrap(),
+        };
+        assert!(used.posterior.len() > 100);
+        for name in names() {
+            let scenario = load_bundled(name).unwrap();
+            used.drawn_for(&scenario, name)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::CompareArgs;
-use crate::commands::{self, Arms, Hooks};
+use crate::commands::{self, Arms, Hooks, PosteriorUsed};
 use crate::output::{atomic::write_file, folder};
 use crate::scenario::Scenario;
 
@@ -81,6 +81,19 @@ pub struct Prepared {
     /// Unique file stems: the `scenario` column, `scenarios/NAME/` and `NAME.toml`.
     pub names: Vec<String>,
     pub robustness: bool,
+    /// Parameter uncertainty: the posterior every replication draws its particle from
+    /// (none: the scenarios' own values).
+    pub posterior: Option<JobPosterior>,
+}
+
+/// The posterior a job draws its parameters from, with its text as it came (written
+/// into the job's folder as `posterior.csv`, so `holdsim compare scenarios/*.toml
+/// --posterior posterior.csv` reruns the job from its downloads).
+pub struct JobPosterior {
+    pub used: PosteriorUsed,
+    pub csv: String,
+    /// The bundled literature calibration's posterior rather than an upload.
+    pub bundled: bool,
 }
 
 /// Sent to the worker.
@@ -316,7 +329,7 @@ impl Jobs {
             scenarios: &job.scenarios,
             paths: &paths,
             names: &job.names,
-            posterior: None,
+            posterior: job.posterior.as_ref().map(|p| &p.used),
         };
         let record = json!({
             "id": q.id,
@@ -327,6 +340,9 @@ impl Jobs {
         let extra = |staging: &crate::output::atomic::Staging| -> anyhow::Result<()> {
             for (name, s) in job.names.iter().zip(&job.scenarios) {
                 staging.write(&format!("scenarios/{name}.toml"), s.to_toml().as_bytes())?;
+            }
+            if let Some(p) = &job.posterior {
+                staging.write(POSTERIOR_FILE, p.csv.as_bytes())?;
             }
             staging.write(
                 "job.json",
@@ -384,7 +400,33 @@ fn inputs(job: &Prepared) -> Value {
         "replications": run.replications,
         "seed": run.seed,
         "robustness": job.robustness,
+        "posterior": job.posterior.as_ref().map_or(Value::Null, posterior_input),
     })
+}
+
+/// The job folder's copy of the posterior a job drew from.
+pub const POSTERIOR_FILE: &str = "posterior.csv";
+
+/// `inputs.posterior` of a job that drew from one: where it came from, its size and
+/// parameters, and a fingerprint of its text (two uploads with one name can differ).
+fn posterior_input(p: &JobPosterior) -> Value {
+    json!({
+        "source": p.used.source,
+        "bundled": p.bundled,
+        "particles": p.used.posterior.len(),
+        "parameters": p.used.posterior.paths(),
+        "fingerprint": fingerprint(&p.csv),
+        "file": POSTERIOR_FILE,
+    })
+}
+
+/// FNV-1a (64 bits) of `text`, in hex: enough to tell two posted files apart in the
+/// log (not a security measure).
+fn fingerprint(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 fn status_json(id: &str, e: &Entry) -> Value {

@@ -166,5 +166,25 @@ fn page(start: &str, s: &Scenario) -> String {
         advanced = advanced,
         replications = super::api::DEFAULT_REPLICATIONS,
         seed = s.run.seed,
+        posterior_help = posterior_help(),
+    )
+}
+
+/// The "?" of the parameter-uncertainty choice: what drawing from a calibration means,
+/// and which inputs the bundled calibration sets (from its header, by their labels).
+fn posterior_help() -> String {
+    let header = bundled::LITERATURE_POSTERIOR.lines().next().unwrap_or("");
+    let drawn: Vec<String> = header
+        .split(',')
+        .filter(|c| !matches!(*c, "particle" | "weight"))
+        .map(|key| {
+            crate::scenario::spec(key)
+                .map_or(key, |s| if s.label.is_empty() { key } else { s.label })
+                .to_lowercase()
+        })
+        .collect();
+    format!(
+        "Some of the model's inputs are assumptions. With fixed assumptions every run uses the scenario's values, so the ranges show chance alone. Calibrated: each run draws its strain assumptions from a calibration to published workforce figures (or from your own <code>posterior.csv</code>), so the ranges include uncertainty about the assumptions as well as chance, and the results say where 95% of runs fell and how often each option beat today. The bundled calibration sets: {}. An option that changes one of these cannot be compared this way.",
+        escape(&drawn.join("; "))
     )
 }

@@ -16,7 +16,8 @@ pub fn summary(dir: &Path) -> anyhow::Result<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let results = headline_results(dir, &scenarios)?;
+    let drew = !job["inputs"]["posterior"].is_null();
+    let results = headline_results(dir, &scenarios, drew)?;
     Ok(json!({
         "id": job["id"],
         "title": job["title"],
@@ -34,9 +35,17 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
 }
 
 /// Per verdict measure: its label, which option is best (and whether clearly), and
-/// each scenario's mean with its 95% CI, from `verdict.csv` and `compare.csv`.
-fn headline_results(dir: &Path, scenarios: &[Value]) -> anyhow::Result<Vec<Value>> {
+/// each scenario's mean with its 95% CI, from `verdict.csv` and `compare.csv`; for a
+/// job that `drew` its parameters from a posterior, also the range of 95% of its
+/// replications (`summary.csv`'s p2_5 and p97_5) and the probability that an option
+/// beats the baseline (`compare.csv`'s p_better).
+fn headline_results(dir: &Path, scenarios: &[Value], drew: bool) -> anyhow::Result<Vec<Value>> {
     let compare = read_rows(&dir.join("compare.csv"))?;
+    let spread = if drew {
+        uncertainty(dir, scenarios)?
+    } else {
+        Vec::new()
+    };
     let verdict = read_rows(&dir.join("verdict.csv"))?;
     let field = |row: &csv::StringRecord, i: usize| row.get(i).unwrap_or("").to_string();
     let number = |row: &csv::StringRecord, i: usize| row.get(i).and_then(|v| v.parse::<f64>().ok());
@@ -46,13 +55,22 @@ fn headline_results(dir: &Path, scenarios: &[Value]) -> anyhow::Result<Vec<Value
             let kpi = field(v, 0);
             let values: Vec<Value> = scenarios
                 .iter()
-                .map(|s| {
+                .enumerate()
+                .map(|(i, s)| {
                     let row = compare
                         .iter()
                         .find(|r| r.get(0) == s["name"].as_str() && r.get(1) == Some(&kpi));
-                    row.map_or(Value::Null, |r| {
+                    let mut value = row.map_or(Value::Null, |r| {
                         json!({"mean": number(r, 3), "ci_low": number(r, 4), "ci_high": number(r, 5)})
-                    })
+                    });
+                    if let (Some(Some(by_kpi)), Some(_)) = (spread.get(i), row) {
+                        if let Some(extra) = by_kpi.get(&kpi) {
+                            value["range_low"] = extra["range_low"].clone();
+                            value["range_high"] = extra["range_high"].clone();
+                            value["p_better"] = extra["p_better"].clone();
+                        }
+                    }
+                    value
                 })
                 .collect();
             json!({
@@ -65,6 +83,75 @@ fn headline_results(dir: &Path, scenarios: &[Value]) -> anyhow::Result<Vec<Value
             })
         })
         .collect())
+}
+
+/// Per scenario (in order), per KPI: `{"range_low", "range_high", "p_better"}` from
+/// its `summary.csv` and the job's `compare.csv`, found by column name (`None` for a
+/// scenario whose files lack them, e.g. written by an older holdsim).
+fn uncertainty(
+    dir: &Path,
+    scenarios: &[Value],
+) -> anyhow::Result<Vec<Option<serde_json::Map<String, Value>>>> {
+    let compare = Table::read(&dir.join("compare.csv"))?;
+    Ok(scenarios
+        .iter()
+        .map(|s| {
+            let name = s["name"].as_str().unwrap_or("");
+            let summary =
+                Table::read(&dir.join("scenarios").join(name).join("summary.csv")).ok()?;
+            let mut by_kpi = serde_json::Map::new();
+            for row in &summary.rows {
+                let kpi = summary.text(row, "kpi")?;
+                let p_better = compare
+                    .rows
+                    .iter()
+                    .find(|r| {
+                        compare.text(r, "scenario") == Some(name)
+                            && compare.text(r, "kpi") == Some(kpi)
+                    })
+                    .and_then(|r| compare.number(r, "p_better"));
+                by_kpi.insert(
+                    kpi.to_string(),
+                    json!({
+                        "range_low": summary.number(row, "p2_5"),
+                        "range_high": summary.number(row, "p97_5"),
+                        "p_better": p_better,
+                    }),
+                );
+            }
+            Some(by_kpi)
+        })
+        .collect())
+}
+
+/// A CSV file's rows with its header, to find cells by column name.
+struct Table {
+    header: csv::StringRecord,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn read(path: &Path) -> anyhow::Result<Table> {
+        let mut reader = csv::Reader::from_path(path)
+            .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+        let header = reader
+            .headers()
+            .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?
+            .clone();
+        let rows = reader
+            .records()
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?;
+        Ok(Table { header, rows })
+    }
+
+    fn text<'a>(&self, row: &'a csv::StringRecord, column: &str) -> Option<&'a str> {
+        row.get(self.header.iter().position(|c| c == column)?)
+    }
+
+    fn number(&self, row: &csv::StringRecord, column: &str) -> Option<f64> {
+        self.text(row, column)?.parse().ok()
+    }
 }
 
 fn read_rows(path: &Path) -> anyhow::Result<Vec<csv::StringRecord>> {
@@ -112,6 +199,12 @@ pub fn differences(a_dir: &Path, a: &Value, b_dir: &Path, b: &Value) -> Vec<Stri
             out.push(format!("{label}: {x} → {y}"));
         }
     }
+    let (x, y) = (&a["inputs"]["posterior"], &b["inputs"]["posterior"]);
+    if x != y {
+        let (from, to) = (uncertainty_words(x), uncertainty_words(y));
+        let other = if from == to { " (another file)" } else { "" };
+        out.push(format!("Parameter uncertainty: {from} → {to}{other}"));
+    }
     let (xs, ys) = (resolved(a_dir, a), resolved(b_dir, b));
     for i in 0..xs.len().max(ys.len()) {
         let role = if i == 0 {
@@ -137,6 +230,18 @@ pub fn differences(a_dir: &Path, a: &Value, b_dir: &Path, b: &Value) -> Vec<Stri
         }
     }
     out
+}
+
+/// A job's `inputs.posterior` in words.
+fn uncertainty_words(posterior: &Value) -> String {
+    if posterior.is_null() {
+        return "fixed assumptions (the scenarios' values)".into();
+    }
+    format!(
+        "drawn from {} ({} particles)",
+        posterior["source"].as_str().unwrap_or("a posterior"),
+        posterior["particles"]
+    )
 }
 
 /// The `[run]` settings other than the seed and replications (said once for the whole
