@@ -472,3 +472,153 @@ fn a_user_uploads_a_scenario_with_its_own_services_runs_it_and_compares_two_runs
         "equal inputs are not differences: {side}"
     );
 }
+
+/// The bytes of standard base64 text (DevTools sends screenshots so).
+fn base64_bytes(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text.bytes().filter(|&c| c != b'=').map(value).collect();
+    digits
+        .chunks(4)
+        .flat_map(|chunk| {
+            let word = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |w, (i, &d)| w | u32::from(d) << (18 - 6 * i));
+            let bytes = word.to_be_bytes();
+            bytes[1..chunk.len()].to_vec()
+        })
+        .collect()
+}
+
+/// A PNG of the page's element `selector` (scrolled into view) at `width` px.
+fn screenshot(page: &mut DevTools, selector: &str, width: u32, file: &Path) {
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}),
+    );
+    let rect = page.eval(&format!(
+        "(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }})()"
+    ));
+    let r: Vec<f64> = rect
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let shot = page.call(
+        "Page.captureScreenshot",
+        serde_json::json!({"format": "png", "captureBeyondViewport": true,
+            "clip": {"x": r[0], "y": r[1], "width": r[2], "height": r[3], "scale": 1}}),
+    );
+    std::fs::write(file, base64_bytes(shot["data"].as_str().unwrap())).unwrap();
+}
+
+/// Parameter uncertainty as a user chooses it: the "?" says what it means, a bad
+/// upload is answered with its line, and choosing the bundled calibration runs a job
+/// whose log entry, downloads and folder name the posterior it drew from.
+#[test]
+fn a_user_runs_with_the_bundled_posterior_and_is_told_what_a_bad_upload_lacks() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let base = format!("http://{}/", server.address);
+    let mut page = DevTools::open(&browser, &dir.path().join("profile"), &base, 1280);
+    page.until("document.body && document.body.dataset.ready === 'yes'");
+    assert_eq!(
+        page.eval("document.querySelector('input[name=uncertainty]:checked').id"),
+        "u-fixed",
+        "fixed assumptions are the default"
+    );
+    let help = page.eval("document.getElementById('uncertainty-h').textContent");
+    let help = help.as_str().unwrap();
+    assert!(
+        help.contains("uncertainty about the assumptions as well as chance")
+            && help.contains("hours per contact"),
+        "{help}"
+    );
+
+    // The form as a commissioner sees it, with the calibration chosen and its "?" open.
+    page.eval(
+        r#"(() => {
+        document.getElementById('preset').value = 'supervision';
+        document.getElementById('add').click();
+        document.getElementById('replications').value = '8';
+        document.getElementById('u-bundled').click();
+        document.querySelector('#uncertainty details').open = true;
+    })()"#,
+    );
+    assert_eq!(
+        page.eval("getComputedStyle(document.getElementById('posterior-choose')).display"),
+        "none"
+    );
+    let shots = std::env::var_os("HOLDSIM_KEEP_SCREENSHOTS")
+        .map_or_else(|| dir.path().to_path_buf(), PathBuf::from);
+    for (width, name) in [
+        (1280, "serve-posterior.png"),
+        (390, "serve-390-posterior.png"),
+    ] {
+        let file = shots.join(name);
+        screenshot(&mut page, "section[aria-labelledby=h-run]", width, &file);
+        assert!(
+            std::fs::metadata(&file).is_ok_and(|m| m.len() > 10_000),
+            "{}",
+            file.display()
+        );
+    }
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    // A posterior without weights: its file and line come back, nothing runs.
+    let bad = dir.path().join("no-weights.csv");
+    std::fs::write(&bad, "particle,strain.alpha\n0,0.05\n").unwrap();
+    page.eval("document.getElementById('u-upload').click()");
+    assert_eq!(
+        page.eval("getComputedStyle(document.getElementById('posterior-choose')).display"),
+        "flex",
+        "choosing an upload shows the file input"
+    );
+    page.choose_file("posterior-file", &bad);
+    page.eval("document.getElementById('run').click()");
+    page.until("document.getElementById('problems').textContent.includes('weight')");
+    let problems = page.eval("document.getElementById('problems').textContent");
+    assert!(
+        problems
+            .as_str()
+            .unwrap()
+            .contains("no-weights.csv, line 1"),
+        "{problems}"
+    );
+    assert_eq!(
+        page.eval("document.getElementById('status').textContent"),
+        "The posterior file has problems (below)."
+    );
+
+    page.eval("document.getElementById('u-bundled').click()");
+    page.eval("document.getElementById('run').click()");
+    page.until("document.getElementById('status').textContent.startsWith('Done')");
+    page.until("document.getElementById('log').textContent.includes('drawn from calibration/literature-posterior.csv (1000 particles)')");
+    let links = page.eval(
+        "[...document.querySelectorAll('#downloads a')].map(a => a.getAttribute('href')).join(' ')",
+    );
+    let posterior = links
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .find(|l| l.ends_with("/files/posterior.csv?download"))
+        .unwrap_or_else(|| panic!("no download of the posterior: {links}"));
+    let id = posterior.split('/').nth(3).unwrap();
+    let compare = std::fs::read_to_string(data.join("jobs").join(id).join("compare.json")).unwrap();
+    assert!(
+        compare.contains("\"file\": \"calibration/literature-posterior.csv\""),
+        "{compare}"
+    );
+}
