@@ -87,8 +87,8 @@ pub struct Prepared {
 }
 
 /// The posterior a job draws its parameters from, with its text as it came (written
-/// into the job's folder as `posterior.csv`, so `holdsim compare scenarios/*.toml
-/// --posterior posterior.csv` reruns the job from its downloads).
+/// into the job's folder as `posterior.csv`, so `holdsim compare` with the job's
+/// scenario files and `--posterior posterior.csv` reruns it from its downloads).
 pub struct JobPosterior {
     pub used: PosteriorUsed,
     pub csv: String,

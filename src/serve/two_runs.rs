@@ -63,12 +63,12 @@ fn headline_results(dir: &Path, scenarios: &[Value], drew: bool) -> anyhow::Resu
                     let mut value = row.map_or(Value::Null, |r| {
                         json!({"mean": number(r, 3), "ci_low": number(r, 4), "ci_high": number(r, 5)})
                     });
-                    if let (Some(Some(by_kpi)), Some(_)) = (spread.get(i), row) {
-                        if let Some(extra) = by_kpi.get(&kpi) {
-                            value["range_low"] = extra["range_low"].clone();
-                            value["range_high"] = extra["range_high"].clone();
-                            value["p_better"] = extra["p_better"].clone();
-                        }
+                    if let (Some(Some(by_kpi)), Some(_)) = (spread.get(i), row)
+                        && let Some(extra) = by_kpi.get(&kpi)
+                    {
+                        value["range_low"] = extra["range_low"].clone();
+                        value["range_high"] = extra["range_high"].clone();
+                        value["p_better"] = extra["p_better"].clone();
                     }
                     value
                 })
