@@ -621,4 +621,27 @@ fn a_user_runs_with_the_bundled_posterior_and_is_told_what_a_bad_upload_lacks() 
         compare.contains("\"file\": \"calibration/literature-posterior.csv\""),
         "{compare}"
     );
+
+    // The same job on fixed assumptions, then both side by side: the posterior is an
+    // input difference, and the calibrated run's results carry their ranges.
+    page.eval("document.getElementById('u-fixed').click(); document.getElementById('run').click()");
+    page.until("document.querySelectorAll('#log .pick').length === 2 && document.getElementById('status').textContent.startsWith('Done')");
+    page.eval("document.querySelectorAll('#log .pick').forEach(b => b.click())");
+    page.eval("document.getElementById('compare-two').click()");
+    page.until("document.querySelectorAll('#two-runs-body li').length > 0");
+    let side = page.eval("document.getElementById('two-runs').innerText");
+    let side = side.as_str().unwrap();
+    for expected in [
+        "Parameter uncertainty: fixed assumptions (the scenarios' values) → drawn from calibration/literature-posterior.csv (1000 particles)",
+        "95% of runs",
+        "better than Today in",
+    ] {
+        assert!(side.contains(expected), "no `{expected}` in {side}");
+    }
+    screenshot(
+        &mut page,
+        "#two-runs",
+        1280,
+        &shots.join("serve-two-runs-posterior.png"),
+    );
 }
