@@ -1,6 +1,7 @@
-//! The scenarios bundled into the binary, and posted scenario text loaded on top of
-//! them. Uploads are parsed in memory ([`MemoryFiles`]): a posted file can inherit
-//! (`base = "pressured"`) only from a bundled scenario, never read a server path.
+//! The scenarios bundled into the binary, posted scenario text loaded on top of them,
+//! and the bundled literature posterior. Uploads are parsed in memory
+//! ([`MemoryFiles`]): a posted file can inherit (`base = "pressured"`) only from a
+//! bundled scenario, never read a server path.
 
 use std::path::PathBuf;
 

@@ -3,7 +3,8 @@
 //! [`api`] (the JSON API), [`jobs`] (the queue, the worker and the log of jobs under
 //! `--data`), [`early`] (a job's main results before its files), [`two_runs`] (two
 //! logged jobs side by side), [`pages`] (the HTML page and its embedded script and
-//! styles) and [`bundled`] (the bundled scenarios and posted text loaded on top of them).
+//! styles) and [`bundled`] (the bundled scenarios and posted text loaded on top of them,
+//! and the bundled literature posterior a job may draw its parameters from).
 //!
 //! Stopping the server (Ctrl-C, SIGTERM) goes through [`crate::output::interrupt`]
 //! like every command: a job being written is removed, finished ones stay.
