@@ -127,10 +127,7 @@ fn each_replication_runs_its_particle_exactly_as_a_run_of_those_values() {
         serde_json::json!(["strain.alpha", "strain.rho_rest"])
     );
     let (_, summary) = read_csv(&dir.path().join("drawn/summary.csv"));
-    let strain = summary
-        .iter()
-        .find(|r| r["kpi"] == "mean_strain")
-        .unwrap();
+    let strain = summary.iter().find(|r| r["kpi"] == "mean_strain").unwrap();
     let mut xs: Vec<f64> = drawn
         .iter()
         .map(|r| r["mean_strain"].parse().unwrap())
