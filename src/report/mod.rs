@@ -210,7 +210,7 @@ pub fn html(
         }
     );
     let findings = robustness.map_or(Vec::new(), |p| decisive::robustness_findings(analysis, p));
-    let caveat = decisive::caveat(&findings, robustness);
+    let caveat = decisive::caveat(&findings, robustness, meta.posterior.is_some());
     h.push_str(&board::summary(runs, analysis, &caveat));
     h.push_str(&uncertainty::section(runs, rows, meta.posterior.as_ref()));
     h.push_str(&board::costs(runs, analysis));

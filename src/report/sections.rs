@@ -454,6 +454,9 @@ mod tests {
         );
         assert!(cell.contains("+1.20 pp [+0.400 pp, +2.00 pp]"), "{cell}");
         assert!(cell.contains("worse"), "{cell}");
-        assert_eq!(summary_cell(Kpi::ShareReturnedToGp, None, false), "<td>–</td>");
+        assert_eq!(
+            summary_cell(Kpi::ShareReturnedToGp, None, false),
+            "<td>–</td>"
+        );
     }
 }
