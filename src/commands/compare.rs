@@ -223,7 +223,7 @@ impl Arms<'_> {
     /// Each scenario's draws from the posterior (none without one). A scenario that
     /// sets a drawn parameter to another value than the baseline's is refused: the
     /// posterior would overwrite the very change being compared.
-    fn drawn(&self) -> anyhow::Result<Vec<Option<crate::posterior::Drawn>>> {
+    pub fn drawn(&self) -> anyhow::Result<Vec<Option<crate::posterior::Drawn>>> {
         let Some(used) = self.posterior else {
             return Ok(vec![None; self.scenarios.len()]);
         };
