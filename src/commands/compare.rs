@@ -233,7 +233,7 @@ impl Arms<'_> {
                 let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
                 if mine != theirs {
                     return Err(UsageError(format!(
-                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or leave out --posterior",
+                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or run without the posterior",
                         mine.map_or("nothing".into(), |v| v.to_string()),
                         theirs.map_or("nothing".into(), |v| v.to_string()),
                         used.source
