@@ -12,6 +12,7 @@ mod crn_draws;
 mod fuzz;
 mod invariants;
 mod model_properties;
+mod posterior;
 mod project_documents;
 mod reference_agreement;
 mod reference_model;

@@ -9,6 +9,8 @@ release the GIL and use every core; Ctrl-C raises ``KeyboardInterrupt`` promptly
 >>> res.summary.set_index("kpi").loc["exits_per_post_year", "mean"]
 >>> holdsim.simulate(holdsim.Scenario.load("scenarios/baseline.toml"),
 ...                  {"strain.alpha": 0.06}, replications=4, seed=1)
+>>> holdsim.run("scenarios/baseline.toml", replications=200, seed=1,
+...             posterior="calibration/literature-posterior.csv")  # parameter uncertainty too
 
 Scenarios are given as a path (``str`` or ``os.PathLike``), TOML text, or a
 :class:`Scenario`; ``set`` changes parameters by the dotted paths of ``--set``, as a
@@ -27,12 +29,13 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._native import HoldsimError, Scenario, ScenarioError
+from ._native import HoldsimError, Posterior, Scenario, ScenarioError
 
 __version__ = _native.__version__
 
 __all__ = [
     "Scenario",
+    "Posterior",
     "ScenarioError",
     "HoldsimError",
     "Results",
@@ -53,6 +56,7 @@ KPIS: List[str] = list(_native.kpi_names())
 
 ScenarioLike = Union[str, "os.PathLike[str]", Scenario]
 Overrides = Union[Mapping[str, Union[int, float]], Sequence[str], None]
+PosteriorLike = Union[str, "os.PathLike[str]", pd.DataFrame, Posterior, None]
 
 
 def _frame(columns) -> pd.DataFrame:
@@ -131,6 +135,48 @@ def _as_scenario(scenario: ScenarioLike, set: Overrides = None, *, replications=
     return s
 
 
+def _posterior_of_frame(frame: pd.DataFrame) -> Posterior:
+    """A Posterior from a DataFrame with posterior.csv's columns: ``particle``
+    (optional, ignored: a particle is its row), one numeric column per dotted path,
+    ``weight``."""
+    expected = (
+        "expected posterior.csv's columns: `particle` (optional), one per dotted scenario path "
+        "(e.g. `strain.alpha`), and `weight`"
+    )
+    columns = list(frame.columns)
+    for c in columns:
+        if not isinstance(c, str):
+            raise HoldsimError(f"the posterior DataFrame's column {c!r} is not a dotted path; {expected}")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise HoldsimError(f"the posterior DataFrame has the column `{repeated[0]}` more than once; {expected}")
+    if "weight" not in columns:
+        raise HoldsimError(f"the posterior DataFrame has no `weight` column; {expected}")
+    paths = [c for c in columns if c not in ("particle", "weight")]
+    if not paths:
+        raise HoldsimError(f"the posterior DataFrame has no parameter column; {expected}")
+    for c in paths + ["weight"]:
+        dtype = frame[c].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise HoldsimError(f"the posterior DataFrame's column `{c}` holds {dtype}, not numbers; {expected}")
+    values = frame[paths].to_numpy(dtype=np.float64).tolist()
+    weights = frame["weight"].to_numpy(dtype=np.float64).tolist()
+    return Posterior.from_columns(paths, values, weights, "<DataFrame>")
+
+
+def _as_posterior(posterior: PosteriorLike) -> Optional[Posterior]:
+    """A checked Posterior from a posterior.csv path, a DataFrame or a Posterior."""
+    if posterior is None or isinstance(posterior, Posterior):
+        return posterior
+    if isinstance(posterior, pd.DataFrame):
+        return _posterior_of_frame(posterior)
+    if isinstance(posterior, (str, os.PathLike)):
+        return Posterior.read(os.fspath(posterior))
+    raise TypeError(
+        f"posterior: expected a path to a posterior.csv, a DataFrame or holdsim.Posterior, got {type(posterior).__name__}"
+    )
+
+
 class Tables(NamedTuple):
     """A run's three tables in another frame library."""
 
@@ -144,11 +190,17 @@ class Results:
     ``timeseries.csv`` as pandas DataFrames (same columns, same order, same values),
     and its manifest."""
 
-    def __init__(self, raw: Dict[str, Any], scenario: Scenario):
+    def __init__(self, raw: Dict[str, Any], scenario: Scenario, posterior: Optional[Posterior] = None):
         self.scenario: Scenario = scenario
-        #: One row per KPI: kpi, n, mean, sd, ci_low, ci_high, p5, p50, p95.
+        #: The posterior its parameters were drawn from, if any.
+        self.posterior: Optional[Posterior] = posterior
+        #: One row per KPI: kpi, n, mean, sd, ci_low, ci_high (the t-CI of the mean),
+        #: p5, p50, p95, p2_5, p97_5 (percentiles across replications: with a
+        #: posterior, p2_5–p97_5 holds 95% of outcomes, parameters and chance together).
         self.summary: pd.DataFrame = _frame(raw["summary"])
-        #: One row per replication: replication, patient_days, one column per KPI.
+        #: One row per replication: replication, patient_days, one column per KPI,
+        #: and with a posterior a last ``particle`` column (the posterior's row, from
+        #: 0, that the replication ran with).
         self.replications: pd.DataFrame = _frame(raw["replications"])
         #: One row per (replication, week): the weekly series summed over sites.
         self.timeseries: pd.DataFrame = _frame(raw["timeseries"])
@@ -171,7 +223,8 @@ class Results:
 
     def __repr__(self) -> str:
         m = self.manifest
-        return f"<holdsim.Results {m['name']!r}: {m['replications']} replications, seed {m['seed']}>"
+        drawn = f", parameters drawn from {self.posterior.source}" if self.posterior is not None else ""
+        return f"<holdsim.Results {m['name']!r}: {m['replications']} replications, seed {m['seed']}{drawn}>"
 
 
 def run(
@@ -182,6 +235,7 @@ def run(
     threads: Optional[int] = None,
     set: Overrides = None,
     progress: bool = False,
+    posterior: PosteriorLike = None,
 ) -> Results:
     """Runs a scenario's replications, as ``holdsim run`` does, and returns its tables.
 
@@ -190,11 +244,22 @@ def run(
     parameters (dotted paths). ``threads`` defaults to every core (results do not
     depend on it). ``progress=True`` draws a progress bar on stderr.
 
-    Raises :class:`ScenarioError` (with ``.problems``) for invalid input and
-    ``KeyboardInterrupt`` on Ctrl-C.
+    ``posterior`` carries parameter uncertainty into the run, as ``holdsim run
+    --posterior``: a path to a ``posterior.csv`` (as ``holdsim calibrate`` writes,
+    e.g. ``calibration/literature-posterior.csv``), a DataFrame with its columns
+    (``particle`` optional, one column per dotted path, ``weight``; weights are
+    normalised) or a :class:`Posterior`. Each replication then runs one particle,
+    drawn by weight from (seed, replication): ``replications`` gains a ``particle``
+    column, and ``summary``'s p2_5/p97_5 hold 95% of outcomes from parameters and
+    chance together (ci_low/ci_high stay the t-CI of the mean).
+
+    Raises :class:`ScenarioError` (with ``.problems``) for an invalid scenario,
+    :class:`HoldsimError` for a posterior that cannot be read or cannot run this
+    scenario (naming the file, column or particle), and ``KeyboardInterrupt`` on Ctrl-C.
     """
     s = _as_scenario(scenario, set, replications=replications, seed=seed)
-    return Results(_native.run(s, threads, progress), s)
+    p = _as_posterior(posterior)
+    return Results(_native.run(s, threads, progress, p), s, p)
 
 
 class Comparison:
@@ -202,11 +267,18 @@ class Comparison:
     ``table`` is the CLI's ``compare.csv``, ``results`` each scenario's
     :class:`Results` by name, the baseline first."""
 
-    def __init__(self, raw: Dict[str, Any], scenarios: List[Scenario], names: List[str]):
-        #: One row per (scenario, KPI): mean and CI, paired difference from the baseline.
+    def __init__(
+        self, raw: Dict[str, Any], scenarios: List[Scenario], names: List[str], posterior: Optional[Posterior] = None
+    ):
+        #: One row per (scenario, KPI): mean and CI, paired difference from the
+        #: baseline, and ``p_better``: the share of paired replications in which the
+        #: scenario does better than the baseline (ties count half; with a posterior,
+        #: the probability it beats the baseline, parameters and chance together).
         self.table: pd.DataFrame = _frame(raw["table"])
         #: Each scenario's results, keyed by its name, baseline first.
-        self.results: Dict[str, Results] = {n: Results(r, s) for n, r, s in zip(names, raw["runs"], scenarios)}
+        self.results: Dict[str, Results] = {
+            n: Results(r, s, posterior) for n, r, s in zip(names, raw["runs"], scenarios)
+        }
         #: The baseline's name.
         self.baseline: str = names[0]
 
@@ -238,12 +310,20 @@ def compare(
     threads: Optional[int] = None,
     set: Overrides = None,
     progress: bool = False,
+    posterior: PosteriorLike = None,
 ) -> Comparison:
     """Runs every scenario with the baseline's replications and seed (common random
     numbers), as ``holdsim compare`` does, and returns the paired comparison.
 
     ``baseline`` is the index or name of the scenario the others are compared with.
     KPI windows (``run.horizon_days``, ``run.warmup_days``) must agree.
+
+    ``posterior`` (as in :func:`run`) draws one particle per replication, the same
+    particle for replication r of every scenario, so paired differences keep common
+    random numbers for the parameters too; ``table``'s ``p_better`` is then the
+    probability that an option beats the baseline. A scenario that sets a drawn
+    parameter to another value than the baseline raises :class:`HoldsimError` (the
+    posterior would overwrite the very change being compared).
     """
     if len(scenarios) < 2:
         raise HoldsimError(f"compare needs at least two scenarios (got {len(scenarios)})")
@@ -265,7 +345,8 @@ def compare(
                 f"(horizon {window[1][0]} days, warm-up {window[1][1]}): KPIs would cover different windows; "
                 "make run.horizon_days and run.warmup_days equal (e.g. with set=)"
             )
-    return Comparison(_native.compare(loaded, names, threads, progress), loaded, names)
+    p = _as_posterior(posterior)
+    return Comparison(_native.compare(loaded, names, threads, progress, p), loaded, names, p)
 
 
 def simulate(

@@ -42,11 +42,47 @@ class Scenario:
     def __copy__(self) -> Scenario: ...
     def __deepcopy__(self, memo: Any) -> Scenario: ...
 
+class Posterior:
+    """Weighted posterior particles over dotted scenario paths: `posterior.csv` as
+    `holdsim calibrate` writes it, or the same columns from a DataFrame."""
+
+    @property
+    def source(self) -> str:
+        """The file as given, or `<DataFrame>`: what messages and the manifest call it."""
+    @property
+    def paths(self) -> List[str]:
+        """The dotted scenario paths the particles set, in column order."""
+    @property
+    def weights(self) -> List[float]:
+        """The particles' weights, normalised to sum to 1."""
+    @staticmethod
+    def read(path: Union[str, os.PathLike[str]]) -> Posterior:
+        """Reads a `posterior.csv`, checked as `--posterior` checks it. Raises
+        `HoldsimError` naming the file and line."""
+    @staticmethod
+    def from_columns(
+        paths: Sequence[str], values: Sequence[Sequence[float]], weights: Sequence[float], source: str = ...
+    ) -> Posterior:
+        """Particles from columns (weights normalised). Raises `HoldsimError` naming
+        the particle (its row, from 0)."""
+    def values(self, particle: int) -> List[float]:
+        """Particle `particle`'s values, in `paths` order."""
+    def particle_for(self, seed: int, replication: int) -> int:
+        """The particle replication `replication` runs with under `seed` (the same in
+        every scenario)."""
+    def __len__(self) -> int: ...
+
 Columns = List[Tuple[str, str, Union[bytes, List[str]]]]
 
-def run(scenario: Scenario, threads: Optional[int] = None, progress: bool = False) -> Dict[str, Any]: ...
+def run(
+    scenario: Scenario, threads: Optional[int] = None, progress: bool = False, posterior: Optional[Posterior] = None
+) -> Dict[str, Any]: ...
 def compare(
-    scenarios: Sequence[Scenario], names: Sequence[str], threads: Optional[int] = None, progress: bool = False
+    scenarios: Sequence[Scenario],
+    names: Sequence[str],
+    threads: Optional[int] = None,
+    progress: bool = False,
+    posterior: Optional[Posterior] = None,
 ) -> Dict[str, Any]: ...
 def simulate(
     scenario: Scenario, params: Dict[str, float], replications: int, seed: int, threads: Optional[int] = None

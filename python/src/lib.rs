@@ -8,6 +8,7 @@
 mod columns;
 mod errors;
 mod interrupt;
+mod posterior;
 mod run;
 mod scenario;
 mod simulate;
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("HoldsimError", py.get_type::<errors::HoldsimError>())?;
     m.add("ScenarioError", py.get_type::<errors::ScenarioError>())?;
     m.add_class::<scenario::PyScenario>()?;
+    m.add_class::<posterior::PyPosterior>()?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(run::compare_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;

@@ -104,7 +104,9 @@ def test_run_from_path_text_and_scenario_gives_the_same_tables(tmp_path):
 
 def test_results_tables_have_the_cli_columns_and_types():
     res = holdsim.run(SHORT, replications=2, seed=9)
-    assert list(res.summary.columns) == ["kpi", "n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"]
+    assert list(res.summary.columns) == [
+        "kpi", "n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95", "p2_5", "p97_5"
+    ]
     assert list(res.summary["kpi"]) == holdsim.KPIS
     assert list(res.replications.columns[:2]) == ["replication", "patient_days"]
     assert list(res.replications.columns[2:]) == holdsim.KPIS

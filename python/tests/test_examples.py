@@ -38,3 +38,14 @@ def test_fan_chart_example_writes_a_png(tmp_path):
     run_example("fan_chart.py", "--out", str(png), needs=("matplotlib",))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 20_000
+
+
+def test_posterior_example_widens_the_spread_of_strain(tmp_path):
+    png = tmp_path / "posterior.png"
+    out = run_example("posterior_fan.py", "--out", str(png), "--replications", "60", needs=("matplotlib",))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    widths = [float(line.rsplit("(width ", 1)[1].rstrip(")")) for line in out.splitlines() if "mean_strain" in line]
+    assert len(widths) == 4, out
+    chance, drawn = widths[:2], widths[2:]
+    assert all(d > c for d, c in zip(drawn, chance)), out
+    assert out.count("P(supported has fewer exits") == 2, out

@@ -223,7 +223,7 @@ impl Arms<'_> {
     /// Each scenario's draws from the posterior (none without one). A scenario that
     /// sets a drawn parameter to another value than the baseline's is refused: the
     /// posterior would overwrite the very change being compared.
-    fn drawn(&self) -> anyhow::Result<Vec<Option<crate::posterior::Drawn>>> {
+    pub fn drawn(&self) -> anyhow::Result<Vec<Option<crate::posterior::Drawn>>> {
         let Some(used) = self.posterior else {
             return Ok(vec![None; self.scenarios.len()]);
         };
@@ -233,7 +233,7 @@ impl Arms<'_> {
                 let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
                 if mine != theirs {
                     return Err(UsageError(format!(
-                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or leave out --posterior",
+                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or run without the posterior",
                         mine.map_or("nothing".into(), |v| v.to_string()),
                         theirs.map_or("nothing".into(), |v| v.to_string()),
                         used.source

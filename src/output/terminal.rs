@@ -86,6 +86,28 @@ fn kpi_table_of(summaries: &[(Kpi, Option<Summary>)], replications: usize, sprea
     out
 }
 
+/// With parameters drawn from a posterior: per headline KPI, how often each option did
+/// better than the baseline across paired replications (same particle, same streams).
+pub fn chance_of_doing_better(rows: &[Row], arms: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "\nChance of doing better than the baseline (share of paired runs; each run drew its assumptions from the posterior):\n",
+    );
+    for kpi in Kpi::headlines() {
+        let chances: Vec<String> = arms[1..]
+            .iter()
+            .filter_map(|(name, title)| {
+                let row = rows.iter().find(|r| &r.scenario == name && r.kpi == kpi)?;
+                let p = row.probability_better()?;
+                Some(format!("{title} {}", crate::numbers::percent(p)))
+            })
+            .collect();
+        if !chances.is_empty() {
+            let _ = writeln!(out, "  {}: {}", kpi.label(), chances.join("; "));
+        }
+    }
+    out
+}
+
 /// One table per compared scenario: baseline mean, scenario mean, paired difference
 /// with its 95% CI and relative change; `*` marks a CI that excludes zero.
 pub fn comparison_table(rows: &[Row], arms: &[(String, String)]) -> String {

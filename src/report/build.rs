@@ -69,10 +69,21 @@ pub fn build(dir: &Path) -> anyhow::Result<Built> {
     );
     write_file(&dir.join("report.html"), html.as_bytes())?;
     crate::output::workbook::write(dir, &runs, &analysis)?;
+    let drew_parameters = manifest.get("posterior").is_some();
     let terminal = if runs.len() > 1 {
         terminal::comparison_table(rows, &arms)
+            + &if drew_parameters {
+                terminal::chance_of_doing_better(rows, &arms)
+            } else {
+                String::new()
+            }
             + &super::answer::terminal(&analysis, &arms, runs[0].window())
             + &robustness_lines(&analysis, robustness.as_deref(), &arms)
+    } else if drew_parameters {
+        terminal::kpi_table_with_posterior(
+            &tables::summaries_of(&runs[0]),
+            runs[0].replications.rows.len(),
+        )
     } else {
         terminal::kpi_table(
             &tables::summaries_of(&runs[0]),

@@ -134,8 +134,15 @@ pub fn robustness_findings(analysis: &Analysis, points: &[GridPoint]) -> Vec<Fin
 }
 
 /// The key caveat of the summary page.
-pub fn caveat(findings: &[Finding], points: Option<&[GridPoint]>) -> String {
-    let base = "The strain that makes link workers burn out and leave, and what supervision and training do to it, are assumptions of the model rather than measured values.";
+///
+/// `calibrated`: the runs drew some assumptions from a calibration's posterior, which
+/// the caveat then says (their uncertainty is in the results; the reruns vary the rest).
+pub fn caveat(findings: &[Finding], points: Option<&[GridPoint]>, calibrated: bool) -> String {
+    let base = if calibrated {
+        "The strain that makes link workers burn out and leave, and what supervision and training do to it, are assumptions of the model rather than measured values. Some were drawn from a calibration to published figures, so the ranges include that uncertainty (see “Uncertainty about the assumptions”); the others were not."
+    } else {
+        "The strain that makes link workers burn out and leave, and what supervision and training do to it, are assumptions of the model rather than measured values."
+    };
     let Some(points) = points else {
         return format!(
             "{base} The verdict was not rerun across them (robustness reruns skipped)."

@@ -10,6 +10,7 @@ mod build;
 pub mod decisive;
 pub mod headline;
 pub mod sections;
+pub mod uncertainty;
 
 use std::fmt::Write;
 
@@ -91,6 +92,8 @@ pub struct Meta {
     pub seed: Option<u64>,
     pub replications: Option<u64>,
     pub streams: String,
+    /// The posterior the runs drew their parameters from, if any.
+    pub posterior: Option<uncertainty::PosteriorMeta>,
 }
 
 impl Meta {
@@ -104,6 +107,7 @@ impl Meta {
                 .as_str()
                 .unwrap_or("common random numbers")
                 .to_string(),
+            posterior: uncertainty::PosteriorMeta::from_manifest(m),
         }
     }
 }
@@ -197,12 +201,18 @@ pub fn html(
     let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
         h,
-        "<p class=\"subtitle\">Social prescribing link workers, the patients they hold, and the strain that builds. {} simulated runs per option; 95% confidence intervals throughout.</p>",
-        meta.replications.map_or("?".into(), |n| n.to_string())
+        "<p class=\"subtitle\">Social prescribing link workers, the patients they hold, and the strain that builds. {} simulated runs per option; 95% confidence intervals throughout{}.</p>",
+        meta.replications.map_or("?".into(), |n| n.to_string()),
+        if meta.posterior.is_some() {
+            "; each run drew its strain assumptions from a calibration (see “Uncertainty about the assumptions”)"
+        } else {
+            ""
+        }
     );
     let findings = robustness.map_or(Vec::new(), |p| decisive::robustness_findings(analysis, p));
-    let caveat = decisive::caveat(&findings, robustness);
+    let caveat = decisive::caveat(&findings, robustness, meta.posterior.is_some());
     h.push_str(&board::summary(runs, analysis, &caveat));
+    h.push_str(&uncertainty::section(runs, rows, meta.posterior.as_ref()));
     h.push_str(&board::costs(runs, analysis));
     h.push_str(&decisive::section(runs, &findings, robustness));
     h.push_str(&board::key_figures(figures));
@@ -210,7 +220,7 @@ pub fn html(
     h.push_str(&board::rest_is_on_screen(runs.len() > 1));
     h.push_str("<div class=\"screen-only\">\n");
     h.push_str(&sections::headlines(runs, rows));
-    h.push_str(&sections::kpi_table(runs, rows));
+    h.push_str(&sections::kpi_table(runs, rows, meta.posterior.is_some()));
     h.push_str(&sections::figures(figures));
     h.push_str(&sections::assumptions(runs));
     h.push_str(&sections::about(runs, meta));

@@ -16,7 +16,7 @@ use crate::scenario::{ARRAY_SECTIONS, SECTIONS, Scenario, section_specs};
 use crate::stats::Summary;
 
 /// The row of `kpi` for scenario `name`, if the comparison has one.
-fn row_of<'a>(rows: &'a [Row], name: &str, kpi: Kpi) -> Option<&'a Row> {
+pub(super) fn row_of<'a>(rows: &'a [Row], name: &str, kpi: Kpi) -> Option<&'a Row> {
     rows.iter().find(|r| r.scenario == name && r.kpi == kpi)
 }
 
@@ -58,7 +58,9 @@ pub fn headlines(runs: &[RunResults], rows: &[Row]) -> String {
 
 /// Every KPI's mean (with CI) per scenario and, beside each non-baseline scenario,
 /// the paired difference from the baseline.
-pub fn kpi_table(runs: &[RunResults], rows: &[Row]) -> String {
+/// With `spread` (runs that drew their parameters from a posterior) each mean also
+/// shows the central 95% of runs.
+pub fn kpi_table(runs: &[RunResults], rows: &[Row], spread: bool) -> String {
     let mut h =
         String::from("<h2>Key performance indicators</h2>\n<table>\n<thead><tr><th>KPI</th>");
     for (i, r) in runs.iter().enumerate() {
@@ -77,25 +79,39 @@ pub fn kpi_table(runs: &[RunResults], rows: &[Row]) -> String {
         let _ = write!(h, "<tr><td>{}</td>", escape(kpi.label()));
         for (i, r) in runs.iter().enumerate() {
             let row = row_of(rows, &r.name, kpi);
-            h.push_str(&summary_cell(kpi, row.and_then(|r| r.summary)));
+            h.push_str(&summary_cell(kpi, row.and_then(|r| r.summary), spread));
             if i > 0 {
                 h.push_str(&difference_cell(kpi, row.and_then(|r| r.difference)));
             }
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody>\n</table>\n<p class=\"note\">Means over replications with 95% Student-t confidence intervals in brackets; shares are shown as percentages and their differences in percentage points (pp). Differences are scenario minus baseline, paired by replication, in bold where the interval excludes zero, with “better” or “worse” where the KPI has a direction that is better; the percentage beneath is the same difference and interval divided by the baseline mean. KPIs cover the window after the warm-up and pool all sites.</p>\n");
+    h.push_str("</tbody>\n</table>\n<p class=\"note\">Means over replications with 95% Student-t confidence intervals of the mean in brackets");
+    if spread {
+        h.push_str(" and, beneath, the central 95% of runs (each run drew its assumptions from the calibration, so this range holds uncertainty about them as well as chance)");
+    }
+    h.push_str("; shares are shown as percentages and their differences in percentage points (pp). Differences are scenario minus baseline, paired by replication, in bold where the interval excludes zero, with “better” or “worse” where the KPI has a direction that is better; the percentage beneath is the same difference and interval divided by the baseline mean. KPIs cover the window after the warm-up and pool all sites.</p>\n");
     h
 }
 
-/// A scenario's mean of a KPI, with its 95% CI beneath when there is one.
-fn summary_cell(kpi: Kpi, summary: Option<Summary>) -> String {
+/// A scenario's mean of a KPI, with its 95% CI beneath when there is one (and with
+/// `spread`, the central 95% of runs beneath that).
+fn summary_cell(kpi: Kpi, summary: Option<Summary>, spread: bool) -> String {
     match summary {
         Some(s) if s.n > 1 => format!(
-            "<td>{}<br><span class=\"note\">[{}, {}]</span></td>",
+            "<td>{}<br><span class=\"note\">[{}, {}]{}</span></td>",
             kpi_value(kpi, s.mean),
             kpi_value(kpi, s.ci_low),
-            kpi_value(kpi, s.ci_high)
+            kpi_value(kpi, s.ci_high),
+            if spread {
+                format!(
+                    "<br>runs: {} to {}",
+                    kpi_value(kpi, s.p2_5),
+                    kpi_value(kpi, s.p97_5)
+                )
+            } else {
+                String::new()
+            }
         ),
         Some(s) => format!("<td>{}</td>", kpi_value(kpi, s.mean)),
         None => format!("<td>{MISSING}</td>"),
@@ -438,6 +454,9 @@ mod tests {
         );
         assert!(cell.contains("+1.20 pp [+0.400 pp, +2.00 pp]"), "{cell}");
         assert!(cell.contains("worse"), "{cell}");
-        assert_eq!(summary_cell(Kpi::ShareReturnedToGp, None), "<td>–</td>");
+        assert_eq!(
+            summary_cell(Kpi::ShareReturnedToGp, None, false),
+            "<td>–</td>"
+        );
     }
 }

@@ -46,6 +46,9 @@ pub fn report(
         seed: Some(seed),
         replications: Some(u64::from(replications)),
         streams: "common random numbers".into(),
+        posterior: runs
+            .first()
+            .and_then(|r| crate::report::uncertainty::PosteriorMeta::from_manifest(&r.manifest)),
     };
     let mut html = crate::report::html(&runs, &analysis, None, &figures, &meta);
     if reruns_coming {
