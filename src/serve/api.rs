@@ -741,6 +741,26 @@ mod tests {
     }
 
     #[test]
+    fn an_uploads_name_is_plain_and_its_problems_keep_file_and_line_apart() {
+        assert_eq!(upload_name(Some("../../etc/p<o>st.csv")), "post.csv");
+        assert_eq!(upload_name(Some("C:\\Users\\me\\mine.csv")), "mine.csv");
+        assert_eq!(upload_name(Some("...")), "posterior.csv");
+        assert_eq!(upload_name(None), "posterior.csv");
+        let p = upload_problem(
+            "a.csv",
+            "a.csv, line 12, column `weight`: `x` is not a finite number",
+        );
+        assert_eq!((p.source.as_str(), p.line), ("a.csv", Some(12)));
+        assert_eq!(p.message, "column `weight`: `x` is not a finite number");
+        let p = upload_problem(
+            "a.csv",
+            "a.csv: the weights of 2 particle(s) sum to 0.5, not 1",
+        );
+        assert_eq!(p.line, None);
+        assert!(p.message.starts_with("the weights"), "{}", p.message);
+    }
+
+    #[test]
     fn stems_are_unique_plain_names() {
         let p = |t: &str| PostedScenario {
             title: Some(t.into()),
