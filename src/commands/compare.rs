@@ -66,7 +66,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<()> {
     let compared = write_comparison(args, &arms, &out, threads, Hooks::NONE)?;
 
     if let Some(p) = &posterior {
-        println!("{}", p.describe());
+        println!("{}", p.describe(first));
     }
     println!(
         "Compared {} scenarios, {} replications each on {}, seed {}; KPIs over days {}–{}; baseline: {}\n",
@@ -227,20 +227,17 @@ impl Arms<'_> {
         let Some(used) = self.posterior else {
             return Ok(vec![None; self.scenarios.len()]);
         };
-        let base = &self.scenarios[0];
-        for (s, name) in self.scenarios.iter().zip(self.names).skip(1) {
-            for key in used.posterior.paths() {
-                let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
-                if mine != theirs {
-                    return Err(UsageError(format!(
-                        "{name} sets `{key}` to {} (the baseline {}), but the posterior `{}` draws `{key}` for every scenario; compare options that differ in other keys, or run without the posterior",
-                        mine.map_or("nothing".into(), |v| v.to_string()),
-                        theirs.map_or("nothing".into(), |v| v.to_string()),
-                        used.source
-                    ))
-                    .into());
-                }
-            }
+        if let Some(c) = used.changed_drawn_keys(self.scenarios).first() {
+            return Err(UsageError(format!(
+                "{} sets `{}` to {} (the baseline {}), but the posterior `{}` draws `{}` for every scenario; compare options that differ in other keys, or run without the posterior",
+                self.names[c.option],
+                c.key,
+                c.option_value,
+                c.baseline_value,
+                used.source,
+                c.key
+            ))
+            .into());
         }
         self.scenarios
             .iter()

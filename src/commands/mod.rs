@@ -96,6 +96,15 @@ struct FinishedRun<'a> {
     posterior: Option<&'a PosteriorUsed>,
 }
 
+/// An option that sets a key the posterior draws ([`PosteriorUsed::changed_drawn_keys`]).
+pub struct DrawnKeyChanged {
+    /// Index of the option among the scenarios (the baseline is 0).
+    pub option: usize,
+    pub key: String,
+    pub option_value: String,
+    pub baseline_value: String,
+}
+
 /// A posterior a run or comparison draws its parameters from, and where it came from.
 pub struct PosteriorUsed {
     /// The file as the user named it (or, from the web app, the upload's name).
@@ -125,15 +134,56 @@ impl PosteriorUsed {
         })
     }
 
-    /// The line above the KPI table.
-    fn describe(&self) -> String {
+    /// Every option (index into `scenarios`, the baseline first) that sets a key the
+    /// posterior draws to another value than the baseline's: the posterior would
+    /// overwrite the very change being compared, so commands refuse each one.
+    pub fn changed_drawn_keys(&self, scenarios: &[Scenario]) -> Vec<DrawnKeyChanged> {
+        let Some((base, options)) = scenarios.split_first() else {
+            return Vec::new();
+        };
+        let shown = |s: &Scenario, key: &str| {
+            s.get_path(key)
+                .map_or("nothing".to_string(), |v| v.to_string())
+        };
+        let mut changed = Vec::new();
+        for (i, s) in options.iter().enumerate() {
+            for key in self.posterior.paths() {
+                if s.get_path(key).ok() != base.get_path(key).ok() {
+                    changed.push(DrawnKeyChanged {
+                        option: i + 1,
+                        key: key.clone(),
+                        option_value: shown(s, key),
+                        baseline_value: shown(base, key),
+                    });
+                }
+            }
+        }
+        changed
+    }
+
+    /// The lines above the KPI table: what is drawn, and any value `scenario` gave a
+    /// drawn key (other than the default) that the draws replace, so no setting of
+    /// the user's is overwritten without a word.
+    fn describe(&self, scenario: &Scenario) -> String {
         let p = &self.posterior;
-        format!(
-            "Parameters drawn from {} ({} particles, by weight, one per replication): {}",
+        let mut text = format!(
+            "Parameters drawn from {} ({} particle{}, by weight, one per replication): {}",
             self.source,
             p.len(),
+            if p.len() == 1 { "" } else { "s" },
             p.paths().join(", ")
-        )
+        );
+        let defaults = Scenario::default();
+        for key in p.paths() {
+            if let Ok(value) = scenario.get_path(key)
+                && defaults.get_path(key).ok() != Some(value)
+            {
+                text.push_str(&format!(
+                    "\nNote: the scenario's {key} = {value} is replaced by the posterior's draws."
+                ));
+            }
+        }
+        text
     }
 
     /// The manifest's `posterior` entry.

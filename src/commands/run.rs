@@ -98,7 +98,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     println!("{}\n", describe_run(path, &scenario, &model));
     match &posterior {
         Some(p) => {
-            println!("{}\n", p.describe());
+            println!("{}\n", p.describe(&scenario));
             print!(
                 "{}",
                 terminal::kpi_table_with_posterior(&summaries, replications as usize)

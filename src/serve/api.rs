@@ -338,27 +338,22 @@ fn check_drawn(
     scenarios: &[Scenario],
     names: &[String],
 ) -> Result<(), ApiError> {
-    let base = &scenarios[0];
-    let mut problems = Vec::new();
-    for (s, name) in scenarios.iter().zip(names).skip(1) {
-        for key in used.posterior.paths() {
-            let (mine, theirs) = (s.get_path(key).ok(), base.get_path(key).ok());
-            if mine != theirs {
-                let label = crate::scenario::spec(key).map_or(key.as_str(), |s| s.label);
-                problems.push(Problem {
-                    source: format!("{name}.toml"),
-                    line: None,
-                    key: Some(key.clone()),
-                    message: format!(
-                        "this option changes {label} ({} → {}), but with parameter uncertainty from a calibration every run draws it from the posterior `{}`, which would undo the change; compare options that change other inputs, or choose fixed assumptions",
-                        theirs.map_or("nothing".into(), |v| v.to_string()),
-                        mine.map_or("nothing".into(), |v| v.to_string()),
-                        used.source
-                    ),
-                });
+    let problems: Vec<Problem> = used
+        .changed_drawn_keys(scenarios)
+        .into_iter()
+        .map(|c| {
+            let label = crate::scenario::spec(&c.key).map_or(c.key.as_str(), |s| s.label);
+            Problem {
+                source: format!("{}.toml", names[c.option]),
+                line: None,
+                message: format!(
+                    "this option changes {label} ({} → {}), but with parameter uncertainty from a calibration every run draws it from the posterior `{}`, which would undo the change; compare options that change other inputs, or choose fixed assumptions",
+                    c.baseline_value, c.option_value, used.source
+                ),
+                key: Some(c.key),
             }
-        }
-    }
+        })
+        .collect();
     if !problems.is_empty() {
         return Err(ApiError::Problems(problems));
     }
