@@ -55,6 +55,10 @@ pub struct Site {
     /// Scratch: each Active LW's capacity and cap today.
     capacity: Vec<f64>,
     cap: Vec<u32>,
+    /// Scratch for step 3: each LW's room (demand over weekly capacity), `None` when
+    /// closed to intake. An assignment changes only its own LW's room, so each is
+    /// recomputed when it changes, not for every queued patient.
+    room: Vec<Option<f64>>,
     /// Flows counted as they happen today.
     pub today: SeriesValues,
     /// Waits (days) of patients first assigned today.
@@ -103,6 +107,7 @@ impl Site {
         self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
+        self.room.resize(posts, None);
         self.today = SeriesValues::default();
         self.waits_today.clear();
     }
@@ -264,31 +269,39 @@ impl Site {
                 Some(cap) => ((f64::from(cap) * ramp + 1e-9) as u32).max(1),
                 None => u32::MAX,
             };
+            self.room[i] = self.room_of(model, i);
         }
         while let Some(&head) = self.queue.front() {
             if !self.is_current(head, PatientState::Queued) {
                 self.queue.pop_front();
                 continue;
             }
+            // The first LW with the least room wins a tie.
             let mut best: Option<(usize, f64)> = None;
-            for (i, w) in self.posts.iter().enumerate() {
-                if w.state != PostState::Active {
-                    continue;
-                }
-                let weekly_capacity = 5.0 * self.capacity[i];
-                if w.demand < model.intake_threshold * weekly_capacity
-                    && w.caseload_size < self.cap[i]
+            for (i, room) in self.room.iter().enumerate() {
+                if let Some(room) = *room
+                    && best.is_none_or(|(_, b)| room < b)
                 {
-                    let room = w.demand / weekly_capacity;
-                    if best.is_none_or(|(_, b)| room < b) {
-                        best = Some((i, room));
-                    }
+                    best = Some((i, room));
                 }
             }
             let Some((i, _)) = best else { break };
             self.queue.pop_front();
             self.assign_to(model, head, i, t);
+            self.room[i] = self.room_of(model, i);
         }
+    }
+
+    /// LW `i`'s room today (its weekly demand over weekly capacity), `None` when it
+    /// takes nobody: not Active, at its intake threshold or at its caseload cap.
+    #[inline]
+    fn room_of(&self, model: &Model, i: usize) -> Option<f64> {
+        let w = &self.posts[i];
+        let weekly_capacity = 5.0 * self.capacity[i];
+        (w.state == PostState::Active
+            && w.demand < model.intake_threshold * weekly_capacity
+            && w.caseload_size < self.cap[i])
+            .then(|| w.demand / weekly_capacity)
     }
 
     fn is_current(&self, r: Ref, state: PatientState) -> bool {
@@ -319,7 +332,7 @@ impl Site {
             w.demand += model.session_hours;
             w.emotional_weight += model.session_hours * p.distress;
             let target = p.sessions_needed - p.sessions_done + w.progress;
-            w.completions.push((target.to_bits(), r));
+            w.completions.push(target, r);
             self.connecting += 1;
         } else {
             w.demand += p.holding_hours;
@@ -440,10 +453,10 @@ impl Site {
         for lw in 0..self.posts.len() {
             loop {
                 let w = &self.posts[lw];
-                let Some(&(target, r)) = w.completions.peek() else {
+                let Some((target, r)) = w.completions.peek() else {
                     break;
                 };
-                if f64::from_bits(target) > w.progress + SESSION_EPS {
+                if target > w.progress + SESSION_EPS {
                     break;
                 }
                 self.posts[lw].completions.pop();
