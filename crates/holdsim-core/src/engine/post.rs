@@ -121,10 +121,6 @@ pub struct Post {
     pub vacancies: u64,
     /// Whether the current sick leave ends in exit (drawn with its duration).
     pub exit_after_leave: bool,
-    /// The caseload in assignment order; may hold stale handles (patients gone),
-    /// compacted when they outnumber live ones.
-    pub caseload: Vec<Ref>,
-    pub stale: u32,
     pub completions: Completions,
 }
 
@@ -147,22 +143,17 @@ impl Post {
             leaves: 0,
             vacancies: 0,
             exit_after_leave: false,
-            caseload: Vec::new(),
-            stale: 0,
             completions: Completions::default(),
         }
     }
 
     /// Resets the post for a new replication, keeping buffer capacity.
     pub fn reset(&mut self, model: &Model, key: SiteKey) {
-        let caseload = std::mem::take(&mut self.caseload);
         let completions = std::mem::take(&mut self.completions);
         *self = Post {
-            caseload,
             completions,
             ..Post::new(self.post)
         };
-        self.caseload.clear();
         self.completions.clear();
         self.start_holder(model, key, None);
     }
@@ -238,9 +229,7 @@ impl Post {
     /// Empties the caseload aggregates (after a release or when the last patient leaves,
     /// which also clears floating-point drift).
     pub fn clear_caseload(&mut self) {
-        self.caseload.clear();
         self.completions.clear();
-        self.stale = 0;
         self.caseload_size = 0;
         self.demand = 0.0;
         self.emotional_weight = 0.0;
@@ -250,7 +239,6 @@ impl Post {
     #[inline]
     pub fn remove_patient(&mut self, w: f64, e: f64) {
         self.caseload_size -= 1;
-        self.stale += 1;
         if self.caseload_size == 0 {
             self.clear_caseload();
         } else {

@@ -41,6 +41,10 @@ pub struct Site {
     deferred: Vec<Ref>,
     deferred_next: Vec<Ref>,
     released: Vec<Ref>,
+    /// Assignments made so far (the next one's number, see `Patient::assignment`).
+    assignments: u64,
+    /// Scratch for a release: the LW's patients as (assignment number, slot).
+    releasing: Vec<(u64, u32)>,
     pub posts: Vec<Post>,
     /// Per-day changes of the held-by-reason counts (waiting, preparing, witnessing).
     reason_delta: [Vec<i32>; 3],
@@ -104,6 +108,7 @@ impl Site {
         self.connecting = 0;
         self.holding = 0;
         self.referrals = 0;
+        self.assignments = 0;
         self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
@@ -319,12 +324,13 @@ impl Site {
         };
         p.lw = lw as u32;
         p.assigned_day = t;
+        p.assignment = self.assignments;
+        self.assignments += 1;
         if !p.ever_assigned {
             p.ever_assigned = true;
             self.waits_today.push(t - p.referral_day);
         }
         let w = &mut self.posts[lw];
-        w.caseload.push(r);
         w.caseload_size += 1;
         if p.sessions_done < p.sessions_needed - SESSION_EPS {
             p.state = PatientState::Connecting;
@@ -340,24 +346,6 @@ impl Site {
             let dh = p.days_in_holding;
             self.start_holding(model, r, t, dh);
         }
-        self.compact_caseload(lw);
-    }
-
-    /// Drops stale handles from a caseload once they outnumber live ones, keeping
-    /// assignment order (docs/model.md § 7.8), so the Vec stays O(caseload).
-    fn compact_caseload(&mut self, lw: usize) {
-        let w = &self.posts[lw];
-        if w.stale as usize <= w.caseload.len() / 2 + 16 {
-            return;
-        }
-        let patients = &self.patients;
-        let w = &mut self.posts[lw];
-        w.caseload.retain(|r| {
-            let p = &patients[r.slot as usize];
-            p.ticket == r.ticket
-                && matches!(p.state, PatientState::Connecting | PatientState::Holding)
-        });
-        w.stale = 0;
     }
 
     /// A holding spell starts on day `t` with `dh0` days in holding: schedule its end
@@ -577,19 +565,36 @@ impl Site {
     }
 
     /// Every patient of LW `lw` is ruptured on day `t`: some disengage, the rest go to
-    /// the front of the queue in caseload order, keeping their progress.
+    /// the front of the queue in caseload order (the order they were assigned in,
+    /// docs/model.md § 7.8), keeping their progress.
+    ///
+    /// Why the caseload is found by a scan of the site's patients here, not kept as a
+    /// list per LW: releases are rare (a burnout or an exit), assignments are not, and
+    /// a list cost a push per assignment and a compaction now and then to drop the
+    /// patients who had left — more than these scans.
     fn release_caseload(&mut self, model: &Model, lw: usize, t: u32) {
         let key = self.key();
-        let mut caseload = std::mem::take(&mut self.posts[lw].caseload);
         let progress = self.posts[lw].progress;
+        let mut releasing = std::mem::take(&mut self.releasing);
+        releasing.clear();
+        releasing.extend(
+            self.patients
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.lw as usize == lw
+                        && matches!(p.state, PatientState::Connecting | PatientState::Holding)
+                })
+                .map(|(slot, p)| (p.assignment, slot as u32)),
+        );
+        releasing.sort_unstable();
         self.released.clear();
-        for &r in &caseload {
-            let p = &mut self.patients[r.slot as usize];
-            if p.ticket != r.ticket
-                || !matches!(p.state, PatientState::Connecting | PatientState::Holding)
-            {
-                continue;
-            }
+        for &(_, slot) in &releasing {
+            let p = &mut self.patients[slot as usize];
+            let r = Ref {
+                slot,
+                ticket: p.ticket,
+            };
             self.today[Series::Ruptures] += 1.0;
             match p.state {
                 PatientState::Connecting => {
@@ -628,10 +633,8 @@ impl Site {
         for &r in self.released.iter().rev() {
             self.queue.push_front(r);
         }
-        caseload.clear();
-        let w = &mut self.posts[lw];
-        w.caseload = caseload;
-        w.clear_caseload();
+        self.releasing = releasing;
+        self.posts[lw].clear_caseload();
     }
 
     /// Step 8: the day's stocks, added to the flows already in `today`.
