@@ -16,7 +16,7 @@ use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
 use crate::dist::Geometric;
 use crate::model::Model;
-use crate::rng::{Process, ProcessKey, SiteKey};
+use crate::rng::{EntityKey, Process, ProcessKey, SiteKey};
 
 /// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
@@ -28,6 +28,8 @@ pub struct Site {
     /// The keys of the processes consulted per referral, hashed once per site.
     attribute_key: Option<ProcessKey>,
     dropout_key: Option<ProcessKey>,
+    /// The site's arrival counts' streams (one a day), hashed once per site.
+    arrivals_key: Option<EntityKey>,
     pub patients: Vec<Patient>,
     free: Vec<u32>,
     queue: VecDeque<Ref>,
@@ -79,6 +81,7 @@ impl Site {
         self.key = Some(key);
         self.attribute_key = Some(key.process(Process::PatientAttributes));
         self.dropout_key = Some(key.process(Process::QueueDropout));
+        self.arrivals_key = Some(key.entity(Process::Arrivals, 0));
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
         self.supervision_cost_per_day = model.supervision_cost_per_year / 365.0;
@@ -143,12 +146,12 @@ impl Site {
 
     /// Step 1.
     fn arrivals(&mut self, model: &Model, t: u32) {
-        let key = self.key();
         let count = &model.arrival_counts[t as usize];
         if count.is_zero() {
             return;
         }
-        let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
+        let arrivals = self.arrivals_key.expect("site reset before use");
+        let n = count.sample(&mut arrivals.stream(u64::from(t)));
         let attributes = self.attribute_key.expect("site reset before use");
         for _ in 0..n {
             let r = self.admit();
