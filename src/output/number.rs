@@ -60,28 +60,47 @@ thread_local! {
 }
 
 impl Recent {
-    /// Appends the finite `v`'s text, from its slot when it was written lately.
+    /// Appends the finite `v`'s text, from its slot when it was written lately. The
+    /// lookup is inlined into the time series' loop; making a text is not.
+    #[inline]
     pub fn write(&mut self, out: &mut Vec<u8>, v: f64) {
-        if self.slots.is_empty() {
-            self.slots = vec![(0, 0, [0; SLOT_BYTES]); RECENT_SLOTS];
-        }
         let bits = v.to_bits();
-        let hash = bits.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = &mut self.slots[(hash >> (64 - RECENT_SLOTS.trailing_zeros())) as usize];
-        let from = out.len();
-        if slot.0 == bits && slot.1 > 0 {
+        let index = Self::slot_of(bits);
+        if let Some(slot) = self.slots.get(index)
+            && slot.0 == bits
+            && slot.1 > 0
+        {
             // The whole slot, then cut to the text: a copy of a known size.
+            let from = out.len();
             out.extend_from_slice(&slot.2);
             out.truncate(from + usize::from(slot.1));
             return;
         }
+        self.write_new(out, v, index);
+    }
+
+    /// The slot of a value with these bits: the top bits of a multiplicative hash.
+    #[inline]
+    fn slot_of(bits: u64) -> usize {
+        let hash = bits.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (hash >> (64 - RECENT_SLOTS.trailing_zeros())) as usize
+    }
+
+    /// Makes `v`'s text (`write`'s slot `index` did not hold it) and keeps it there.
+    #[inline(never)]
+    fn write_new(&mut self, out: &mut Vec<u8>, v: f64, index: usize) {
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0, [0; SLOT_BYTES]); RECENT_SLOTS];
+        }
+        let from = out.len();
         write_fresh(out, v);
         let text = &out[from..];
         if let Ok(len) = u8::try_from(text.len())
             && text.len() <= SLOT_BYTES
         {
+            let slot = &mut self.slots[index];
             slot.2[..text.len()].copy_from_slice(text);
-            slot.0 = bits;
+            slot.0 = v.to_bits();
             slot.1 = len;
         }
     }

@@ -218,7 +218,9 @@ impl Count {
     }
 
     /// A draw; saturates at `u32::MAX` (unreachable below [`Count::MAX_MEAN`]).
-    #[inline]
+    /// Always inlined (a referral draws two, a site-day one): the compiler left it
+    /// out of line, and the call cost a fifth of a typical draw.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Rng) -> u32 {
         // By reference: the table is not copied out.
         match &self.0 {

@@ -52,6 +52,9 @@ pub struct Patient {
     pub ruptures: u32,
     pub referral_day: u32,
     pub assigned_day: u32,
+    /// The site's count of assignments when this patient was last assigned: a
+    /// caseload's order (see `Site::release_caseload`).
+    pub assignment: u64,
     /// Sessions needed `n`.
     pub sessions_needed: f64,
     /// Sessions done `s`, as of `progress_base` when Connecting (see `Post::progress`).
@@ -94,6 +97,7 @@ impl Patient {
         ruptures: 0,
         referral_day: 0,
         assigned_day: NEVER,
+        assignment: 0,
         sessions_needed: 1.0,
         sessions_done: 0.0,
         progress_base: 0.0,

@@ -16,7 +16,7 @@ use super::post::{Post, PostState};
 use super::record::{Series, SeriesValues};
 use crate::dist::Geometric;
 use crate::model::Model;
-use crate::rng::{Process, ProcessKey, SiteKey};
+use crate::rng::{EntityKey, Process, ProcessKey, SiteKey};
 
 /// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
@@ -28,6 +28,8 @@ pub struct Site {
     /// The keys of the processes consulted per referral, hashed once per site.
     attribute_key: Option<ProcessKey>,
     dropout_key: Option<ProcessKey>,
+    /// The site's arrival counts' streams (one a day), hashed once per site.
+    arrivals_key: Option<EntityKey>,
     pub patients: Vec<Patient>,
     free: Vec<u32>,
     queue: VecDeque<Ref>,
@@ -41,6 +43,10 @@ pub struct Site {
     deferred: Vec<Ref>,
     deferred_next: Vec<Ref>,
     released: Vec<Ref>,
+    /// Assignments made so far (the next one's number, see `Patient::assignment`).
+    assignments: u64,
+    /// Scratch for a release: the LW's patients as (assignment number, slot).
+    releasing: Vec<(u64, u32)>,
     pub posts: Vec<Post>,
     /// Per-day changes of the held-by-reason counts (waiting, preparing, witnessing).
     reason_delta: [Vec<i32>; 3],
@@ -55,6 +61,10 @@ pub struct Site {
     /// Scratch: each Active LW's capacity and cap today.
     capacity: Vec<f64>,
     cap: Vec<u32>,
+    /// Scratch for step 3: each LW's room (demand over weekly capacity), `None` when
+    /// closed to intake. An assignment changes only its own LW's room, so each is
+    /// recomputed when it changes, not for every queued patient.
+    room: Vec<Option<f64>>,
     /// Flows counted as they happen today.
     pub today: SeriesValues,
     /// Waits (days) of patients first assigned today.
@@ -71,6 +81,7 @@ impl Site {
         self.key = Some(key);
         self.attribute_key = Some(key.process(Process::PatientAttributes));
         self.dropout_key = Some(key.process(Process::QueueDropout));
+        self.arrivals_key = Some(key.entity(Process::Arrivals, 0));
         self.lw_cost_per_day = model.lw_cost_per_year / 365.0;
         self.recruitment_cost = model.recruitment_cost;
         self.supervision_cost_per_day = model.supervision_cost_per_year / 365.0;
@@ -100,9 +111,11 @@ impl Site {
         self.connecting = 0;
         self.holding = 0;
         self.referrals = 0;
+        self.assignments = 0;
         self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
+        self.room.resize(posts, None);
         self.today = SeriesValues::default();
         self.waits_today.clear();
     }
@@ -133,12 +146,12 @@ impl Site {
 
     /// Step 1.
     fn arrivals(&mut self, model: &Model, t: u32) {
-        let key = self.key();
         let count = &model.arrival_counts[t as usize];
         if count.is_zero() {
             return;
         }
-        let n = count.sample(&mut key.stream(Process::Arrivals, 0, u64::from(t)));
+        let arrivals = self.arrivals_key.expect("site reset before use");
+        let n = count.sample(&mut arrivals.stream(u64::from(t)));
         let attributes = self.attribute_key.expect("site reset before use");
         for _ in 0..n {
             let r = self.admit();
@@ -264,31 +277,39 @@ impl Site {
                 Some(cap) => ((f64::from(cap) * ramp + 1e-9) as u32).max(1),
                 None => u32::MAX,
             };
+            self.room[i] = self.room_of(model, i);
         }
         while let Some(&head) = self.queue.front() {
             if !self.is_current(head, PatientState::Queued) {
                 self.queue.pop_front();
                 continue;
             }
+            // The first LW with the least room wins a tie.
             let mut best: Option<(usize, f64)> = None;
-            for (i, w) in self.posts.iter().enumerate() {
-                if w.state != PostState::Active {
-                    continue;
-                }
-                let weekly_capacity = 5.0 * self.capacity[i];
-                if w.demand < model.intake_threshold * weekly_capacity
-                    && w.caseload_size < self.cap[i]
+            for (i, room) in self.room.iter().enumerate() {
+                if let Some(room) = *room
+                    && best.is_none_or(|(_, b)| room < b)
                 {
-                    let room = w.demand / weekly_capacity;
-                    if best.is_none_or(|(_, b)| room < b) {
-                        best = Some((i, room));
-                    }
+                    best = Some((i, room));
                 }
             }
             let Some((i, _)) = best else { break };
             self.queue.pop_front();
             self.assign_to(model, head, i, t);
+            self.room[i] = self.room_of(model, i);
         }
+    }
+
+    /// LW `i`'s room today (its weekly demand over weekly capacity), `None` when it
+    /// takes nobody: not Active, at its intake threshold or at its caseload cap.
+    #[inline]
+    fn room_of(&self, model: &Model, i: usize) -> Option<f64> {
+        let w = &self.posts[i];
+        let weekly_capacity = 5.0 * self.capacity[i];
+        (w.state == PostState::Active
+            && w.demand < model.intake_threshold * weekly_capacity
+            && w.caseload_size < self.cap[i])
+            .then(|| w.demand / weekly_capacity)
     }
 
     fn is_current(&self, r: Ref, state: PatientState) -> bool {
@@ -306,12 +327,13 @@ impl Site {
         };
         p.lw = lw as u32;
         p.assigned_day = t;
+        p.assignment = self.assignments;
+        self.assignments += 1;
         if !p.ever_assigned {
             p.ever_assigned = true;
             self.waits_today.push(t - p.referral_day);
         }
         let w = &mut self.posts[lw];
-        w.caseload.push(r);
         w.caseload_size += 1;
         if p.sessions_done < p.sessions_needed - SESSION_EPS {
             p.state = PatientState::Connecting;
@@ -319,7 +341,7 @@ impl Site {
             w.demand += model.session_hours;
             w.emotional_weight += model.session_hours * p.distress;
             let target = p.sessions_needed - p.sessions_done + w.progress;
-            w.completions.push((target.to_bits(), r));
+            w.completions.push(target, r);
             self.connecting += 1;
         } else {
             w.demand += p.holding_hours;
@@ -327,24 +349,6 @@ impl Site {
             let dh = p.days_in_holding;
             self.start_holding(model, r, t, dh);
         }
-        self.compact_caseload(lw);
-    }
-
-    /// Drops stale handles from a caseload once they outnumber live ones, keeping
-    /// assignment order (docs/model.md § 7.8), so the Vec stays O(caseload).
-    fn compact_caseload(&mut self, lw: usize) {
-        let w = &self.posts[lw];
-        if w.stale as usize <= w.caseload.len() / 2 + 16 {
-            return;
-        }
-        let patients = &self.patients;
-        let w = &mut self.posts[lw];
-        w.caseload.retain(|r| {
-            let p = &patients[r.slot as usize];
-            p.ticket == r.ticket
-                && matches!(p.state, PatientState::Connecting | PatientState::Holding)
-        });
-        w.stale = 0;
     }
 
     /// A holding spell starts on day `t` with `dh0` days in holding: schedule its end
@@ -440,10 +444,10 @@ impl Site {
         for lw in 0..self.posts.len() {
             loop {
                 let w = &self.posts[lw];
-                let Some(&(target, r)) = w.completions.peek() else {
+                let Some((target, r)) = w.completions.peek() else {
                     break;
                 };
-                if f64::from_bits(target) > w.progress + SESSION_EPS {
+                if target > w.progress + SESSION_EPS {
                     break;
                 }
                 self.posts[lw].completions.pop();
@@ -564,19 +568,36 @@ impl Site {
     }
 
     /// Every patient of LW `lw` is ruptured on day `t`: some disengage, the rest go to
-    /// the front of the queue in caseload order, keeping their progress.
+    /// the front of the queue in caseload order (the order they were assigned in,
+    /// docs/model.md § 7.8), keeping their progress.
+    ///
+    /// Why the caseload is found by a scan of the site's patients here, not kept as a
+    /// list per LW: releases are rare (a burnout or an exit), assignments are not, and
+    /// a list cost a push per assignment and a compaction now and then to drop the
+    /// patients who had left — more than these scans.
     fn release_caseload(&mut self, model: &Model, lw: usize, t: u32) {
         let key = self.key();
-        let mut caseload = std::mem::take(&mut self.posts[lw].caseload);
         let progress = self.posts[lw].progress;
+        let mut releasing = std::mem::take(&mut self.releasing);
+        releasing.clear();
+        releasing.extend(
+            self.patients
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.lw as usize == lw
+                        && matches!(p.state, PatientState::Connecting | PatientState::Holding)
+                })
+                .map(|(slot, p)| (p.assignment, slot as u32)),
+        );
+        releasing.sort_unstable();
         self.released.clear();
-        for &r in &caseload {
-            let p = &mut self.patients[r.slot as usize];
-            if p.ticket != r.ticket
-                || !matches!(p.state, PatientState::Connecting | PatientState::Holding)
-            {
-                continue;
-            }
+        for &(_, slot) in &releasing {
+            let p = &mut self.patients[slot as usize];
+            let r = Ref {
+                slot,
+                ticket: p.ticket,
+            };
             self.today[Series::Ruptures] += 1.0;
             match p.state {
                 PatientState::Connecting => {
@@ -615,10 +636,8 @@ impl Site {
         for &r in self.released.iter().rev() {
             self.queue.push_front(r);
         }
-        caseload.clear();
-        let w = &mut self.posts[lw];
-        w.caseload = caseload;
-        w.clear_caseload();
+        self.releasing = releasing;
+        self.posts[lw].clear_caseload();
     }
 
     /// Step 8: the day's stocks, added to the flows already in `today`.
