@@ -287,7 +287,7 @@ pub fn render(
     particles: &[Particle],
     dir: &Path,
 ) -> anyhow::Result<Vec<Figure>> {
-    std::fs::create_dir_all(dir)?;
+    crate::output::create_subfolder(dir)?;
     let figures = [
         (
             "calibration_marginals",

@@ -227,9 +227,7 @@ impl RunWriter {
         (per_site, with_particle): (bool, bool),
         replications: u32,
     ) -> anyhow::Result<RunWriter> {
-        let dir = staging.path().join(prefix);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let dir = staging.create_dirs(Path::new(prefix))?;
         Ok(RunWriter {
             also: Vec::new(),
             prefix: prefix.to_string(),

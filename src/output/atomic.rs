@@ -66,11 +66,32 @@ impl Staging {
     /// Writes one file into the staging folder; `name` may contain subfolders.
     pub fn write(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.staging.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        if let Some(folder) = Path::new(name).parent() {
+            self.create_dirs(folder)?;
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
+    }
+
+    /// Creates the subfolders `relative` inside the staging folder, one level at a
+    /// time, and returns its path. Never the staging folder itself: when Ctrl-C has
+    /// just removed it (`output::interrupt`) while this thread was still writing,
+    /// `create_dir_all` would make it again, and it would outlive the process.
+    pub fn create_dirs(&self, relative: &Path) -> anyhow::Result<PathBuf> {
+        let mut path = self.staging.clone();
+        for part in relative.components() {
+            path.push(part);
+            match fs::create_dir(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create `{}`", path.display()));
+                }
+            }
+        }
+        if !path.is_dir() {
+            anyhow::bail!("the staging folder `{}` is gone", self.staging.display());
+        }
+        Ok(path)
     }
 
     /// Moves the finished folder into place, replacing an old one (checked again: it

@@ -90,6 +90,11 @@ pub fn install() {
                 remove_while_written(path);
             }
             eprintln!("holdsim: interrupted; nothing half-written was left behind");
+            // Once more just before exiting: a thread still running may have made a
+            // file again while the message was written.
+            for path in paths.iter().rev() {
+                remove_while_written(path);
+            }
             std::process::exit(128 + signal);
         });
     if spawned.is_err() {

@@ -96,6 +96,20 @@ pub fn write_integer(out: &mut Vec<u8>, n: i64) {
     }
 }
 
+/// Creates the folder `path` (a `plots/` beside results) if it is not there yet, but
+/// never its parent: inside a staging folder that Ctrl-C has just removed
+/// (`interrupt`), `create_dir_all` would make the staging folder again and leave it
+/// behind when the process exits.
+pub fn create_subfolder(path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match std::fs::create_dir(path) {
+        Err(e) if !(e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir()) => {
+            Err(e).with_context(|| format!("cannot create `{}`", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The current time in UTC as `YYYY-MM-DDTHH:MM:SSZ` (for manifests and reports).
 pub fn utc_now() -> String {
     let secs = std::time::SystemTime::now()

@@ -406,8 +406,7 @@ pub fn render_all_with(
         ))
         .into());
     }
-    fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    crate::output::create_subfolder(out_dir)?;
     style::register_fonts()?;
     plots.par_iter().map(|p| p.write(out_dir)).collect()
 }

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -292,7 +291,7 @@ pub fn render(
     factors: &[Factor],
     dir: &Path,
 ) -> anyhow::Result<usize> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    crate::output::create_subfolder(dir)?;
     let mut kpis: Vec<Kpi> = Vec::new();
     for r in rows {
         if !kpis.contains(&r.kpi) {
