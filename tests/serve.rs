@@ -451,10 +451,7 @@ fn stopping_the_server_mid_run_leaves_no_half_written_job() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut server = start(dir.path(), &data, &["-j", "1"]);
-    let id = post(&server, "/api/jobs", &two_options(1000)).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = submit(&server, &two_options(1000));
     let started = Instant::now();
     while get(&server, &format!("/api/jobs/{id}")).json()["done"] == 0 {
         assert!(started.elapsed() < Duration::from_secs(60), "never started");
@@ -480,10 +477,7 @@ fn a_job_asking_for_robustness_gets_the_reruns() {
     let server = start(dir.path(), &dir.path().join("data"), &[]);
     let mut job = two_options(4);
     job["robustness"] = json!(true);
-    let id = post(&server, "/api/jobs", &job).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = submit(&server, &job);
     assert_eq!(wait(&server, &id)["state"], "done");
     let csv = get(&server, &format!("/api/jobs/{id}/files/robustness.csv"));
     assert_eq!(csv.status, 200);
@@ -492,10 +486,7 @@ fn a_job_asking_for_robustness_gets_the_reruns() {
             .unwrap()
             .contains("supervision_effect")
     );
-    let without = post(&server, "/api/jobs", &two_options(4)).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let without = submit(&server, &two_options(4));
     assert_eq!(wait(&server, &without)["state"], "done");
     assert_eq!(
         get(
@@ -543,10 +534,7 @@ fn the_main_results_come_before_the_reruns_and_the_files() {
     let server = start(dir.path(), &dir.path().join("data"), &[]);
     let mut job = two_options(8);
     job["robustness"] = json!(true);
-    let id = post(&server, "/api/jobs", &job).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = submit(&server, &job);
     assert_eq!(get(&server, &format!("/api/jobs/{id}/main")).status, 409);
     let started = Instant::now();
     let early = loop {
@@ -613,18 +601,12 @@ fn the_main_results_come_before_the_reruns_and_the_files() {
 fn two_logged_runs_compare_side_by_side_with_their_differences_in_words() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &dir.path().join("data"), &[]);
-    let first = post(&server, "/api/jobs", &two_options(6)).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = submit(&server, &two_options(6));
     let mut changed = two_options(8);
     changed["scenarios"][0]["set"] = json!(["referrals.rate_per_week=25"]);
     changed["scenarios"][2]["title"] = json!("Five link workers");
     changed["scenarios"][2]["set"] = json!(["workforce.link_workers=5"]);
-    let second = post(&server, "/api/jobs", &changed).json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let second = submit(&server, &changed);
     assert_eq!(
         get(&server, &format!("/api/compare/{first}/{second}")).status,
         409,
@@ -822,8 +804,8 @@ fn particles(job: &Path, names: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Posts `job` and waits until it is done; its id.
-fn run_job(server: &Server, job: &Value) -> String {
+/// Posts `job` (it must be accepted) and returns its id.
+fn submit(server: &Server, job: &Value) -> String {
     let created = post(server, "/api/jobs", job);
     assert_eq!(
         created.status,
@@ -831,7 +813,12 @@ fn run_job(server: &Server, job: &Value) -> String {
         "{}",
         String::from_utf8_lossy(&created.body)
     );
-    let id = created.json()["id"].as_str().unwrap().to_string();
+    created.json()["id"].as_str().unwrap().to_string()
+}
+
+/// Posts `job` and waits until it is done; its id.
+fn run_job(server: &Server, job: &Value) -> String {
+    let id = submit(server, job);
     let status = wait(server, &id);
     assert_eq!(status["state"], "done", "{status}");
     id
