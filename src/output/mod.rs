@@ -173,6 +173,14 @@ mod tests {
             assert_eq!(field(Some(x)), text, "{x:e}");
         }
         assert_eq!(field(None), "");
+        // The time series' row writer, twice (the second time from kept texts).
+        let (values, texts): (Vec<f64>, Vec<&str>) = golden.into_iter().unzip();
+        let mut rows = table::CsvRows::new();
+        for _ in 0..2 {
+            rows.write_numbers(&[3], &values).unwrap();
+        }
+        let line = format!("3,{}\n", texts.join(","));
+        assert_eq!(rows.as_str(), line.repeat(2));
         // The extremes, spelt out digit by digit: 5e-324 is 323 zeros after the point
         // then 5; f64::MAX is 1.7976931348623157e308, 309 digits before the point.
         let tiny = format!("0.{}5", "0".repeat(323));

@@ -51,11 +51,16 @@ const SLOT_BYTES: usize = 24;
 pub struct Recent {
     /// Each slot's value, the length of its text (0: empty) and the text.
     slots: Vec<(u64, u8, [u8; SLOT_BYTES])>,
+    /// The row [`Recent::write_values`] is making ([`ROW_ROOM`] bytes once used).
+    row: Vec<u8>,
 }
 
 thread_local! {
     static RECENT: std::cell::RefCell<Recent> = const {
-        std::cell::RefCell::new(Recent { slots: Vec::new() })
+        std::cell::RefCell::new(Recent {
+            slots: Vec::new(),
+            row: Vec::new(),
+        })
     };
 }
 
@@ -104,6 +109,169 @@ impl Recent {
             slot.1 = len;
         }
     }
+}
+
+/// The row buffer's bytes for cells: a power of two, so that an index masked by it
+/// needs no bounds check.
+const ROW_BYTES: usize = 1 << 11;
+
+/// The room a cell takes in the row buffer: its comma and the longest text written
+/// in place (a kept text's [`SLOT_BYTES`], more than an `i64`'s 20 characters).
+const CELL_ROOM: usize = 1 + SLOT_BYTES;
+
+/// The row buffer's length: a cell may start at any index below [`ROW_BYTES`].
+const ROW_ROOM: usize = ROW_BYTES + CELL_ROOM;
+
+/// [`Recent`]'s table.
+type Slots = [(u64, u8, [u8; SLOT_BYTES]); RECENT_SLOTS];
+
+/// 2^52, whose ulp is 1: adding it to a non-negative value below it rounds the
+/// value to a whole number, which is then the sum's significand.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
+impl Recent {
+    /// Appends a CSV row without its line end: the `whole` numbers, then `values`,
+    /// each as [`super::write_value`] writes it (nothing for NaN or an infinity).
+    ///
+    /// Why not value by value: this is the time series' inner loop, most of what
+    /// writing a run costs. The row is made in a buffer whose indices need no bounds
+    /// checks (masked by a power of two) and appended in one copy; a zero (nearly
+    /// half the cells) is two stores and a digit little more; everything else is
+    /// out of line, so the loop stays in registers.
+    pub fn write_row(&mut self, out: &mut Vec<u8>, whole: &[i64], values: &[f64]) {
+        if whole.len() + values.len() > ROW_BYTES / CELL_ROOM {
+            for (i, &n) in whole.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                super::write_integer(out, n);
+            }
+            for (i, &v) in values.iter().enumerate() {
+                if i > 0 || !whole.is_empty() {
+                    out.push(b',');
+                }
+                super::write_value(out, v, self);
+            }
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0, [0; SLOT_BYTES]); RECENT_SLOTS];
+        }
+        if self.row.len() != ROW_ROOM {
+            self.row = vec![0; ROW_ROOM];
+        }
+        let Recent { slots, row } = self;
+        let slots: &mut Slots = slots.as_mut_slice().try_into().expect("slots made above");
+        let row: &mut [u8; ROW_ROOM] = row.as_mut_slice().try_into().expect("row made above");
+        // Every cell is written after a comma; the row's first is skipped.
+        let (mut at, mut skip) = (0, 1);
+        for &n in whole {
+            let i = at & (ROW_BYTES - 1);
+            row[i] = b',';
+            let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
+                .try_into()
+                .expect("a cell's room");
+            at = i + 1 + put_integer(cell, n);
+        }
+        for &v in values {
+            let i = at & (ROW_BYTES - 1);
+            row[i] = b',';
+            if v.to_bits() == 0 {
+                row[i + 1] = b'0';
+                at = i + 2;
+                continue;
+            }
+            let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
+                .try_into()
+                .expect("a cell's room");
+            if let Some(len) = put_nonzero(slots, cell, v) {
+                at = i + 1 + len;
+            } else {
+                // A text longer than a cell (`1e-300` is 300 zeros and a 1): the row
+                // so far and the comma go out, then the text, made as it grows.
+                out.extend_from_slice(row.get(skip..=i).unwrap_or_default());
+                (at, skip) = (0, 0);
+                write_fresh(out, v);
+            }
+        }
+        out.extend_from_slice(row.get(skip..at).unwrap_or_default());
+    }
+}
+
+/// Writes the non-zero `v` into `cell` and returns its length, or `None` when its
+/// text may not fit the cell. A digit is told apart with one addition: `v + 2^52`
+/// gives `v` back exactly only for whole `v` (no conversion, which would saturate
+/// and check for NaN). A kept text is one fixed-size copy; only fractions are kept,
+/// so a whole number never matches a slot.
+#[inline(always)]
+fn put_nonzero(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
+    let bits = v.to_bits();
+    // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
+    if bits < TWO_52.to_bits() {
+        let shifted = v + TWO_52;
+        let n = shifted.to_bits() - TWO_52.to_bits();
+        if n < 10 && shifted - TWO_52 == v {
+            cell[0] = b'0' + n as u8;
+            return Some(1);
+        }
+    }
+    let slot = &slots[Recent::slot_of(bits)];
+    if slot.0 == bits && slot.1 > 0 {
+        *cell = slot.2;
+        return Some(usize::from(slot.1));
+    }
+    put_other(slots, cell, v)
+}
+
+/// [`put_nonzero`] of a value neither a digit nor kept: a longer whole number, or a
+/// new text (then kept).
+#[inline(never)]
+fn put_other(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
+    if super::is_whole(v) {
+        return Some(put_integer(cell, v as i64));
+    }
+    if !v.is_finite() {
+        return Some(0);
+    }
+    let mut buffer = zmij::Buffer::new();
+    let display = as_display(buffer.format_finite(v), v)?;
+    let len = display.len();
+    cell.get_mut(..len)?.copy_from_slice(display.as_bytes());
+    slots[Recent::slot_of(v.to_bits())] = (v.to_bits(), len as u8, *cell);
+    Some(len)
+}
+
+/// Writes `n`'s decimal digits (as `{}` writes them, at most 20 and a sign) into
+/// `cell` and returns their length: two digits at a time from the end, as `itoa`
+/// does, but in place (no copy of a variable length).
+fn put_integer(cell: &mut [u8; SLOT_BYTES], n: i64) -> usize {
+    /// "00", "01", … "99".
+    const PAIRS: [[u8; 2]; 100] = {
+        let mut pairs = [[0; 2]; 100];
+        let mut i = 0;
+        while i < 100 {
+            pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+            i += 1;
+        }
+        pairs
+    };
+    let sign = usize::from(n < 0);
+    cell[0] = b'-';
+    let mut m = n.unsigned_abs();
+    let len = sign + m.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let mut end = len;
+    while m >= 100 {
+        let pair = PAIRS[(m % 100) as usize];
+        m /= 100;
+        cell[end - 2..end].copy_from_slice(&pair);
+        end -= 2;
+    }
+    if m >= 10 {
+        cell[end - 2..end].copy_from_slice(&PAIRS[m as usize]);
+    } else {
+        cell[end - 1] = b'0' + m as u8;
+    }
+    len
 }
 
 /// `zmij`'s `text` of `v` when it is already `{}`'s but for the `.0` of whole numbers:
@@ -354,6 +522,91 @@ mod tests {
         .unwrap();
     }
 
+    /// `values` as [`Recent::write_row`] writes them after `prefix` (and after the
+    /// whole number 42 if `after_whole`).
+    fn row(prefix: &str, values: &[f64], after_whole: bool) -> String {
+        let mut out = prefix.as_bytes().to_vec();
+        let whole: &[i64] = if after_whole { &[42] } else { &[] };
+        with_recent(|recent| recent.write_row(&mut out, whole, values));
+        String::from_utf8(out).unwrap()
+    }
+
+    /// What [`row`] must be: each value's `{}` text (nothing for NaN or an
+    /// infinity), comma-separated.
+    fn display_row(prefix: &str, values: &[f64], after_whole: bool) -> String {
+        let texts = values.iter().map(|v| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        });
+        let cells: Vec<String> = after_whole
+            .then(|| "42".to_string())
+            .into_iter()
+            .chain(texts)
+            .collect();
+        format!("{prefix}{}", cells.join(","))
+    }
+
+    #[test]
+    fn rows_are_each_values_display_text_whatever_the_mix() {
+        // Zeros, digits, longer and negative whole numbers, kept and new fractions,
+        // texts longer than a cell (first, in the middle, last), -0, NaN, infinities,
+        // whole numbers from 2^52 to beyond 2^53.
+        let tricky = [
+            0.0,
+            7.0,
+            10.0,
+            123_456.0,
+            -3.0,
+            -0.0,
+            0.5,
+            1.0 / 7.0,
+            1e-300,
+            2.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            4_503_599_627_370_496.0,
+            4_503_599_627_370_497.0,
+            9_007_199_254_740_993.0,
+            1e20,
+            -1e-7,
+            5e-324,
+            f64::MAX,
+            0.30000000000000004,
+            9.999_999_999_999_999e14,
+            1e15 + 0.5,
+            i64::MIN as f64,
+            233_115_890_514_796.0 + 0.125,
+        ];
+        for shift in 0..tricky.len() {
+            let mut values = tricky.to_vec();
+            values.rotate_left(shift);
+            for after_whole in [false, true] {
+                // Twice: the second time the fractions come from the kept texts.
+                for _ in 0..2 {
+                    assert_eq!(
+                        row("7", &values, after_whole),
+                        display_row("7", &values, after_whole)
+                    );
+                }
+            }
+        }
+        assert_eq!(row("x", &[], false), "x");
+        assert_eq!(row("x", &[], true), "x42");
+        assert_eq!(row("", &[1e-300], false), display_row("", &[1e-300], false));
+    }
+
+    #[test]
+    fn rows_too_long_for_the_buffer_are_written_value_by_value() {
+        // More cells than the row buffer holds take the plain path: same text.
+        let values: Vec<f64> = (0..300).map(|k| f64::from(k) / 3.0 - 20.0).collect();
+        assert_eq!(row("a", &values, true), display_row("a", &values, true));
+        assert_eq!(row("", &values, false), display_row("", &values, false));
+    }
+
     proptest::proptest! {
         #[test]
         fn any_finite_f64_is_written_as_display(bits in proptest::prelude::any::<u64>()) {
@@ -361,6 +614,21 @@ mod tests {
             if v.is_finite() {
                 proptest::prop_assert_eq!(text(v), format!("{v}"));
             }
+        }
+
+        #[test]
+        fn any_row_is_its_values_display_text(
+            bits in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..40),
+            whole in proptest::collection::vec(-1_000_000i64..1_000_000, 0..40),
+        ) {
+            // Arbitrary bit patterns and whole numbers, mixed as a time series mixes
+            // counts and measures.
+            let values: Vec<f64> = bits
+                .iter()
+                .zip(whole.iter().chain(std::iter::repeat(&0)))
+                .flat_map(|(&b, &n)| [f64::from_bits(b), n as f64, n as f64 / 7.0])
+                .collect();
+            proptest::prop_assert_eq!(row("", &values, false), display_row("", &values, false));
         }
 
         #[test]

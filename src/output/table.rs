@@ -330,22 +330,8 @@ impl CsvRows {
     /// would write their cells but without the cells: the time series' rows.
     pub fn write_numbers(&mut self, whole: &[i64], values: &[f64]) -> csv::Result<()> {
         self.check_width(whole.len() + values.len())?;
-        let text = &mut self.text;
-        let start = text.len();
-        for (i, &n) in whole.iter().enumerate() {
-            if i > 0 {
-                text.push(b',');
-            }
-            super::write_integer(text, n);
-        }
-        super::number::with_recent(|recent| {
-            for (i, &v) in values.iter().enumerate() {
-                if i > 0 || !whole.is_empty() {
-                    text.push(b',');
-                }
-                super::write_value(text, v, recent);
-            }
-        });
+        let start = self.text.len();
+        super::number::with_recent(|recent| recent.write_row(&mut self.text, whole, values));
         self.end_row(start);
         Ok(())
     }
