@@ -137,7 +137,7 @@ fn allocation_aborts_a_bad_memory_limit_is_a_usage_error() {
     assert!(stderr.contains("HOLDSIM_MEMORY_LIMIT"), "{stderr}");
 }
 
-/// The per-replication tables streamed in ordered batches, as a run writes them.
+/// The per-replication tables streamed in replication order, as a run writes them.
 fn streamed(model: &Model, n: u32, threads: usize, batch: usize) -> [String; 3] {
     let mut files = [
         CsvWriter::begin(&tables::replications_schema(&[]), Vec::new()).unwrap(),

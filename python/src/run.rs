@@ -64,7 +64,7 @@ impl<'a> Simulated<'a> {
     }
 }
 
-/// Runs `simulated`'s replications in the budget's ordered batches (as `holdsim run`),
+/// Runs `simulated`'s replications within the budget's window (as `holdsim run`),
 /// appending each one's rows in replication order.
 fn run_tables(
     simulated: Simulated,

@@ -222,7 +222,7 @@ fn all_replications(
         cancel: Some(cancel),
     };
     let options = Options::default();
-    // Workspaces outlive calls (as they outlive batches in `runner`): a fast call
+    // Workspaces outlive calls (as a worker's does in `runner`): a fast call
     // would otherwise spend much of its time allocating and first touching the
     // engine's buffers. At most one per thread that ever ran a replication is kept;
     // which one a replication gets does not change its result.

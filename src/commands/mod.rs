@@ -434,7 +434,7 @@ impl<'a> Simulated<'a> {
     }
 }
 
-/// Runs `replications` of `model` in the budget's batches, streaming each finished
+/// Runs `replications` of `model` within the budget's window, streaming each finished
 /// replication (in order) into `writer` and telling `bar` — by replications, or by
 /// site-days when there are too few replications to show movement. Rows are rendered
 /// on the worker threads ([`Rendered`]), so writing does not serialise the run.

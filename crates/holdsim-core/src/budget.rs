@@ -31,11 +31,12 @@ pub const MAX_POST_DAYS: u128 = 10_000_000_000_000;
 pub const MAX_REFERRALS_PER_SITE: u128 = (u32::MAX / 2) as u128;
 
 /// Memory for finished replications waiting to be written in replication order:
-/// the runner runs replications in ordered batches whose results take at most about
-/// this much (and at least one replication per thread).
+/// the runner's workers run at most a window of replications ahead of the last one
+/// written, a window whose results take at most about this much (and at least one
+/// replication per thread).
 pub const IN_FLIGHT_BYTES: u128 = 64 << 20;
 
-/// The most replications in one ordered batch, however small they are.
+/// The most replications in the runner's window, however small they are.
 pub const MAX_BATCH: u128 = 4096;
 
 /// Fixed overhead: the program, its buffers and the thread pool.
@@ -192,7 +193,7 @@ pub struct Estimate {
     pub site_days: u128,
     /// The most referrals any one site expects over the horizon.
     pub referrals_per_site: u128,
-    /// Replications per ordered batch (see [`batch_size`]).
+    /// Replications the runner may run ahead of the last written (see [`batch_size`]).
     pub batch: u128,
 }
 
@@ -239,8 +240,9 @@ fn replication_bytes(job: &Job) -> (u128, u128) {
     (own, per_site)
 }
 
-/// Replications per ordered batch: enough to keep every thread busy, few enough
-/// that the finished ones waiting to be written fit in [`IN_FLIGHT_BYTES`].
+/// Replications the runner may run ahead of the last written (its window): enough
+/// to keep every thread busy, few enough that the finished ones waiting to be
+/// written fit in [`IN_FLIGHT_BYTES`].
 pub fn batch_size(replication_bytes: u128, threads: usize) -> u128 {
     let threads = threads.max(1) as u128;
     let fit = IN_FLIGHT_BYTES / replication_bytes.max(1);

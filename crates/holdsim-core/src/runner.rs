@@ -1,17 +1,16 @@
 //! Monte Carlo replications in parallel. Replications run on a rayon pool of the
-//! requested size in ordered batches; each batch's outcomes are handed on in
-//! replication order before the next batch starts, so every output is bit-identical
-//! whatever the thread count or scheduling, and memory holds one batch, not the run.
+//! requested size, taken in order by its workers; their outcomes are handed on in
+//! replication order while later ones run, so every output is bit-identical whatever
+//! the thread count or scheduling, and memory holds a bounded window, not the run.
 //!
 //! This is the core's one run API: every front end follows a run through [`Watch`]
 //! (a callback per finished replication and per simulated week) and stops it with
 //! its cancellation flag, checked between replications and after every simulated day.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
-
-use rayon::prelude::*;
+use std::sync::{Condvar, Mutex, mpsc};
 
 use crate::engine::{Control, Options, Progress, Replication, Workspace, run_replication_with};
 use crate::kpi::{self, Kpis};
@@ -72,7 +71,7 @@ pub enum Stopped {
 }
 
 /// Runs replications `0..replications` of `model` on `threads` threads (0 = all
-/// cores) in ordered batches of `batch`, calling `sink` with each outcome in
+/// cores), at most `window` ahead of the last handed on, calling `sink` with each outcome in
 /// replication order (on the calling thread) and telling `watch` how it goes.
 /// Stops at the first error from `sink`, or when `watch.cancel` is set.
 pub fn run_each<E: From<Stopped>>(
@@ -89,10 +88,15 @@ pub fn run_each<E: From<Stopped>>(
 /// worker thread that simulated it, and `sink` receives the `T`s in replication order.
 /// Work that needs one outcome only (a front end rendering its rows as text) then runs
 /// in parallel, and only what must be ordered (appending them to files) on the
-/// calling thread. A batch holds its `T`s, not its outcomes, until they are handed on.
+/// calling thread, while the workers go on simulating.
+///
+/// Workers take replications in order from a shared counter, at most `window` ahead
+/// of the last one handed on, so the `T`s waiting to be handed on stay bounded
+/// (usually about one per worker: the calling thread keeps up) and their buffers are
+/// reused while still in cache.
 pub fn run_each_prepared<T: Send, E: From<Stopped>>(
     models: &dyn Models,
-    (replications, threads, batch): (u32, usize, usize),
+    (replications, threads, window): (u32, usize, usize),
     options: &Options,
     watch: Watch,
     prepare: &(dyn Fn(Outcome) -> T + Sync),
@@ -103,56 +107,151 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
         progress: watch.progress,
         cancel: watch.cancel,
     };
-    // Workspaces outlive batches, so buffers grown once are reused by later batches;
-    // which workspace a replication gets does not change its result.
-    let spare: Mutex<Vec<Workspace>> = Mutex::new(Vec::new());
-    let total = u64::from(replications);
-    let batch = batch.max(1) as u64;
-    let mut start = 0;
-    while start < total {
-        let end = start.saturating_add(batch).min(total);
-        let prepared: Vec<Result<Option<T>, Stopped>> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|r| {
-                    if control.cancelled() {
-                        return Ok(None);
+    let queue = Queue::new(u64::from(replications), window);
+    let (sender, received) = mpsc::channel::<(u64, Result<Option<T>, Stopped>)>();
+    let simulate = |r: u64, workspace: &mut Workspace| -> Result<Option<T>, Stopped> {
+        if control.cancelled() {
+            return Ok(None);
+        }
+        let model = models.model(r).map_err(|message| Stopped::Invalid {
+            replication: r,
+            message,
+        })?;
+        let model: &Model = &model;
+        let Some(replication) = run_replication_with(workspace, model, r, options, control) else {
+            return Ok(None);
+        };
+        let kpis = kpi::compute(model, &replication);
+        let prepared = prepare(Outcome { replication, kpis });
+        (watch.on_done)();
+        Ok(Some(prepared))
+    };
+    std::thread::scope(|scope| {
+        let workers = scope.spawn(|| {
+            // Every clone of the sender is gone when the workers are, so the calling
+            // thread never waits for an outcome no one will send.
+            let sender = sender;
+            pool.broadcast(|_| {
+                let mut workspace = Workspace::default();
+                while let Some(r) = queue.take() {
+                    if sender.send((r, simulate(r, &mut workspace))).is_err() {
+                        break;
                     }
-                    let model = models.model(r).map_err(|message| Stopped::Invalid {
-                        replication: r,
-                        message,
-                    })?;
-                    let model: &Model = &model;
-                    let mut workspace = spare
-                        .lock()
-                        .map(|mut s| s.pop())
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default();
-                    let replication =
-                        run_replication_with(&mut workspace, model, r, options, control);
-                    if let Ok(mut s) = spare.lock() {
-                        s.push(workspace);
-                    }
-                    let Some(replication) = replication else {
-                        return Ok(None);
-                    };
-                    let kpis = kpi::compute(model, &replication);
-                    let prepared = prepare(Outcome { replication, kpis });
-                    (watch.on_done)();
-                    Ok(Some(prepared))
-                })
-                .collect()
+                }
+            });
         });
-        for item in prepared {
+        let handed_on = hand_on_in_order(&received, &queue, &control, sink);
+        // Stop the workers (after an error or a cancellation they may still be
+        // running) and wait for them.
+        queue.stop();
+        drop(received);
+        if let Err(panic) = workers.join() {
+            std::panic::resume_unwind(panic);
+        }
+        handed_on
+    })
+}
+
+/// Receives the workers' outcomes and hands them to `sink` in replication order,
+/// telling `queue` how far it got. Stops at the first error, a cancellation, or when
+/// the workers are gone.
+fn hand_on_in_order<T, E: From<Stopped>>(
+    received: &mpsc::Receiver<(u64, Result<Option<T>, Stopped>)>,
+    queue: &Queue,
+    control: &Control,
+    sink: &mut dyn FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut waiting = BTreeMap::new();
+    let mut next = 0;
+    while next < queue.total {
+        let Ok((r, item)) = received.recv() else {
+            return Err(Stopped::Cancelled.into());
+        };
+        waiting.insert(r, item);
+        while let Some(item) = waiting.remove(&next) {
             match item? {
                 Some(item) if !control.cancelled() => sink(item)?,
                 _ => return Err(Stopped::Cancelled.into()),
             }
+            next += 1;
+            queue.handed_on(next);
         }
-        start = end;
     }
     Ok(())
+}
+
+/// The replications still to start, handed out in order to the workers, never more
+/// than a window ahead of the last one handed on.
+struct Queue {
+    total: u64,
+    window: u64,
+    /// The next replication to start, how many have been handed on, and whether the
+    /// run has stopped.
+    state: Mutex<(u64, u64, bool)>,
+    /// Signalled when replications are handed on, or the run stops.
+    room: Condvar,
+}
+
+impl Queue {
+    fn new(total: u64, window: usize) -> Queue {
+        Queue {
+            total,
+            window: u64::try_from(window).unwrap_or(u64::MAX).max(1),
+            state: Mutex::new((0, 0, false)),
+            room: Condvar::new(),
+        }
+    }
+
+    /// The next replication to simulate, once it is within the window; `None` when
+    /// none is left or the run has stopped. A worker waiting for room first helps
+    /// the others (a multi-site replication splits its sites into pool jobs).
+    fn take(&self) -> Option<u64> {
+        if let Some(taken) = self.try_take(&mut *self.state.lock().ok()?) {
+            return taken;
+        }
+        // Helping runs a pool job, so the lock is not held meanwhile.
+        while rayon::yield_now() == Some(rayon::Yield::Executed) {
+            if let Some(taken) = self.try_take(&mut *self.state.lock().ok()?) {
+                return taken;
+            }
+        }
+        // Nothing to help with: sleep until there is room or the run stops.
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(taken) = self.try_take(&mut state) {
+                return taken;
+            }
+            state = self.room.wait(state).ok()?;
+        }
+    }
+
+    /// What [`Queue::take`] returns now, or `None` if it must wait for room.
+    fn try_take(&self, (next, handed_on, stopped): &mut (u64, u64, bool)) -> Option<Option<u64>> {
+        if *stopped || *next >= self.total {
+            return Some(None);
+        }
+        if *next < handed_on.saturating_add(self.window) {
+            *next += 1;
+            return Some(Some(*next - 1));
+        }
+        None
+    }
+
+    /// `count` replications have been handed on.
+    fn handed_on(&self, count: u64) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = count;
+        }
+        self.room.notify_all();
+    }
+
+    /// No replication starts after this.
+    fn stop(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.2 = true;
+        }
+        self.room.notify_all();
+    }
 }
 
 /// Runs replications `0..replications` and keeps every outcome, in replication order
@@ -194,6 +293,99 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Stopped> {
 mod tests {
     use super::*;
     use crate::scenario::{Number, Scenario};
+
+    fn short_model() -> Model {
+        let mut scenario = Scenario::default();
+        scenario
+            .set_path("run.horizon_days", Number::Int(60))
+            .unwrap();
+        scenario
+            .set_path("run.warmup_days", Number::Int(10))
+            .unwrap();
+        Model::try_new(&scenario).unwrap()
+    }
+
+    #[test]
+    fn any_window_and_thread_count_hands_on_every_replication_in_order() {
+        let model = short_model();
+        let options = Options::default();
+        for (threads, window) in [(1, 1), (2, 1), (3, 2), (2, usize::MAX)] {
+            let mut seen = Vec::new();
+            run_each_prepared(
+                &model,
+                (9, threads, window),
+                &options,
+                Watch::UNWATCHED,
+                &|o| o.replication.index,
+                &mut |r| {
+                    seen.push(r);
+                    Ok::<(), Stopped>(())
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                seen,
+                (0..9).collect::<Vec<_>>(),
+                "{threads} threads, window {window}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sink_error_ends_the_run_with_that_error_and_nothing_after_it() {
+        let model = short_model();
+        let mut seen = Vec::new();
+        let result = run_each(
+            &model,
+            (50, 2, 4),
+            &Options::default(),
+            Watch::UNWATCHED,
+            &mut |o| {
+                seen.push(o.replication.index);
+                if o.replication.index == 5 {
+                    Err(Stopped::Invalid {
+                        replication: 5,
+                        message: "disk full".into(),
+                    })
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(
+            result,
+            Err(Stopped::Invalid {
+                replication: 5,
+                message: "disk full".into()
+            })
+        );
+        assert_eq!(seen, (0..=5).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn cancelling_stops_the_run_before_its_end() {
+        let model = short_model();
+        let cancel = AtomicBool::new(false);
+        let mut seen = 0;
+        let result = run_each(
+            &model,
+            (1000, 2, 8),
+            &Options::default(),
+            Watch {
+                cancel: Some(&cancel),
+                ..Watch::UNWATCHED
+            },
+            &mut |_| {
+                seen += 1;
+                if seen == 3 {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok::<(), Stopped>(())
+            },
+        );
+        assert_eq!(result, Err(Stopped::Cancelled));
+        assert_eq!(seen, 3, "nothing reaches the sink after the cancellation");
+    }
 
     #[test]
     fn prepared_items_are_made_on_the_workers_and_arrive_in_replication_order() {
