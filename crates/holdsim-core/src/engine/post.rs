@@ -19,12 +19,15 @@ pub enum PostState {
 /// A post's Connecting patients in the order they complete: by target (the LW's
 /// cumulative progress at which the patient has done its sessions), then handle — a
 /// total order, the one a heap of them popped in. Why not a `BinaryHeap`: a caseload
-/// holds a few dozen Connecting patients, so a newcomer's place is found by binary
-/// search and the few entries after it (about 6 of 21 in a baseline run) move up
-/// in one copy, where a heap sifted on every removal; removals take the front by
-/// moving `head` on. (Shifting entry by entry from the back cost about as much at
-/// baseline and more where caseloads are longer; keeping the entries unsorted and
-/// scanning them on days something is due cost twice as much.)
+/// holds a few dozen Connecting patients, so a newcomer's place is found by a scan
+/// from the back and the few entries after it (about 6 of 21 in a baseline run, 8 of
+/// 29 in England) move up in one copy, where a heap sifted on every removal;
+/// removals take the front by moving `head` on. (A binary search branched on
+/// coin-toss comparisons, mispredicting about half of them; a branch-free one was a
+/// chain of dependent loads, 4% slower than this scan on England. Shifting entry by
+/// entry from the back cost about as much at baseline and more where caseloads are
+/// longer; keeping the entries unsorted and scanning them on days something is due
+/// cost twice as much.)
 ///
 /// Each entry is one `u128`: the target's bits (a non-negative float's bits order
 /// like the float), then the handle's slot and ticket. Comparing two is then one
@@ -49,8 +52,12 @@ impl Completions {
         let entry = (u128::from(target.to_bits()) << 64)
             | (u128::from(patient.slot) << 32)
             | u128::from(patient.ticket);
-        // After every entry below it (entries are distinct).
-        let place = self.head + entries_below(&self.items[self.head..], entry);
+        // After every entry below it (entries are distinct), found from the back: the
+        // entries passed over are the ones the insertion moves anyway.
+        let mut place = self.items.len();
+        while place > self.head && self.items[place - 1] > entry {
+            place -= 1;
+        }
         self.items.insert(place, entry);
     }
 
@@ -82,41 +89,6 @@ impl Completions {
         self.items.clear();
         self.head = 0;
     }
-}
-
-/// How many entries of the sorted `items` are below `entry`: the place
-/// `partition_point(|&e| e < entry)` finds, by a binary search whose steps depend on
-/// the length only. Why not `partition_point`: it branched on each comparison, and
-/// whether a newcomer goes left or right is a coin toss, so about half its branches
-/// were mispredicted — a twentieth of England's time. Here each step picks the half
-/// by arithmetic on the comparison's outcome.
-#[inline]
-fn entries_below(items: &[u128], entry: u128) -> usize {
-    let Some(&first) = items.first() else {
-        return 0;
-    };
-    // Invariant: items[base] < entry, or base = 0; the answer lies in base..base + size.
-    let (mut base, mut size) = (0, items.len());
-    if first >= entry {
-        return 0;
-    }
-    while size > 1 {
-        let half = size / 2;
-        let mid = base + half;
-        base += half & below_mask(items[mid], entry);
-        size -= half;
-    }
-    base + 1
-}
-
-/// All ones when `a < b`, else 0, computed as the borrow out of `a − b` by bit
-/// arithmetic (Hacker's Delight § 2–13) rather than by a comparison: LLVM made a
-/// branch of every comparison-based select tried here (`if`, `select_unpredictable`,
-/// a mask of the flag), and a branch is what [`entries_below`] exists to avoid.
-#[inline]
-fn below_mask(a: u128, b: u128) -> usize {
-    let borrow = ((!a & b) | (!(a ^ b) & a.wrapping_sub(b))) >> 127;
-    (borrow as usize).wrapping_neg()
 }
 
 /// One post of a site and whoever holds it.
@@ -307,25 +279,6 @@ mod tests {
         }
         let p = -(-model.base_hazard_daily * (k * ratio).exp()).exp_m1();
         (total as f64 / holders as f64, p)
-    }
-
-    #[test]
-    fn entries_below_is_the_partition_point_at_every_length_and_place() {
-        for len in 0..40u128 {
-            // Even entries, so odd probes fall between them and even ones on them.
-            let items: Vec<u128> = (0..len).map(|i| (i * 2) << 64).collect();
-            for probe in 0..=2 * len + 1 {
-                let entry = (probe << 64) | 1;
-                let at = probe << 64;
-                for e in [entry, at] {
-                    assert_eq!(
-                        entries_below(&items, e),
-                        items.partition_point(|&x| x < e),
-                        "len {len}, entry {e:#x}"
-                    );
-                }
-            }
-        }
     }
 
     #[test]
