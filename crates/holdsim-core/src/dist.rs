@@ -233,9 +233,14 @@ impl Count {
             } => {
                 // The smallest k with P(X ≤ k) > u.
                 let u: f64 = rng.random();
-                match cdf.iter().position(|&c| u < c) {
-                    Some(k) => k as u32,
-                    None => Self::beyond_table(*lambda, cdf[CDF_TABLE - 1], *last_p, *cap, u),
+                // The first k with u < cdf[k] is the count of entries ≤ u (the table
+                // never decreases): counted without a data-dependent exit, which a
+                // search mispredicted about once a draw.
+                let k = cdf.iter().filter(|&&c| c <= u).count();
+                if k < CDF_TABLE {
+                    k as u32
+                } else {
+                    Self::beyond_table(*lambda, cdf[CDF_TABLE - 1], *last_p, *cap, u)
                 }
             }
             CountRepr::Rejection(p) => Self::rejection(p, rng),

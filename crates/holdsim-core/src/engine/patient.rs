@@ -153,12 +153,16 @@ impl Patient {
         let stream = |attribute: u64| referral.substream(attribute);
 
         let u: f64 = stream(0).random();
-        // Validated: at least one profile, so the fallback (the last) exists.
-        let profile_index = model
+        // The first profile whose cumulative weight exceeds u, found as the count of
+        // those at or below it (cumulative weights never decrease and the last is 1,
+        // so they form a prefix): no data-dependent exit to mispredict. Validated: at
+        // least one profile, so the fallback (the last) exists.
+        let below = model
             .profiles
             .iter()
-            .position(|p| u < p.cumulative_weight)
-            .unwrap_or(model.profiles.len() - 1);
+            .filter(|p| p.cumulative_weight <= u)
+            .count();
+        let profile_index = below.min(model.profiles.len() - 1);
         let profile = &model.profiles[profile_index];
 
         let sessions_needed = 1.0 + f64::from(profile.extra_sessions.sample(&mut stream(1)));
@@ -169,10 +173,11 @@ impl Patient {
         let waits: f64 = rng.random();
         let service_day = if waits < profile.p_waits {
             let pick: f64 = rng.random();
+            // As for the profile: the count of cumulative weights at or below `pick`.
+            let below = profile.services.iter().filter(|(c, _)| *c <= pick).count();
             let index = profile
                 .services
-                .iter()
-                .find(|(c, _)| pick < *c)
+                .get(below)
                 .or(profile.services.last())
                 .map(|&(_, i)| i);
             match index {

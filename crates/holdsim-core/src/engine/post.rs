@@ -19,12 +19,15 @@ pub enum PostState {
 /// A post's Connecting patients in the order they complete: by target (the LW's
 /// cumulative progress at which the patient has done its sessions), then handle — a
 /// total order, the one a heap of them popped in. Why not a `BinaryHeap`: a caseload
-/// holds a few dozen Connecting patients, so a newcomer's place is found by binary
-/// search and the few entries after it (about 6 of 21 in a baseline run) move up
-/// in one copy, where a heap sifted on every removal; removals take the front by
-/// moving `head` on. (Shifting entry by entry from the back cost about as much at
-/// baseline and more where caseloads are longer; keeping the entries unsorted and
-/// scanning them on days something is due cost twice as much.)
+/// holds a few dozen Connecting patients, so a newcomer's place is found by a scan
+/// from the back and the few entries after it (about 6 of 21 in a baseline run, 8 of
+/// 29 in England) move up in one copy, where a heap sifted on every removal;
+/// removals take the front by moving `head` on. (A binary search branched on
+/// coin-toss comparisons, mispredicting about half of them; a branch-free one was a
+/// chain of dependent loads, 4% slower than this scan on England. Shifting entry by
+/// entry from the back cost about as much at baseline and more where caseloads are
+/// longer; keeping the entries unsorted and scanning them on days something is due
+/// cost twice as much.)
 ///
 /// Each entry is one `u128`: the target's bits (a non-negative float's bits order
 /// like the float), then the handle's slot and ticket. Comparing two is then one
@@ -49,8 +52,12 @@ impl Completions {
         let entry = (u128::from(target.to_bits()) << 64)
             | (u128::from(patient.slot) << 32)
             | u128::from(patient.ticket);
-        // After every entry below it (entries are distinct).
-        let place = self.head + self.items[self.head..].partition_point(|&e| e < entry);
+        // After every entry below it (entries are distinct), found from the back: the
+        // entries passed over are the ones the insertion moves anyway.
+        let mut place = self.items.len();
+        while place > self.head && self.items[place - 1] > entry {
+            place -= 1;
+        }
         self.items.insert(place, entry);
     }
 

@@ -21,6 +21,11 @@ use crate::rng::{EntityKey, Process, ProcessKey, SiteKey};
 /// Tolerance of the "sessions done ≥ sessions needed" test (docs/model.md § 7.7).
 const SESSION_EPS: f64 = 1e-9;
 
+/// The room of an LW closed to intake: above every open LW's, so picking the least
+/// room needs no test of which are open — and no branch on it, which step 3 took
+/// for every assignment and mispredicted whenever another LW had the least room.
+const CLOSED: f64 = f64::INFINITY;
+
 /// All mutable state of one site; buffers are reused across sites and replications.
 #[derive(Debug, Default)]
 pub struct Site {
@@ -61,10 +66,10 @@ pub struct Site {
     /// Scratch: each Active LW's capacity and cap today.
     capacity: Vec<f64>,
     cap: Vec<u32>,
-    /// Scratch for step 3: each LW's room (demand over weekly capacity), `None` when
+    /// Scratch for step 3: each LW's room (demand over weekly capacity), `CLOSED` when
     /// closed to intake. An assignment changes only its own LW's room, so each is
     /// recomputed when it changes, not for every queued patient.
-    room: Vec<Option<f64>>,
+    room: Vec<f64>,
     /// Flows counted as they happen today.
     pub today: SeriesValues,
     /// Waits (days) of patients first assigned today.
@@ -115,7 +120,7 @@ impl Site {
         self.next_workforce_event = u32::MAX;
         self.capacity.resize(posts, 0.0);
         self.cap.resize(posts, 0);
-        self.room.resize(posts, None);
+        self.room.resize(posts, CLOSED);
         self.today = SeriesValues::default();
         self.waits_today.clear();
     }
@@ -284,32 +289,40 @@ impl Site {
                 self.queue.pop_front();
                 continue;
             }
-            // The first LW with the least room wins a tie.
-            let mut best: Option<(usize, f64)> = None;
-            for (i, room) in self.room.iter().enumerate() {
-                if let Some(room) = *room
-                    && best.is_none_or(|(_, b)| room < b)
-                {
-                    best = Some((i, room));
-                }
+            // The first LW with the least room wins a tie; a closed LW's room is above
+            // every open one's, so it never wins.
+            let (mut i, mut least) = (0, CLOSED);
+            for (j, &room) in self.room.iter().enumerate() {
+                let better = room < least;
+                i = std::hint::select_unpredictable(better, j, i);
+                least = std::hint::select_unpredictable(better, room, least);
             }
-            let Some((i, _)) = best else { break };
+            if least == CLOSED {
+                break;
+            }
             self.queue.pop_front();
             self.assign_to(model, head, i, t);
             self.room[i] = self.room_of(model, i);
         }
     }
 
-    /// LW `i`'s room today (its weekly demand over weekly capacity), `None` when it
+    /// LW `i`'s room today (its weekly demand over weekly capacity), [`CLOSED`] when it
     /// takes nobody: not Active, at its intake threshold or at its caseload cap.
     #[inline]
-    fn room_of(&self, model: &Model, i: usize) -> Option<f64> {
+    fn room_of(&self, model: &Model, i: usize) -> f64 {
         let w = &self.posts[i];
         let weekly_capacity = 5.0 * self.capacity[i];
-        (w.state == PostState::Active
+        let open = w.state == PostState::Active
             && w.demand < model.intake_threshold * weekly_capacity
-            && w.caseload_size < self.cap[i])
-            .then(|| w.demand / weekly_capacity)
+            && w.caseload_size < self.cap[i];
+        if !open {
+            return CLOSED;
+        }
+        // Below CLOSED: an open LW's demand is under a finite multiple of its capacity,
+        // so the quotient is finite (or −∞ for a drifted negative demand at capacity 0).
+        let room = w.demand / weekly_capacity;
+        debug_assert!(room < CLOSED, "open LW {i} has room {room}");
+        room
     }
 
     fn is_current(&self, r: Ref, state: PatientState) -> bool {
