@@ -108,7 +108,7 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
         cancel: watch.cancel,
     };
     let queue = Queue::new(u64::from(replications), window);
-    let (sender, received) = mpsc::channel::<(u64, Result<Option<T>, Stopped>)>();
+    let (sender, received) = mpsc::channel::<Group<T>>();
     let simulate = |r: u64, workspace: &mut Workspace| -> Result<Option<T>, Stopped> {
         if control.cancelled() {
             return Ok(None);
@@ -133,11 +133,26 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
             let sender = sender;
             pool.broadcast(|_| {
                 let mut workspace = Workspace::default();
-                while let Some(r) = queue.take() {
-                    if sender.send((r, simulate(r, &mut workspace))).is_err() {
+                let mut group = Vec::with_capacity(GROUP);
+                // False once the calling thread has stopped listening.
+                let send = |group: &mut Group<T>| {
+                    group.is_empty() || sender.send(std::mem::take(group)).is_ok()
+                };
+                loop {
+                    // Never hold outcomes while waiting for room: the calling thread
+                    // may need them to make it.
+                    let taken = match queue.take_now() {
+                        Some(taken) => taken,
+                        None if send(&mut group) => queue.take(),
+                        None => break,
+                    };
+                    let Some(r) = taken else { break };
+                    group.push((r, simulate(r, &mut workspace)));
+                    if group.len() >= GROUP && !send(&mut group) {
                         break;
                     }
                 }
+                send(&mut group);
             });
         });
         let handed_on = hand_on_in_order(&received, &queue, &control, sink);
@@ -156,7 +171,7 @@ pub fn run_each_prepared<T: Send, E: From<Stopped>>(
 /// telling `queue` how far it got. Stops at the first error, a cancellation, or when
 /// the workers are gone.
 fn hand_on_in_order<T, E: From<Stopped>>(
-    received: &mpsc::Receiver<(u64, Result<Option<T>, Stopped>)>,
+    received: &mpsc::Receiver<Group<T>>,
     queue: &Queue,
     control: &Control,
     sink: &mut dyn FnMut(T) -> Result<(), E>,
@@ -164,10 +179,10 @@ fn hand_on_in_order<T, E: From<Stopped>>(
     let mut waiting = BTreeMap::new();
     let mut next = 0;
     while next < queue.total {
-        let Ok((r, item)) = received.recv() else {
+        let Ok(group) = received.recv() else {
             return Err(Stopped::Cancelled.into());
         };
-        waiting.insert(r, item);
+        waiting.extend(group);
         while let Some(item) = waiting.remove(&next) {
             match item? {
                 Some(item) if !control.cancelled() => sink(item)?,
@@ -179,6 +194,13 @@ fn hand_on_in_order<T, E: From<Stopped>>(
     }
     Ok(())
 }
+
+/// Outcomes a worker sends at once: each send may wake the calling thread (a system
+/// call on the worker's time), so a few go together.
+const GROUP: usize = 4;
+
+/// Replications and what became of them, as a worker sends them.
+type Group<T> = Vec<(u64, Result<Option<T>, Stopped>)>;
 
 /// The replications still to start, handed out in order to the workers, never more
 /// than a window ahead of the last one handed on.
@@ -206,7 +228,7 @@ impl Queue {
     /// none is left or the run has stopped. A worker waiting for room first helps
     /// the others (a multi-site replication splits its sites into pool jobs).
     fn take(&self) -> Option<u64> {
-        if let Some(taken) = self.try_take(&mut *self.state.lock().ok()?) {
+        if let Some(taken) = self.take_now() {
             return taken;
         }
         // Helping runs a pool job, so the lock is not held meanwhile.
@@ -226,6 +248,14 @@ impl Queue {
     }
 
     /// What [`Queue::take`] returns now, or `None` if it must wait for room.
+    fn take_now(&self) -> Option<Option<u64>> {
+        match self.state.lock() {
+            Ok(mut state) => self.try_take(&mut state),
+            Err(_) => Some(None),
+        }
+    }
+
+    /// [`Queue::take_now`] with the state at hand.
     fn try_take(&self, (next, handed_on, stopped): &mut (u64, u64, bool)) -> Option<Option<u64>> {
         if *stopped || *next >= self.total {
             return Some(None);
