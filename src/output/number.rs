@@ -51,8 +51,12 @@ const SLOT_BYTES: usize = 24;
 pub struct Recent {
     /// Each slot's value, the length of its text (0: empty) and the text.
     slots: Vec<(u64, u8, [u8; SLOT_BYTES])>,
-    /// The row [`Recent::write_values`] is making ([`ROW_ROOM`] bytes once used).
+    /// The row [`Recent::write_row`] is making ([`ROW_ROOM`] bytes once used).
     row: Vec<u8>,
+    /// Per column of a row: how many of its values in a row missed the slots.
+    misses: [u8; ROW_BYTES / CELL_ROOM],
+    /// Rows written, to look a column up again now and then.
+    rows: u32,
 }
 
 thread_local! {
@@ -60,6 +64,8 @@ thread_local! {
         std::cell::RefCell::new(Recent {
             slots: Vec::new(),
             row: Vec::new(),
+            misses: [0; ROW_BYTES / CELL_ROOM],
+            rows: 0,
         })
     };
 }
@@ -122,6 +128,13 @@ const CELL_ROOM: usize = 1 + SLOT_BYTES;
 /// The row buffer's length: a cell may start at any index below [`ROW_BYTES`].
 const ROW_ROOM: usize = ROW_BYTES + CELL_ROOM;
 
+/// Values of a column that missed the slots this many times in a row: its values do
+/// not recur, so its texts are no longer looked for or kept…
+const NEVER_RECURS: u8 = 16;
+
+/// …but for one row in this many, in case they start to.
+const LOOK_AGAIN: u32 = 64;
+
 /// [`Recent`]'s table.
 type Slots = [(u64, u8, [u8; SLOT_BYTES]); RECENT_SLOTS];
 
@@ -160,7 +173,14 @@ impl Recent {
         if self.row.len() != ROW_ROOM {
             self.row = vec![0; ROW_ROOM];
         }
-        let Recent { slots, row } = self;
+        let Recent {
+            slots,
+            row,
+            misses,
+            rows,
+        } = self;
+        *rows = rows.wrapping_add(1);
+        let look_again = *rows % LOOK_AGAIN == 0;
         let slots: &mut Slots = slots.as_mut_slice().try_into().expect("slots made above");
         let row: &mut [u8; ROW_ROOM] = row.as_mut_slice().try_into().expect("row made above");
         // Every cell is written after a comma; the row's first is skipped.
@@ -173,7 +193,7 @@ impl Recent {
                 .expect("a cell's room");
             at = i + 1 + put_integer(cell, n);
         }
-        for &v in values {
+        for (&v, misses) in values.iter().zip(misses.iter_mut()) {
             let i = at & (ROW_BYTES - 1);
             row[i] = b',';
             if v.to_bits() == 0 {
@@ -184,7 +204,8 @@ impl Recent {
             let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
                 .try_into()
                 .expect("a cell's room");
-            if let Some(len) = put_nonzero(slots, cell, v) {
+            let keep = *misses < NEVER_RECURS || look_again;
+            if let Some(len) = put_nonzero(slots, cell, v, keep.then_some(misses)) {
                 at = i + 1 + len;
             } else {
                 // A text longer than a cell (`1e-300` is 300 zeros and a 1): the row
@@ -203,8 +224,17 @@ impl Recent {
 /// gives `v` back exactly only for whole `v` (no conversion, which would saturate
 /// and check for NaN). A kept text is one fixed-size copy; only fractions are kept,
 /// so a whole number never matches a slot.
+///
+/// `misses` counts the column's values in a row that missed the slots; `None` for a
+/// column whose values do not recur (strain, hours): its new texts are then neither
+/// looked for nor kept, so they cost no cache miss and evict no recurring text.
 #[inline(always)]
-fn put_nonzero(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
+fn put_nonzero(
+    slots: &mut Slots,
+    cell: &mut [u8; SLOT_BYTES],
+    v: f64,
+    misses: Option<&mut u8>,
+) -> Option<usize> {
     let bits = v.to_bits();
     // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
     if bits < TWO_52.to_bits() {
@@ -215,18 +245,23 @@ fn put_nonzero(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option
             return Some(1);
         }
     }
+    let Some(misses) = misses else {
+        return put_other(None, cell, v);
+    };
     let slot = &slots[Recent::slot_of(bits)];
     if slot.0 == bits && slot.1 > 0 {
+        *misses = 0;
         *cell = slot.2;
         return Some(usize::from(slot.1));
     }
-    put_other(slots, cell, v)
+    *misses = misses.saturating_add(1);
+    put_other(Some(slots), cell, v)
 }
 
 /// [`put_nonzero`] of a value neither a digit nor kept: a longer whole number, or a
-/// new text (then kept).
+/// new text (then kept in `slots`, if given).
 #[inline(never)]
-fn put_other(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
+fn put_other(slots: Option<&mut Slots>, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
     if super::is_whole(v) {
         return Some(put_integer(cell, v as i64));
     }
@@ -237,7 +272,9 @@ fn put_other(slots: &mut Slots, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<u
     let display = as_display(buffer.format_finite(v), v)?;
     let len = display.len();
     cell.get_mut(..len)?.copy_from_slice(display.as_bytes());
-    slots[Recent::slot_of(v.to_bits())] = (v.to_bits(), len as u8, *cell);
+    if let Some(slots) = slots {
+        slots[Recent::slot_of(v.to_bits())] = (v.to_bits(), len as u8, *cell);
+    }
     Some(len)
 }
 
