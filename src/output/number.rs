@@ -637,6 +637,26 @@ mod tests {
     }
 
     #[test]
+    fn columns_that_never_recur_are_written_alike_when_no_longer_looked_up() {
+        // Column 0 never recurs (so after NEVER_RECURS rows it is no longer looked
+        // up, but for every LOOK_AGAIN-th row); column 1 recurs; column 2 never
+        // recurs for 100 rows, then does. Every row must still be `{}`'s text.
+        for k in 0..300u32 {
+            let values = [
+                f64::from(k) / 7.0 + 0.1,
+                f64::from(k % 5) / 7.0,
+                if k < 100 { f64::from(k) * 1.1 } else { 2.5 },
+                f64::from(k),
+            ];
+            assert_eq!(
+                row("", &values, true),
+                display_row("", &values, true),
+                "row {k}"
+            );
+        }
+    }
+
+    #[test]
     fn rows_too_long_for_the_buffer_are_written_value_by_value() {
         // More cells than the row buffer holds take the plain path: same text.
         let values: Vec<f64> = (0..300).map(|k| f64::from(k) / 3.0 - 20.0).collect();
