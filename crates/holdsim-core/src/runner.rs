@@ -324,6 +324,7 @@ mod tests {
     use super::*;
     use crate::scenario::{Number, Scenario};
 
+    /// A default scenario cut to 60 days: runs in a few milliseconds.
     fn short_model() -> Model {
         let mut scenario = Scenario::default();
         scenario
@@ -419,14 +420,7 @@ mod tests {
 
     #[test]
     fn prepared_items_are_made_on_the_workers_and_arrive_in_replication_order() {
-        let mut scenario = Scenario::default();
-        scenario
-            .set_path("run.horizon_days", Number::Int(120))
-            .unwrap();
-        scenario
-            .set_path("run.warmup_days", Number::Int(10))
-            .unwrap();
-        let model = Model::try_new(&scenario).unwrap();
+        let model = short_model();
         let options = Options::default();
         let all = run(&model, 7, 2, &options, Watch::UNWATCHED).unwrap();
         let caller = std::thread::current().id();
