@@ -779,6 +779,27 @@ fn concurrent_clients_each_get_their_own_job() {
     );
 }
 
+#[test]
+fn jobs_posted_in_the_same_second_are_listed_newest_first() {
+    // `created_utc` has whole seconds: three jobs posted back to back share it (or
+    // straddle a second), and the log must still put the last posted first.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(dir.path(), &data, &[]);
+    let posted: Vec<String> = (0..3).map(|_| submit(&server, &two_options(3))).collect();
+    let listed: Vec<String> = get(&server, "/api/jobs").json()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_string())
+        .collect();
+    let newest_first: Vec<String> = posted.into_iter().rev().collect();
+    assert_eq!(listed, newest_first);
+    for id in &newest_first {
+        wait(&server, id);
+    }
+}
+
 /// A small posterior as `holdsim calibrate` writes it: three particles over
 /// `strain.alpha`, unequally weighted.
 const SMALL_POSTERIOR: &str = "particle,strain.alpha,weight\n0,0.03,0.2\n1,0.05,0.3\n2,0.08,0.5\n";

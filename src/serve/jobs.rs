@@ -152,7 +152,10 @@ impl Jobs {
 
     /// Queues a checked job; its id, or [`Refused::QueueFull`].
     pub fn submit(&self, job: Prepared) -> Result<String, Refused> {
-        let id = new_id();
+        // Held while the id is made and the job sent: ids then increase in the order
+        // jobs are submitted, and the worker cannot look a job up before it is listed.
+        let mut log = self.log();
+        let id = new_id(log.keys().next_back().map(String::as_str));
         let total = u64::from(job.scenarios[0].run.replications) * job.scenarios.len() as u64;
         let done = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
@@ -168,8 +171,6 @@ impl Jobs {
             error: None,
             inputs: inputs(&job),
         };
-        // Held while sending, so the worker cannot look the job up before it is listed.
-        let mut log = self.log();
         match self.queue.try_send(Queued {
             id: id.clone(),
             job,
@@ -192,11 +193,18 @@ impl Jobs {
         self.log().get(id).map(|e| status_json(id, e))
     }
 
-    /// Every job, newest first.
+    /// Every job, newest first. `created_utc` has whole seconds, so jobs made in the
+    /// same second are ordered by id, which increases with each job submitted.
     pub fn list(&self) -> Vec<Value> {
         let log = self.log();
         let mut all: Vec<Value> = log.iter().map(|(id, e)| status_json(id, e)).collect();
-        all.sort_by(|a, b| b["created_utc"].as_str().cmp(&a["created_utc"].as_str()));
+        let newest = |j: &Value| {
+            (
+                j["created_utc"].as_str().map(str::to_owned),
+                j["id"].as_str().map(str::to_owned),
+            )
+        };
+        all.sort_by_key(|j| std::cmp::Reverse(newest(j)));
         all
     }
 
@@ -458,12 +466,18 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// A new id: the time in milliseconds and a random part, in hex (sorts by time).
-fn new_id() -> String {
+/// A new id: the time in milliseconds and a random part, in hex, so ids sort by
+/// time. Its milliseconds come after those of `after` (the greatest id so far), so
+/// two jobs submitted in the same millisecond still sort in submission order.
+fn new_id(after: Option<&str>) -> String {
     use std::hash::{BuildHasher, RandomState};
-    let millis = std::time::SystemTime::now()
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
+    let previous = after
+        .and_then(|id| id.get(..12))
+        .and_then(|millis| u128::from_str_radix(millis, 16).ok());
+    let millis = previous.map_or(now, |p| now.max(p + 1));
     let random = RandomState::new().hash_one(millis) & 0xffff_ffff;
     format!("{millis:012x}{random:08x}")
 }
@@ -523,8 +537,12 @@ mod tests {
 
     #[test]
     fn ids_are_hex_and_paths_are_refused() {
-        let id = new_id();
+        let id = new_id(None);
         assert!(valid_id(&id), "{id}");
+        // Ids made in the same millisecond still increase.
+        let next = new_id(Some(&id));
+        let after_next = new_id(Some(&next));
+        assert!(id < next && next < after_next, "{id} {next} {after_next}");
         for bad in [
             "..",
             "../../etc",
