@@ -220,10 +220,11 @@ impl Recent {
 }
 
 /// Writes the non-zero `v` into `cell` and returns its length, or `None` when its
-/// text may not fit the cell. A digit is told apart with one addition: `v + 2^52`
-/// gives `v` back exactly only for whole `v` (no conversion, which would saturate
-/// and check for NaN). A kept text is one fixed-size copy; only fractions are kept,
-/// so a whole number never matches a slot.
+/// text may not fit the cell. A whole number is told apart with one addition:
+/// `v + 2^52` gives `v` back exactly only for whole `v` (no conversion, which would
+/// saturate and check for NaN), and its bits then hold `v` as an integer. A kept
+/// text is one fixed-size copy; only fractions are kept, so a whole number never
+/// matches a slot.
 ///
 /// `misses` counts the column's values in a row that missed the slots; `None` for a
 /// column whose values do not recur (strain, hours): its new texts are then neither
@@ -237,16 +238,20 @@ fn put_nonzero(
 ) -> Option<usize> {
     let bits = v.to_bits();
     // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
-    if bits < TWO_52.to_bits() {
+    let small_positive = bits < TWO_52.to_bits();
+    if small_positive {
         let shifted = v + TWO_52;
         let n = shifted.to_bits() - TWO_52.to_bits();
-        if n < 10 && shifted - TWO_52 == v {
-            cell[0] = b'0' + n as u8;
-            return Some(1);
+        if shifted - TWO_52 == v {
+            if n < 10 {
+                cell[0] = b'0' + n as u8;
+                return Some(1);
+            }
+            return Some(put_unsigned(cell, n));
         }
     }
     let Some(misses) = misses else {
-        return put_other(None, cell, v);
+        return put_other(None, cell, v, small_positive);
     };
     let slot = &slots[Recent::slot_of(bits)];
     if slot.0 == bits && slot.1 > 0 {
@@ -255,48 +260,121 @@ fn put_nonzero(
         return Some(usize::from(slot.1));
     }
     *misses = misses.saturating_add(1);
-    put_other(Some(slots), cell, v)
+    put_other(Some(slots), cell, v, small_positive)
 }
 
-/// [`put_nonzero`] of a value neither a digit nor kept: a longer whole number, or a
-/// new text (then kept in `slots`, if given).
+/// [`put_nonzero`] of a value that is neither a whole number below 2^52 nor kept: a
+/// new text (then kept in `slots`, if given), or a negative or huge whole number.
+/// `fraction` says `v` is already known to be a positive fraction.
 #[inline(never)]
-fn put_other(slots: Option<&mut Slots>, cell: &mut [u8; SLOT_BYTES], v: f64) -> Option<usize> {
-    if super::is_whole(v) {
-        return Some(put_integer(cell, v as i64));
+fn put_other(
+    slots: Option<&mut Slots>,
+    cell: &mut [u8; SLOT_BYTES],
+    v: f64,
+    fraction: bool,
+) -> Option<usize> {
+    if !fraction {
+        if super::is_whole(v) {
+            return Some(put_integer(cell, v as i64));
+        }
+        if !v.is_finite() {
+            return Some(0);
+        }
     }
-    if !v.is_finite() {
-        return Some(0);
+    if !is_fixed(v) {
+        return None;
     }
     let mut buffer = zmij::Buffer::new();
-    let display = as_display(buffer.format_finite(v), v)?;
-    let len = display.len();
-    cell.get_mut(..len)?.copy_from_slice(display.as_bytes());
+    // Not whole, so `zmij` wrote no `.0` to take off.
+    let len = put_short(cell, buffer.format_finite(v).as_bytes())?;
     if let Some(slots) = slots {
         slots[Recent::slot_of(v.to_bits())] = (v.to_bits(), len as u8, *cell);
     }
     Some(len)
 }
 
+/// Copies `text` (at least 3 bytes, a fraction's shortest) to the start of `cell` in
+/// two fixed-size copies that overlap, instead of a call to `memcpy`; `None` if it
+/// does not fit.
+#[inline(always)]
+fn put_short(cell: &mut [u8; SLOT_BYTES], text: &[u8]) -> Option<usize> {
+    let len = text.len();
+    if len > SLOT_BYTES {
+        return None;
+    }
+    if len >= 16 {
+        cell[..16].copy_from_slice(&text[..16]);
+        cell[len - 8..len].copy_from_slice(&text[len - 8..]);
+    } else if len >= 8 {
+        cell[..8].copy_from_slice(&text[..8]);
+        cell[len - 8..len].copy_from_slice(&text[len - 8..]);
+    } else if len >= 4 {
+        cell[..4].copy_from_slice(&text[..4]);
+        cell[len - 4..len].copy_from_slice(&text[len - 4..]);
+    } else {
+        cell[..len].copy_from_slice(text);
+    }
+    Some(len)
+}
+
+/// "00", "01", … "99".
+const PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    pairs
+};
+
 /// Writes `n`'s decimal digits (as `{}` writes them, at most 20 and a sign) into
-/// `cell` and returns their length: two digits at a time from the end, as `itoa`
-/// does, but in place (no copy of a variable length).
+/// `cell` and returns their length.
 fn put_integer(cell: &mut [u8; SLOT_BYTES], n: i64) -> usize {
-    /// "00", "01", … "99".
-    const PAIRS: [[u8; 2]; 100] = {
-        let mut pairs = [[0; 2]; 100];
-        let mut i = 0;
-        while i < 100 {
-            pairs[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-            i += 1;
-        }
-        pairs
-    };
     let sign = usize::from(n < 0);
     cell[0] = b'-';
-    let mut m = n.unsigned_abs();
-    let len = sign + m.checked_ilog10().map_or(1, |d| d as usize + 1);
-    let mut end = len;
+    sign + put_digits(cell, sign, n.unsigned_abs())
+}
+
+/// Writes `m`'s decimal digits into `cell`: the counts of a time series, so the
+/// commonest (below 10,000) take one or two table copies without a loop.
+#[inline(always)]
+fn put_unsigned(cell: &mut [u8; SLOT_BYTES], m: u64) -> usize {
+    put_digits(cell, 0, m)
+}
+
+/// Writes `m`'s decimal digits into `cell` from byte `at` (0 or 1, after a sign) and
+/// returns how many: two at a time from the end, as `itoa` does, but in place (no
+/// copy of a variable length).
+#[inline(always)]
+fn put_digits(cell: &mut [u8; SLOT_BYTES], at: usize, m: u64) -> usize {
+    if m < 100 {
+        if m < 10 {
+            cell[at] = b'0' + m as u8;
+            return 1;
+        }
+        cell[at..at + 2].copy_from_slice(&PAIRS[m as usize]);
+        return 2;
+    }
+    if m < 10_000 {
+        let (high, low) = ((m / 100) as usize, (m % 100) as usize);
+        if high < 10 {
+            cell[at] = b'0' + high as u8;
+            cell[at + 1..at + 3].copy_from_slice(&PAIRS[low]);
+            return 3;
+        }
+        cell[at..at + 2].copy_from_slice(&PAIRS[high]);
+        cell[at + 2..at + 4].copy_from_slice(&PAIRS[low]);
+        return 4;
+    }
+    put_long_digits(cell, at, m)
+}
+
+/// [`put_digits`] of 10,000 and more, out of line.
+#[inline(never)]
+fn put_long_digits(cell: &mut [u8; SLOT_BYTES], at: usize, mut m: u64) -> usize {
+    let len = m.ilog10() as usize + 1;
+    let mut end = at + len;
     while m >= 100 {
         let pair = PAIRS[(m % 100) as usize];
         m /= 100;
@@ -311,12 +389,20 @@ fn put_integer(cell: &mut [u8; SLOT_BYTES], n: i64) -> usize {
     len
 }
 
+/// Whether `{}` writes `v` in fixed notation as `zmij` does (`zmij` uses it from 1e-5
+/// to below 1e16) and it cannot be a tie ([`may_tie`]): then `zmij`'s text is `{}`'s
+/// but for the `.0` of whole numbers. Most values are, so this looks at `v`'s bits,
+/// not at the text.
+#[inline(always)]
+fn is_fixed(v: f64) -> bool {
+    (1e-5..1e15).contains(&v.abs()) && !may_tie(v)
+}
+
 /// `zmij`'s `text` of `v` when it is already `{}`'s but for the `.0` of whole numbers:
 /// fixed notation (`zmij` uses it from 1e-5 to below 1e16) that cannot be a tie. Most
 /// values take this path, so it looks at `v`'s bits, not at the text.
 fn as_display(text: &str, v: f64) -> Option<&str> {
-    let fixed = (1e-5..1e15).contains(&v.abs());
-    (fixed && !may_tie(v)).then(|| text.strip_suffix(".0").unwrap_or(text))
+    is_fixed(v).then(|| text.strip_suffix(".0").unwrap_or(text))
 }
 
 /// Whether `v` could be a tie ([`tie_above`]), from its bits alone: false for nearly
