@@ -191,7 +191,13 @@ impl Recent {
             let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
                 .try_into()
                 .expect("a cell's room");
-            at = i + 1 + put_integer(cell, n);
+            // Leading numbers (replication, week, day) are counts: no sign to write.
+            at = i
+                + 1
+                + match u64::try_from(n) {
+                    Ok(m) => put_unsigned(cell, m),
+                    Err(_) => put_integer(cell, n),
+                };
         }
         for (&v, misses) in values.iter().zip(misses.iter_mut()) {
             let i = at & (ROW_BYTES - 1);
@@ -204,8 +210,7 @@ impl Recent {
             let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
                 .try_into()
                 .expect("a cell's room");
-            let keep = *misses < NEVER_RECURS || look_again;
-            if let Some(len) = put_nonzero(slots, cell, v, keep.then_some(misses)) {
+            if let Some(len) = put_nonzero(slots, cell, v, misses, look_again) {
                 at = i + 1 + len;
             } else {
                 // A text longer than a cell (`1e-300` is 300 zeros and a 1): the row
@@ -226,15 +231,17 @@ impl Recent {
 /// text is one fixed-size copy; only fractions are kept, so a whole number never
 /// matches a slot.
 ///
-/// `misses` counts the column's values in a row that missed the slots; `None` for a
-/// column whose values do not recur (strain, hours): its new texts are then neither
+/// `misses` counts the column's values in a row that missed the slots. A column
+/// whose values do not recur (strain, hours), [`NEVER_RECURS`] misses in a row, is
+/// no longer looked up (but for rows where `look_again`): its new texts are neither
 /// looked for nor kept, so they cost no cache miss and evict no recurring text.
 #[inline(always)]
 fn put_nonzero(
     slots: &mut Slots,
     cell: &mut [u8; SLOT_BYTES],
     v: f64,
-    misses: Option<&mut u8>,
+    misses: &mut u8,
+    look_again: bool,
 ) -> Option<usize> {
     let bits = v.to_bits();
     // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
@@ -250,9 +257,9 @@ fn put_nonzero(
             return Some(put_unsigned(cell, n));
         }
     }
-    let Some(misses) = misses else {
+    if *misses >= NEVER_RECURS && !look_again {
         return put_other(None, cell, v, small_positive);
-    };
+    }
     let slot = &slots[Recent::slot_of(bits)];
     if slot.0 == bits && slot.1 > 0 {
         *misses = 0;

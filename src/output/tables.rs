@@ -11,7 +11,7 @@
 //! files are checked against.
 
 use super::table::{Cell, Column, ColumnKind, Csv, Fill, Format, Schema, TableSink};
-use crate::engine::record::{ALL_SERIES, WeekTotal};
+use crate::engine::record::{ALL_SERIES, SeriesValues, WeekTotal};
 use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi, Kpis};
 use crate::runner::Outcome;
 use crate::stats::Summary;
@@ -187,11 +187,12 @@ pub fn timeseries_rows(
     if let Some(s) = site {
         whole[1] = count(s);
     }
+    let mut values = SeriesValues::default();
     for (w, week) in weeks.iter().enumerate() {
         whole[lead] = count(w);
         whole[lead + 1] = count(7 * w);
         whole[lead + 2] = i64::from(week.days);
-        let values = week.values();
+        week.values_into(&mut values);
         sink.numbers_row(&whole[..lead + 3], &values.0)?;
     }
     Ok(())

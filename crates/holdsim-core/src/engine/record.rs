@@ -150,7 +150,15 @@ impl WeekTotal {
     /// The weekly series values as docs/model.md § 9 item 6 defines them. A mean over no Active
     /// LW-days is NaN (written as an empty field).
     pub fn values(&self) -> SeriesValues {
-        let mut out = self.sum;
+        let mut out = SeriesValues::default();
+        self.values_into(&mut out);
+        out
+    }
+
+    /// [`WeekTotal::values`] into `out`: the time series' writer calls it for every
+    /// week of every replication, so the values are made where they are read.
+    pub fn values_into(&self, out: &mut SeriesValues) {
+        *out = self.sum;
         let days = f64::from(self.days.max(1));
         let active_days = self.sum[Series::LwActive];
         for s in ALL_SERIES {
@@ -167,7 +175,6 @@ impl WeekTotal {
                 }
             }
         }
-        out
     }
 }
 
