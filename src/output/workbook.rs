@@ -196,6 +196,45 @@ fn fixed_width(x: f64, decimals: usize) -> usize {
     usize::from(x.is_sign_negative()) + digits + (digits - 1) / 3 + point
 }
 
+/// The characters of `{x}`, made in `scratch` rather than in a new `String` (for a
+/// finite value by the data files' formatter, which writes `{}`'s text faster).
+fn display_len(scratch: &mut Vec<u8>, x: f64) -> usize {
+    use std::io::Write;
+    scratch.clear();
+    if x.is_finite() {
+        super::write_number(scratch, Some(x));
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = write!(scratch, "{x}");
+    }
+    scratch.len()
+}
+
+/// The characters of [`numbers::significant`]'s text of `x` ([`numbers::signed`]'s
+/// when `signed`), its digits made in `scratch` rather than in new `String`s: the
+/// same `{x:.decimals$}`, then one comma per three whole digits and the sign counted.
+fn significant_width(scratch: &mut Vec<u8>, x: f64, signed: bool) -> usize {
+    use std::io::Write;
+    if x == 0.0 || !x.is_finite() {
+        let text = if signed {
+            numbers::signed(x)
+        } else {
+            numbers::significant(x)
+        };
+        return text.chars().count();
+    }
+    let decimals = significant_decimals(x);
+    scratch.clear();
+    // Writing into a Vec cannot fail.
+    let _ = write!(scratch, "{x:.decimals$}");
+    let whole_digits = scratch
+        .iter()
+        .take_while(|&&b| b != b'.')
+        .filter(|b| b.is_ascii_digit())
+        .count();
+    scratch.len() + whole_digits.saturating_sub(1) / 3 + usize::from(signed && x > 0.0)
+}
+
 /// A workbook being made: sheets are added in order, then [`Workbook::bytes`].
 pub struct Workbook {
     book: rust_xlsxwriter::Workbook,
@@ -261,6 +300,7 @@ impl Workbook {
             formats: &mut self.formats,
             next: header_row + 1,
             widths: columns.iter().map(|_| 0).collect(),
+            scratch: Vec::new(),
         };
         fill(&mut rows)
             .with_context(|| format!("cannot write the sheet \"{name}\" of the workbook"))?;
@@ -350,6 +390,8 @@ pub struct SheetRows<'s> {
     next: u32,
     /// The widest shown content of each column so far, in characters.
     widths: Vec<usize>,
+    /// Room to make a number's text in to count it, reused from cell to cell.
+    scratch: Vec<u8>,
 }
 
 impl SheetRows<'_> {
@@ -413,7 +455,7 @@ impl SheetRows<'_> {
         let format = &self.formats.general;
         self.sheet
             .write_number_with_format(row, col as u16, x, format)?;
-        Ok(format!("{x}").len().min(12))
+        Ok(display_len(&mut self.scratch, x).min(12))
     }
 
     /// A number shown to three significant figures (×100 with `%` for `Percent`).
@@ -426,12 +468,7 @@ impl SheetRows<'_> {
             .number(significant_decimals(scaled), percent, signed);
         self.sheet
             .write_number_with_format(row, col as u16, x, format)?;
-        let text = if signed {
-            numbers::signed(scaled)
-        } else {
-            numbers::significant(scaled)
-        };
-        Ok(text.chars().count() + usize::from(percent))
+        Ok(significant_width(&mut self.scratch, scaled, signed) + usize::from(percent))
     }
 
     /// A number shown with `decimals` decimals (of its percentage for `Percent`).
@@ -572,18 +609,127 @@ pub struct Arm<'a> {
     pub title: &'a str,
     /// The resolved scenario as manifests record it.
     pub scenario: &'a Value,
-    /// `replications.csv`.
-    pub replications: &'a Table,
+    /// Its replications (`replications.csv`) as the sheets show them.
+    pub replications: &'a Replications,
 }
 
-impl<'a> From<&'a RunResults> for Arm<'a> {
-    fn from(run: &'a RunResults) -> Arm<'a> {
-        Arm {
-            name: &run.name,
-            title: &run.title,
-            scenario: &run.manifest["scenario"],
-            replications: &run.replications,
+/// One option's replications as its workbook shows them: the rows of its
+/// per-replication sheet, how many there were, each column's largest value (which
+/// sets the decimals the column shows) and the KPI summaries of the "Summary" and
+/// "Costs" sheets.
+///
+/// `holdsim run` fills it as its replications stream (it is a [`TableSink`] of
+/// `replications.csv`'s rows), so `results.xlsx` is made without reading that file
+/// back: the values are the ones the file's text stands for (the shortest text that
+/// reads back as the same `f64`; an undefined or non-finite value is an empty field
+/// there and undefined here). `holdsim report` and `holdsim compare` make it from the
+/// table they read ([`Replications::of_table`]).
+#[derive(Clone, Debug)]
+pub struct Replications {
+    columns: Vec<String>,
+    /// Rows seen.
+    count: usize,
+    /// The rows, value after value (NaN where undefined), while there are no more
+    /// than the sheet shows ([`MAX_SHEET_REPLICATIONS`]); emptied beyond, so a run of
+    /// millions of replications keeps its memory bounded.
+    shown: Vec<f64>,
+    /// Each column's largest magnitude over every row, shown or not.
+    largest: Vec<f64>,
+    /// Each KPI's summary over every replication.
+    summaries: Vec<(Kpi, Option<Summary>)>,
+}
+
+impl Replications {
+    /// No rows yet, in a table of `columns`.
+    pub fn new<'c>(columns: impl IntoIterator<Item = &'c str>) -> Replications {
+        let columns: Vec<String> = columns.into_iter().map(String::from).collect();
+        Replications {
+            largest: vec![0.0; columns.len()],
+            columns,
+            count: 0,
+            shown: Vec::new(),
+            summaries: Vec::new(),
         }
+    }
+
+    /// The replications of a table read back from `replications.csv`, with each
+    /// KPI's summary over its column.
+    pub fn of_table(table: &Table) -> Replications {
+        let mut replications = Replications::new(table.columns.iter().map(String::as_str));
+        for row in &table.rows {
+            replications.push(row.iter().copied());
+        }
+        let summaries = ALL_KPIS
+            .into_iter()
+            .map(|k| (k, Summary::of(table.column(k.name()).unwrap_or_default())))
+            .collect();
+        replications.with_summaries(summaries)
+    }
+
+    /// The KPI summaries over every replication (a run has them from the values it
+    /// kept: the same values, so the same summaries).
+    pub fn with_summaries(mut self, summaries: Vec<(Kpi, Option<Summary>)>) -> Replications {
+        self.summaries = summaries;
+        self
+    }
+
+    /// Adds one row of values (as many as there are columns).
+    fn push(&mut self, values: impl Iterator<Item = Option<f64>>) {
+        self.count += 1;
+        let keep = self.count <= MAX_SHEET_REPLICATIONS;
+        if !keep && !self.shown.is_empty() {
+            self.shown = Vec::new();
+        }
+        for (largest, value) in self.largest.iter_mut().zip(values) {
+            let value = value.filter(|x| x.is_finite());
+            if let Some(x) = value {
+                *largest = largest.max(x.abs());
+            }
+            if keep {
+                self.shown.push(value.unwrap_or(f64::NAN));
+            }
+        }
+    }
+
+    /// The rows the sheet shows: every row, or none when there are more than it holds.
+    fn shown_rows(&self) -> impl Iterator<Item = &[f64]> {
+        self.shown.chunks_exact(self.columns.len().max(1))
+    }
+
+    fn summary(&self, kpi: Kpi) -> Option<Summary> {
+        self.summaries
+            .iter()
+            .find(|(k, _)| *k == kpi)
+            .and_then(|(_, s)| *s)
+    }
+}
+
+impl TableSink for Replications {
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            cells.len() == self.columns.len(),
+            "a replication row of {} cells in a table of {} columns",
+            cells.len(),
+            self.columns.len()
+        );
+        let text = cells.iter().find_map(|cell| match cell {
+            Cell::Text(t) => Some(*t),
+            _ => None,
+        });
+        if let Some(t) = text {
+            anyhow::bail!("a replication row has the text \"{t}\" where numbers belong");
+        }
+        self.push(cells.iter().map(|cell| match *cell {
+            Cell::Int(i) => Some(i as f64),
+            Cell::Float(x) => x,
+            Cell::Setting(n) => Some(n.as_f64()),
+            Cell::Text(_) => None,
+        }));
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> anyhow::Result<()> {
+        Ok(())
     }
 }
 
@@ -600,30 +746,40 @@ pub fn file_name(options: usize) -> &'static str {
 /// first), with the comparison's `rows`: what `holdsim report` and `holdsim compare`
 /// call, so the workbook is rebuilt with the report.
 pub fn write(dir: &Path, runs: &[RunResults], analysis: &Analysis) -> anyhow::Result<()> {
-    let arms: Vec<Arm> = runs.iter().map(Arm::from).collect();
+    let replications: Vec<Replications> = runs
+        .iter()
+        .map(|run| Replications::of_table(&run.replications))
+        .collect();
+    let arms: Vec<Arm> = runs
+        .iter()
+        .zip(&replications)
+        .map(|(run, replications)| Arm {
+            name: &run.name,
+            title: &run.title,
+            scenario: &run.manifest["scenario"],
+            replications,
+        })
+        .collect();
     let name = file_name(arms.len());
     let bytes = workbook(&arms, Some(analysis)).with_context(|| format!("cannot make `{name}`"))?;
     write_file(&dir.join(name), &bytes)
 }
 
-/// Writes `results.xlsx` of a run into its staging folder, from the
-/// `replications.csv` already there (a few rows per replication: the time series,
-/// which a workbook does not need, is not read back). Returns the file's name.
+/// Writes `results.xlsx` of a run into its staging folder, from the `replications`
+/// the run kept as they streamed into `replications.csv` (so the file is not read
+/// back). Returns the file's name.
 pub fn write_run(
     staging: &Staging,
     name: &str,
     scenario: &Scenario,
+    replications: &Replications,
 ) -> anyhow::Result<&'static str> {
-    let path = staging.path().join("replications.csv");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let replications = Table::parse(&text, &format!("`{}`", path.display()))?;
     let json = scenario.to_json();
     let arm = Arm {
         name,
         title: scenario.title.as_deref().unwrap_or(name),
         scenario: &json,
-        replications: &replications,
+        replications,
     };
     let file = file_name(1);
     let bytes = workbook(&[arm], None).with_context(|| format!("cannot make `{file}`"))?;
@@ -658,15 +814,10 @@ fn window(arm: &Arm) -> String {
     match (run["warmup_days"].as_u64(), run["horizon_days"].as_u64()) {
         (Some(w), Some(h)) => format!(
             "Values are over days {w} to {h} of each simulated period (the first {w} days, while the service fills up, are left out), over {} replications (runs with different random events).",
-            arm.replications.rows.len()
+            arm.replications.count
         ),
         _ => String::new(),
     }
-}
-
-/// A KPI's mean and 95% CI in one option, from its `replications.csv` column.
-fn summary_of(arm: &Arm, kpi: Kpi) -> Option<Summary> {
-    Summary::of(arm.replications.column(kpi.name()).unwrap_or_default())
 }
 
 /// "Summary" (every KPI) or "Costs" (the KPIs `keep` selects): label, unit, then per
@@ -707,7 +858,7 @@ fn summary_sheet(
             let info = kpi.info();
             let mut cells = vec![Cell::Text(info.label), Cell::Text(info.unit)];
             for arm in arms {
-                let s = summary_of(arm, kpi);
+                let s = arm.replications.summary(kpi);
                 cells.extend(
                     [s.map(|s| s.mean), s.map(|s| s.ci_low), s.map(|s| s.ci_high)].map(Cell::Float),
                 );
@@ -1018,15 +1169,11 @@ fn assumptions_sheet(book: &mut Workbook, arms: &[Arm]) -> anyhow::Result<()> {
 /// headed by their labels. The sheet is named after the option in a comparison.
 fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyhow::Result<()> {
     let table = arm.replications;
-    // Each column's decimals show its largest value to three significant figures.
+    // Each column's decimals show its largest value to three significant figures
+    // (rounding is monotonic, so the largest of 100 × |x| is 100 × the largest |x|).
     let fixed = |i: usize, shown: Shown| {
         let factor = if shown == Shown::Percent { 100.0 } else { 1.0 };
-        let largest = table
-            .rows
-            .iter()
-            .filter_map(|r| r[i])
-            .fold(0.0f64, |m, x| m.max((factor * x).abs()));
-        Numbers::Fixed(significant_decimals(largest), shown)
+        Numbers::Fixed(significant_decimals(factor * table.largest[i]), shown)
     };
     let columns: Vec<SheetColumn> = table
         .columns
@@ -1049,20 +1196,23 @@ fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyho
         "One row per replication: a run of the whole period with its own random events (the same events in every option of a comparison, replication by replication).".into(),
         window(arm),
     ];
-    let fits = table.rows.len() <= MAX_SHEET_REPLICATIONS;
+    let fits = table.count <= MAX_SHEET_REPLICATIONS;
     if !fits {
         heading.push(format!(
             "{} replications are more than this sheet shows (at most {}): their rows are in replications.csv.",
-            numbers::group_thousands(&table.rows.len().to_string()),
+            numbers::group_thousands(&table.count.to_string()),
             numbers::group_thousands(&MAX_SHEET_REPLICATIONS.to_string())
         ));
     }
     book.sheet(name, &heading, &columns, |sheet| {
-        if fits {
-            for row in &table.rows {
-                let cells: Vec<Cell> = row.iter().map(|&x| Cell::Float(x)).collect();
-                sheet.row(&cells)?;
-            }
+        let mut cells = Vec::with_capacity(table.columns.len());
+        for row in table.shown_rows() {
+            cells.clear();
+            cells.extend(
+                row.iter()
+                    .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite()))),
+            );
+            sheet.row(&cells)?;
         }
         Ok(())
     })?;
@@ -1103,6 +1253,44 @@ mod tests {
                     "{x} to {decimals}: {text}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn widths_are_counted_as_the_texts_they_stand_for() {
+        let mut scratch = Vec::new();
+        let mut values = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9.995,
+            -9.995,
+            99.95,
+            0.000_999_5,
+            999.5,
+            999_999.5,
+            1e-7,
+            1e21,
+            1e300,
+            -123_456.789,
+            0.1 + 0.2,
+            2_095.857_534_246_575,
+            12.0,
+            -3.0,
+        ];
+        values.extend((1..2000).map(|i| (i as f64 * 0.618_033_988_7).powi(i % 9 - 3)));
+        for x in values {
+            assert_eq!(display_len(&mut scratch, x), format!("{x}").len(), "{x}");
+            let significant = numbers::significant(x).chars().count();
+            assert_eq!(
+                significant_width(&mut scratch, x, false),
+                significant,
+                "{x}"
+            );
+            let signed = numbers::signed(x).chars().count();
+            assert_eq!(significant_width(&mut scratch, x, true), signed, "{x}");
         }
     }
 
@@ -1171,7 +1359,7 @@ mod tests {
         };
         let scenario = Scenario::default().to_json();
         for (n, data_rows) in [(3, 3), (MAX_SHEET_REPLICATIONS + 1, 0)] {
-            let replications = table(n);
+            let replications = Replications::of_table(&table(n));
             let arm = Arm {
                 name: "a",
                 title: "A",
@@ -1187,6 +1375,74 @@ mod tests {
                 .any(|r| r[0].contains("their rows are in replications.csv"));
             assert_eq!(note, data_rows == 0);
         }
+    }
+
+    /// A replication row with awkward values: undefined, non-finite, negative zero,
+    /// large and tiny, whole and shortest-text fractions.
+    fn awkward_kpis(i: usize) -> crate::kpi::Kpis {
+        let values = [
+            None,
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(-0.0),
+            Some(1e300),
+            Some(-1e-300),
+            Some(0.1 + 0.2),
+            Some(2_095.857_534_246_575),
+            Some(i as f64 / 7.0),
+            Some(-(i as f64)),
+        ];
+        crate::kpi::Kpis(std::array::from_fn(|k| values[(k + i) % values.len()]))
+    }
+
+    #[test]
+    fn rows_kept_as_they_stream_are_the_rows_read_back_from_the_csv() {
+        use super::super::table::{Csv, Format};
+        use super::super::tables;
+        let schema = tables::replications_schema_with_particle();
+        let mut kept = Replications::new(schema.names());
+        let mut fill = |sink: &mut dyn TableSink| {
+            (0..12).try_for_each(|i| {
+                let (patient_days, particle) = (1000.0 + i as f64 / 3.0, Some(i % 4));
+                let kpis = awkward_kpis(i);
+                tables::replication_row_of(sink, None, (i as u64, particle), patient_days, &kpis)
+            })
+        };
+        fill(&mut kept).unwrap();
+        let csv = Csv.bytes(&schema, &mut fill).unwrap();
+        let table = Table::parse(std::str::from_utf8(&csv).unwrap(), "test").unwrap();
+        let read = Replications::of_table(&table);
+        assert_eq!(kept.columns, read.columns);
+        assert_eq!(kept.count, 12);
+        assert_eq!(kept.count, read.count);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&kept.shown), bits(&read.shown));
+        assert_eq!(bits(&kept.largest), bits(&read.largest));
+        assert!(kept.largest.contains(&1e300));
+    }
+
+    #[test]
+    fn a_run_keeps_no_rows_beyond_what_the_sheet_shows_but_still_their_largest() {
+        let mut kept = Replications::new(["replication", "cost"]);
+        for i in 0..=MAX_SHEET_REPLICATIONS {
+            kept.push([Some(i as f64), Some(2.5)].into_iter());
+            if i + 1 == MAX_SHEET_REPLICATIONS {
+                assert_eq!(kept.shown_rows().count(), MAX_SHEET_REPLICATIONS);
+            }
+        }
+        assert_eq!(kept.count, MAX_SHEET_REPLICATIONS + 1);
+        assert_eq!(kept.shown_rows().count(), 0);
+        assert_eq!(kept.shown.capacity(), 0);
+        assert_eq!(kept.largest, [MAX_SHEET_REPLICATIONS as f64, 2.5]);
+    }
+
+    #[test]
+    fn a_replication_row_of_text_is_refused() {
+        let mut kept = Replications::new(["replication", "cost"]);
+        let err = kept.row(&[Cell::Int(1), Cell::Text("x")]).unwrap_err();
+        assert!(err.to_string().contains("\"x\""), "{err}");
+        assert!(kept.row(&[Cell::Int(1)]).is_err());
+        assert_eq!(kept.count, 0);
     }
 
     #[test]
