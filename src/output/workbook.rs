@@ -235,11 +235,21 @@ fn significant_width(scratch: &mut Vec<u8>, x: f64, signed: bool) -> usize {
     scratch.len() + whole_digits.saturating_sub(1) / 3 + usize::from(signed && x > 0.0)
 }
 
+/// The characters of a number shown with `decimals` decimals (of its percentage for
+/// `Percent`), with room for a sign or a `%`.
+fn fixed_shown_width(x: f64, decimals: usize, shown: Shown, signed: bool) -> usize {
+    let percent = shown == Shown::Percent;
+    let scaled = if percent { 100.0 * x } else { x };
+    fixed_width(scaled, decimals) + usize::from(percent || signed)
+}
+
 /// A workbook being made: sheets are added in order, then [`Workbook::bytes`].
 pub struct Workbook {
     book: rust_xlsxwriter::Workbook,
     names: Vec<String>,
     formats: Formats,
+    /// Rows of numbers written into their sheet's XML at saving ([`LateRows`]).
+    late: Vec<LateRows>,
 }
 
 impl Default for Workbook {
@@ -254,6 +264,7 @@ impl Workbook {
             book: rust_xlsxwriter::Workbook::new(),
             names: Vec::new(),
             formats: Formats::new(),
+            late: Vec::new(),
         }
     }
 
@@ -301,10 +312,18 @@ impl Workbook {
             next: header_row + 1,
             widths: columns.iter().map(|_| 0).collect(),
             scratch: Vec::new(),
+            header_row,
+            first_row_general_numbers: false,
+            late: None,
         };
         fill(&mut rows)
             .with_context(|| format!("cannot write the sheet \"{name}\" of the workbook"))?;
+        let late = rows.late.take();
         rows.headings(header_row, groups)?;
+        if let Some(mut late) = late {
+            late.sheet = self.names.len();
+            self.late.push(late);
+        }
         Ok(name)
     }
 
@@ -314,7 +333,11 @@ impl Workbook {
         // (6) for a larger but still small file (results.xlsx of 200 baseline
         // replications: 72 → 107 kB).
         self.book.set_zip_compression_level(1);
-        Ok(self.book.save_to_buffer()?)
+        let bytes = self.book.save_to_buffer()?;
+        if self.late.is_empty() {
+            return Ok(bytes);
+        }
+        with_late_rows(&bytes, &self.late).context("cannot add the rows written late")
     }
 }
 
@@ -392,6 +415,14 @@ pub struct SheetRows<'s> {
     widths: Vec<usize>,
     /// Room to make a number's text in to count it, reused from cell to cell.
     scratch: Vec<u8>,
+    /// The row of the column headings.
+    header_row: u32,
+    /// Whether the first data row has a number in every [`Numbers::General`] column
+    /// (its cells show the format later cells of the column take).
+    first_row_general_numbers: bool,
+    /// The rows kept to be written into the sheet's XML at saving, once there are
+    /// any ([`SheetRows::row_later`]).
+    late: Option<LateRows>,
 }
 
 impl SheetRows<'_> {
@@ -407,6 +438,10 @@ impl SheetRows<'_> {
         anyhow::ensure!(
             self.next < MAX_ROWS,
             "more rows than a sheet holds ({MAX_ROWS})"
+        );
+        anyhow::ensure!(
+            self.late.is_none(),
+            "a row written now after rows written at saving"
         );
         let row = self.next;
         let mut lines = 1;
@@ -446,6 +481,18 @@ impl SheetRows<'_> {
         if lines > 1 {
             self.sheet.set_row_height(row, 15.0 * lines as f64)?;
         }
+        if row == self.header_row + 1 {
+            let number = |cell: &Cell| match *cell {
+                Cell::Int(_) => true,
+                Cell::Setting(n) => n.as_f64().is_finite(),
+                Cell::Float(x) => x.is_some_and(f64::is_finite),
+                Cell::Text(_) => false,
+            };
+            self.first_row_general_numbers = cells
+                .iter()
+                .zip(self.columns)
+                .all(|(cell, column)| column.numbers != Numbers::General || number(cell));
+        }
         self.next += 1;
         Ok(())
     }
@@ -480,12 +527,74 @@ impl SheetRows<'_> {
         decimals: usize,
         shown: Shown,
     ) -> anyhow::Result<usize> {
-        let percent = shown == Shown::Percent;
-        let signed = self.columns[col].signed;
         // The column's format (set with the sheet) shows it.
         self.sheet.write_number(row, col as u16, x)?;
-        let scaled = if percent { 100.0 * x } else { x };
-        Ok(fixed_width(scaled, decimals) + usize::from(percent || signed))
+        Ok(fixed_shown_width(
+            x,
+            decimals,
+            shown,
+            self.columns[col].signed,
+        ))
+    }
+
+    /// Keeps a row of numbers (NaN: a blank) to be written straight into the sheet's
+    /// XML when the workbook is saved ([`LateRows`]), as [`SheetRows::row`] would
+    /// write it; only for columns of [`Numbers::General`] or [`Numbers::Fixed`].
+    ///
+    /// Why: each cell handed to rust_xlsxwriter is stored in a tree, looked up in
+    /// hash tables, then formatted on saving: about 2,000 instructions a number,
+    /// most of the cost of a workbook with a long per-replication sheet.
+    ///
+    /// The rows before, written through rust_xlsxwriter, must include one data row
+    /// with every [`Numbers::General`] cell defined (its cells show the formats the
+    /// later cells take), in the block of 16 rows of the column headings (whose
+    /// `spans` then cover every column); otherwise the row is written now.
+    pub fn row_later(&mut self, values: &[f64]) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            values.len() == self.columns.len(),
+            "a row of {} cells in a sheet of {} columns",
+            values.len(),
+            self.columns.len()
+        );
+        let first_data_row = self.header_row + 1;
+        let can_wait = self.late.is_some()
+            || (self.next == first_data_row + 1
+                && first_data_row / 16 == self.header_row / 16
+                && self.first_row_general_numbers);
+        if !can_wait {
+            let cells: Vec<Cell> = values
+                .iter()
+                .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                .collect();
+            return self.row(&cells);
+        }
+        anyhow::ensure!(
+            self.next < MAX_ROWS,
+            "more rows than a sheet holds ({MAX_ROWS})"
+        );
+        for (col, (&x, column)) in values.iter().zip(self.columns).enumerate() {
+            if !x.is_finite() {
+                continue;
+            }
+            let width = match column.numbers {
+                Numbers::General => display_len(&mut self.scratch, x).min(12),
+                Numbers::Fixed(decimals, shown) => {
+                    fixed_shown_width(x, decimals, shown, column.signed)
+                }
+                other => anyhow::bail!("numbers shown as {other:?} cannot be written late"),
+            };
+            self.widths[col] = self.widths[col].max(width);
+        }
+        let late = self.late.get_or_insert_with(|| LateRows {
+            sheet: 0,
+            first_row: self.next,
+            header_row: self.header_row,
+            columns: self.columns.len(),
+            values: Vec::new(),
+        });
+        late.values.extend_from_slice(values);
+        self.next += 1;
+        Ok(())
     }
 
     /// A relative change as a percentage to two figures, signed.
@@ -599,6 +708,217 @@ fn wrapped_lines(text: &str, width: usize) -> usize {
         used = if used > width { used % width } else { used };
     }
     lines
+}
+
+/// Rows of numbers written straight into their sheet's XML when the workbook is
+/// saved ([`SheetRows::row_later`]), after the sheet's first data row, which
+/// rust_xlsxwriter wrote: the XML rust_xlsxwriter writes for such cells
+/// (`<c r="B7" s="7"><v>0.5</v></c>`: numbers as `zmij` writes them, each cell with
+/// the style its column's cell has in the first data row, or else the column's own),
+/// in rows `<row r="7" spans="1:35">` with `spans` per block of 16 rows, and the
+/// sheet's `dimension` extended to them. The test
+/// `rows_written_late_make_the_same_workbook_as_rows_written_now` holds them to that.
+struct LateRows {
+    /// The sheet's number (`xl/worksheets/sheet{sheet}.xml`), from 1.
+    sheet: usize,
+    /// The (0-based) row of the first of them.
+    first_row: u32,
+    header_row: u32,
+    columns: usize,
+    /// Row after row (NaN: a blank).
+    values: Vec<f64>,
+}
+
+impl LateRows {
+    /// Writes `xml` (the sheet as rust_xlsxwriter saved it) to `out` with the rows
+    /// added after the first data row.
+    fn write_into(&self, xml: &str, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let damaged = || anyhow::anyhow!("the sheet's XML is not as rust_xlsxwriter writes it");
+        // The first data row is XML row `first_row` (XML counts from 1).
+        let first_data = format!("<row r=\"{}\"", self.first_row);
+        let row_at = xml.find(&first_data).ok_or_else(damaged)?;
+        let row_end = row_at + xml[row_at..].find("</row>").ok_or_else(damaged)? + 6;
+        let names: Vec<String> = (0..self.columns).map(column_name).collect();
+        let styles = self.styles(xml, &xml[row_at..row_end], &names)?;
+        let rows = self.values.chunks_exact(self.columns.max(1));
+        let last_row = rows
+            .clone()
+            .rposition(|r| r.iter().any(|x| x.is_finite()))
+            .map(|i| self.first_row + i as u32);
+        let head = match last_row {
+            Some(last) => with_dimension_to(&xml[..row_end], last).ok_or_else(damaged)?,
+            None => xml[..row_end].to_string(),
+        };
+        out.write_all(head.as_bytes())?;
+        let spans = self.spans();
+        // Each cell's `<c r="` and ` s="…"` (none for style 0) are made once per column.
+        let styles: Vec<String> = styles
+            .iter()
+            .map(|&s| match s {
+                0 => String::new(),
+                s => format!(" s=\"{s}\""),
+            })
+            .collect();
+        let mut text = Vec::with_capacity(1 << 16);
+        let (mut number, mut integer) = (zmij::Buffer::new(), itoa::Buffer::new());
+        for (i, row) in rows.enumerate() {
+            if !row.iter().any(|x| x.is_finite()) {
+                continue;
+            }
+            let r = self.first_row + i as u32 + 1;
+            let (low, high) = spans[((r - 1) / 16 - self.first_row / 16) as usize];
+            let r = integer.format(r).as_bytes().to_vec();
+            text.extend_from_slice(b"<row r=\"");
+            text.extend_from_slice(&r);
+            text.extend_from_slice(b"\" spans=\"");
+            text.extend_from_slice(integer.format(low + 1).as_bytes());
+            text.push(b':');
+            text.extend_from_slice(integer.format(high + 1).as_bytes());
+            text.extend_from_slice(b"\">");
+            for ((&x, name), style) in row.iter().zip(&names).zip(&styles) {
+                if !x.is_finite() {
+                    continue;
+                }
+                text.extend_from_slice(b"<c r=\"");
+                text.extend_from_slice(name.as_bytes());
+                text.extend_from_slice(&r);
+                text.push(b'"');
+                text.extend_from_slice(style.as_bytes());
+                text.extend_from_slice(b"><v>");
+                text.extend_from_slice(number.format_finite(x).as_bytes());
+                text.extend_from_slice(b"</v></c>");
+            }
+            text.extend_from_slice(b"</row>");
+            if text.len() > 1 << 15 {
+                out.write_all(&text)?;
+                text.clear();
+            }
+        }
+        out.write_all(&text)?;
+        out.write_all(&xml.as_bytes()[row_end..])?;
+        Ok(())
+    }
+
+    /// Each column's cell style: its cell's in the first data row (`row`), or else
+    /// the column's own (a `<col>` with a `style`), or none.
+    fn styles(&self, xml: &str, row: &str, names: &[String]) -> anyhow::Result<Vec<u32>> {
+        let number_after = |text: &str, key: &str| -> Option<u32> {
+            let from = text.find(key)? + key.len();
+            let digits = text[from..].split('"').next()?;
+            digits.parse().ok()
+        };
+        let cols = xml
+            .find("<cols>")
+            .and_then(|at| xml[at..].find("</cols>").map(|end| &xml[at..at + end]))
+            .unwrap_or("");
+        let mut styles = Vec::with_capacity(names.len());
+        for (col, name) in names.iter().enumerate() {
+            let cell = format!("<c r=\"{name}{}\"", self.first_row);
+            let style = match row.find(&cell) {
+                Some(at) => {
+                    let tag = &row[at..at + row[at..].find('>').unwrap_or(0)];
+                    number_after(tag, " s=\"").unwrap_or(0)
+                }
+                None => cols
+                    .split("<col ")
+                    .skip(1)
+                    .find(|c| {
+                        let (min, max) = (number_after(c, "min=\""), number_after(c, "max=\""));
+                        matches!((min, max), (Some(a), Some(b)) if (a..=b).contains(&(col as u32 + 1)))
+                    })
+                    .and_then(|c| number_after(c, " style=\""))
+                    .unwrap_or(0),
+            };
+            styles.push(style);
+        }
+        Ok(styles)
+    }
+
+    /// Per block of 16 rows from the first data row's, the first and last column with
+    /// a cell: every column in the block of the column headings.
+    fn spans(&self) -> Vec<(usize, usize)> {
+        let first_block = self.first_row / 16;
+        let rows = self.values.len() / self.columns.max(1);
+        let last_block = (self.first_row + rows as u32) / 16;
+        let mut spans = vec![(usize::MAX, 0); (last_block - first_block + 1) as usize];
+        if self.header_row / 16 == first_block {
+            spans[0] = (0, self.columns.saturating_sub(1));
+        }
+        for (i, row) in self.values.chunks_exact(self.columns.max(1)).enumerate() {
+            let block = ((self.first_row + i as u32) / 16 - first_block) as usize;
+            for (col, x) in row.iter().enumerate() {
+                if x.is_finite() {
+                    let (low, high) = &mut spans[block];
+                    *low = (*low).min(col);
+                    *high = (*high).max(col);
+                }
+            }
+        }
+        spans
+    }
+}
+
+/// `xml` with its `<dimension ref="A1:AI6"/>` reaching (0-based) row `last` at least.
+fn with_dimension_to(xml: &str, last: u32) -> Option<String> {
+    let key = "<dimension ref=\"";
+    let from = xml.find(key)? + key.len();
+    let end = from + xml[from..].find('"')?;
+    let range = &xml[from..end];
+    let (start, corner) = range.split_once(':')?;
+    let digits = corner.find(|c: char| c.is_ascii_digit())?;
+    let (letters, row) = corner.split_at(digits);
+    let row = row.parse::<u32>().ok()?.max(last + 1);
+    Some(format!(
+        "{}{start}:{letters}{row}{}",
+        &xml[..from],
+        &xml[end..]
+    ))
+}
+
+/// A column's letters, as Excel names it: A … Z, AA … AZ, BA …
+fn column_name(col: usize) -> String {
+    let mut name = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        name.push(b'A' + rest as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// The workbook `saved` by rust_xlsxwriter with the `late` rows written into their
+/// sheets; every other part is copied as it is (still compressed).
+fn with_late_rows(saved: &[u8], late: &[LateRows]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(saved))?;
+    let cells: usize = late.iter().map(|l| l.values.len()).sum();
+    let room = saved.len() + 16 * cells;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(room)));
+    // As rust_xlsxwriter writes its parts, at the level `Workbook::bytes` sets.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .unix_permissions(0o600)
+        .last_modified_time(zip::DateTime::default());
+    for i in 0..archive.len() {
+        let name = archive.by_index_raw(i)?.name()?.to_string();
+        let rows = late
+            .iter()
+            .find(|l| name == format!("xl/worksheets/sheet{}.xml", l.sheet));
+        match rows {
+            Some(rows) => {
+                let mut xml = String::new();
+                archive.by_index(i)?.read_to_string(&mut xml)?;
+                out.start_file(name.as_str(), options)?;
+                rows.write_into(&xml, &mut out)
+                    .with_context(|| format!("`{name}`"))?;
+            }
+            None => out.raw_copy_file(archive.by_index_raw(i)?)?,
+        }
+    }
+    Ok(out.finish()?.into_inner())
 }
 
 /// One option of a workbook, as its sheets read it.
@@ -1205,15 +1525,16 @@ fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyho
         ));
     }
     book.sheet(name, &heading, &columns, |sheet| {
-        let mut cells = Vec::with_capacity(table.columns.len());
-        for row in table.shown_rows() {
-            cells.clear();
-            cells.extend(
-                row.iter()
-                    .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite()))),
-            );
+        // The first row through rust_xlsxwriter, the rest straight into the XML.
+        let mut rows = table.shown_rows();
+        if let Some(first) = rows.next() {
+            let cells: Vec<Cell> = first
+                .iter()
+                .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                .collect();
             sheet.row(&cells)?;
         }
+        rows.try_for_each(|row| sheet.row_later(row))?;
         Ok(())
     })?;
     Ok(())
@@ -1443,6 +1764,143 @@ mod tests {
         assert!(err.to_string().contains("\"x\""), "{err}");
         assert!(kept.row(&[Cell::Int(1)]).is_err());
         assert_eq!(kept.count, 0);
+    }
+
+    /// Every part of a workbook's file as text, by name, but the save times in
+    /// `docProps/core.xml`.
+    fn parts(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut parts = std::collections::BTreeMap::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            let mut text = String::new();
+            file.read_to_string(&mut text).unwrap();
+            let name = file.name().unwrap().to_string();
+            if name != "docProps/core.xml" {
+                parts.insert(name, text);
+            }
+        }
+        parts
+    }
+
+    /// A workbook of one sheet of `rows` (NaN: blank) in `columns`, under `heading`
+    /// lines, its rows after the first written late or all written now.
+    fn one_sheet(
+        heading: usize,
+        columns: &[SheetColumn],
+        rows: &[Vec<f64>],
+        late: bool,
+    ) -> Vec<u8> {
+        let heading: Vec<String> = (0..heading).map(|i| format!("line {i}")).collect();
+        let mut book = Workbook::new();
+        book.sheet(
+            "Summary",
+            &["a text sheet first".to_string()],
+            &[SheetColumn::text("x")],
+            |s| s.row(&[Cell::Text("before")]),
+        )
+        .unwrap();
+        book.sheet("Rows", &heading, columns, |sheet| {
+            for (i, row) in rows.iter().enumerate() {
+                if late && i > 0 {
+                    sheet.row_later(row)?;
+                } else {
+                    let cells: Vec<Cell> = row
+                        .iter()
+                        .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                        .collect();
+                    sheet.row(&cells)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        book.bytes().unwrap()
+    }
+
+    #[test]
+    fn rows_written_late_make_the_same_workbook_as_rows_written_now() {
+        // 30 columns (past Z), one of General numbers, percentages, signed ones;
+        // blanks in the first row, whole blank rows, blocks of 16 rows whose last
+        // columns are blank (the headings' block too), and blank rows at the end.
+        let mut columns = vec![SheetColumn::text("Replication")];
+        for c in 1..30 {
+            let shown = if c % 3 == 0 {
+                Shown::Percent
+            } else {
+                Shown::Plain
+            };
+            let column = SheetColumn::numbers(format!("column {c}"), Numbers::Fixed(c % 4, shown));
+            columns.push(if c % 5 == 0 { column.signed() } else { column });
+        }
+        let value = |r: usize, c: usize| match (r, c) {
+            (7, _) => f64::NAN,
+            (r, _) if r > 60 => f64::NAN,
+            (_, 0) => r as f64,
+            (0, 2) => f64::NAN,
+            (r, c) if (1..16).contains(&r) && c > 27 => f64::NAN,
+            (r, c) if (20..40).contains(&r) && c > 25 => f64::NAN,
+            (r, c) => (r as f64 - 20.0) * 1.37f64.powi(c as i32 - 12) + 0.1,
+        };
+        let rows: Vec<Vec<f64>> = (0..64)
+            .map(|r| (0..30).map(|c| value(r, c)).collect())
+            .collect();
+        for heading in [2, 3, 9] {
+            for n in [1, 2, 17, 40, 64] {
+                let now = parts(&one_sheet(heading, &columns, &rows[..n], false));
+                let late = parts(&one_sheet(heading, &columns, &rows[..n], true));
+                assert_eq!(
+                    now.keys().collect::<Vec<_>>(),
+                    late.keys().collect::<Vec<_>>()
+                );
+                for (name, text) in &now {
+                    assert!(
+                        text == &late[name],
+                        "{name} differs, {heading} lines, {n} rows"
+                    );
+                }
+            }
+        }
+        // Written late: the per-replication sheet is not in rust_xlsxwriter's cells.
+        let late = one_sheet(3, &columns, &rows, true);
+        assert!(parts(&late)["xl/worksheets/sheet2.xml"].contains("<c r=\"AD66\""));
+    }
+
+    #[test]
+    fn rows_are_written_now_where_late_ones_could_not_be_like_them() {
+        // No General number in the first row: its format would be unknown.
+        let columns = [
+            SheetColumn::text("Replication"),
+            SheetColumn::numbers("x", Numbers::Fixed(2, Shown::Plain)),
+        ];
+        let rows = vec![vec![f64::NAN, 1.0], vec![1.0, 2.0], vec![2.0, 3.0]];
+        assert_eq!(
+            parts(&one_sheet(3, &columns, &rows, false)),
+            parts(&one_sheet(3, &columns, &rows, true))
+        );
+        // Headings down to another block of 16 rows than the first data row's.
+        let rows: Vec<Vec<f64>> = (0..20).map(|r| vec![r as f64, 0.5]).collect();
+        assert_eq!(
+            parts(&one_sheet(14, &columns, &rows, false)),
+            parts(&one_sheet(14, &columns, &rows, true))
+        );
+        // Only numbers can wait.
+        let mut book = Workbook::new();
+        let columns = [SheetColumn::numbers("x", Numbers::Change)];
+        let err = book.sheet("S", &[], &columns, |sheet| {
+            sheet.row(&[Cell::Float(Some(0.5))])?;
+            sheet.row_later(&[0.25])
+        });
+        assert!(format!("{:#}", err.unwrap_err()).contains("cannot be written late"));
+    }
+
+    #[test]
+    fn column_names_run_past_z() {
+        let names: Vec<String> = [0, 25, 26, 51, 52, 701, 702, 16_383]
+            .map(column_name)
+            .into();
+        assert_eq!(names, ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]);
     }
 
     #[test]
