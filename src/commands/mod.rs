@@ -31,11 +31,11 @@ use crate::budget;
 use crate::cli::ScenarioArgs;
 use crate::engine::record::WeekTotal;
 use crate::engine::{self, Options};
-use crate::kpi::{KPI_COUNT, Kpi};
+use crate::kpi::{KPI_COUNT, Kpi, Kpis};
 use crate::model::Model;
 use crate::output::atomic::Staging;
 use crate::output::table::{CsvFile, CsvRows};
-use crate::output::tables;
+use crate::output::{tables, workbook};
 use crate::posterior::Drawn;
 use crate::progress::RunBar;
 use crate::runner;
@@ -212,6 +212,10 @@ struct RunWriter {
     /// Files the command writes beside these after the manifest (a run's workbook),
     /// which the manifest lists all the same.
     also: Vec<&'static str>,
+    /// `replications.csv`'s columns, and its rows kept for a run's workbook when asked
+    /// ([`RunWriter::keep_for_workbook`]).
+    replication_columns: Vec<String>,
+    for_workbook: Option<workbook::Replications>,
 }
 
 /// What [`RunWriter::finish`] wrote: the files' names, the KPI summaries and the
@@ -228,17 +232,17 @@ impl RunWriter {
         replications: u32,
     ) -> anyhow::Result<RunWriter> {
         let dir = staging.create_dirs(Path::new(prefix))?;
+        let replications_schema = if with_particle {
+            tables::replications_schema_with_particle()
+        } else {
+            tables::replications_schema(&[])
+        };
         Ok(RunWriter {
             also: Vec::new(),
+            replication_columns: replications_schema.names().map(String::from).collect(),
+            for_workbook: None,
             prefix: prefix.to_string(),
-            replications: CsvFile::create(
-                dir.join("replications.csv"),
-                &if with_particle {
-                    tables::replications_schema_with_particle()
-                } else {
-                    tables::replications_schema(&[])
-                },
-            )?,
+            replications: CsvFile::create(dir.join("replications.csv"), &replications_schema)?,
             timeseries: CsvFile::create(
                 dir.join("timeseries.csv"),
                 &tables::timeseries_schema(false),
@@ -270,9 +274,26 @@ impl RunWriter {
                     })
             })?;
         }
+        if let Some(sheet) = self.for_workbook.as_mut() {
+            let kpis = Kpis(r.kept.map(Some));
+            let replication = (r.index, r.particle);
+            tables::replication_row_of(sheet, None, replication, r.patient_days, &kpis)?;
+        }
         self.kept.push(r.kept);
         self.patient_days += r.patient_days;
         Ok(())
+    }
+
+    /// Keeps `replications.csv`'s rows as they are written, for the run's workbook
+    /// (which would otherwise read the file back): [`RunWriter::take_for_workbook`].
+    fn keep_for_workbook(&mut self) {
+        let columns = self.replication_columns.iter().map(String::as_str);
+        self.for_workbook = Some(workbook::Replications::new(columns));
+    }
+
+    /// The rows kept since [`RunWriter::keep_for_workbook`], once every one is in.
+    fn take_for_workbook(&mut self) -> Option<workbook::Replications> {
+        self.for_workbook.take()
     }
 
     /// Lists `file` in the manifest: the command writes it once the tables are done.
@@ -320,6 +341,7 @@ struct Rendered {
     site_weeks: Vec<Vec<WeekTotal>>,
     kept: [f64; KPI_COUNT],
     patient_days: f64,
+    particle: Option<usize>,
 }
 
 /// Room reserved for a week of `timeseries.csv` (a baseline run's rows average about
@@ -348,6 +370,7 @@ impl Rendered {
             timeseries,
             kept: tables::kept_values(&o),
             patient_days: r.patient_days,
+            particle,
             site_weeks: std::mem::take(&mut o.replication.site_weeks),
         })
     }

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context;
+
 use super::{
     FinishedRun, PosteriorUsed, RunWriter, Simulated, load_scenario, run_overrides, stem,
     stream_replications, threads,
@@ -67,6 +69,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     )?;
     let workbook_file = workbook::file_name(1);
     writer.also_writes(workbook_file);
+    writer.keep_for_workbook();
     stream_replications(
         simulated,
         replications,
@@ -79,6 +82,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let wall_seconds = started.elapsed().as_secs_f64();
     bar.finish();
 
+    let kept_rows = writer.take_for_workbook();
     let (files, summaries, patient_days) = writer.finish(
         &staging,
         &FinishedRun {
@@ -91,7 +95,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             posterior: posterior.as_ref(),
         },
     )?;
-    let written = workbook::write_run(&staging, &name, &scenario)?;
+    // The workbook's summaries are the run's: the same values, summarised alike.
+    let workbook_rows = kept_rows
+        .context("the run's rows were not kept for its workbook")?
+        .with_summaries(summaries.clone());
+    let written = workbook::write_run(&staging, &name, &scenario, &workbook_rows)?;
     debug_assert_eq!(written, workbook_file);
     let dir = staging.commit()?;
 

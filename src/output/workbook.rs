@@ -196,11 +196,60 @@ fn fixed_width(x: f64, decimals: usize) -> usize {
     usize::from(x.is_sign_negative()) + digits + (digits - 1) / 3 + point
 }
 
+/// The characters of `{x}`, made in `scratch` rather than in a new `String` (for a
+/// finite value by the data files' formatter, which writes `{}`'s text faster).
+fn display_len(scratch: &mut Vec<u8>, x: f64) -> usize {
+    use std::io::Write;
+    scratch.clear();
+    if x.is_finite() {
+        super::write_number(scratch, Some(x));
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = write!(scratch, "{x}");
+    }
+    scratch.len()
+}
+
+/// The characters of [`numbers::significant`]'s text of `x` ([`numbers::signed`]'s
+/// when `signed`), its digits made in `scratch` rather than in new `String`s: the
+/// same `{x:.decimals$}`, then one comma per three whole digits and the sign counted.
+fn significant_width(scratch: &mut Vec<u8>, x: f64, signed: bool) -> usize {
+    use std::io::Write;
+    if x == 0.0 || !x.is_finite() {
+        let text = if signed {
+            numbers::signed(x)
+        } else {
+            numbers::significant(x)
+        };
+        return text.chars().count();
+    }
+    let decimals = significant_decimals(x);
+    scratch.clear();
+    // Writing into a Vec cannot fail.
+    let _ = write!(scratch, "{x:.decimals$}");
+    let whole_digits = scratch
+        .iter()
+        .take_while(|&&b| b != b'.')
+        .filter(|b| b.is_ascii_digit())
+        .count();
+    scratch.len() + whole_digits.saturating_sub(1) / 3 + usize::from(signed && x > 0.0)
+}
+
+/// The characters of a number shown with `decimals` decimals (of its percentage for
+/// `Percent`), with room for a sign or a `%`.
+fn fixed_shown_width(x: f64, decimals: usize, shown: Shown, signed: bool) -> usize {
+    let percent = shown == Shown::Percent;
+    let scaled = if percent { 100.0 * x } else { x };
+    fixed_width(scaled, decimals) + usize::from(percent || signed)
+}
+
 /// A workbook being made: sheets are added in order, then [`Workbook::bytes`].
 pub struct Workbook {
     book: rust_xlsxwriter::Workbook,
     names: Vec<String>,
     formats: Formats,
+    /// Rows of numbers written into their sheet's XML at saving ([`LateRows`]).
+    late: Vec<LateRows>,
 }
 
 impl Default for Workbook {
@@ -215,6 +264,7 @@ impl Workbook {
             book: rust_xlsxwriter::Workbook::new(),
             names: Vec::new(),
             formats: Formats::new(),
+            late: Vec::new(),
         }
     }
 
@@ -261,10 +311,19 @@ impl Workbook {
             formats: &mut self.formats,
             next: header_row + 1,
             widths: columns.iter().map(|_| 0).collect(),
+            scratch: Vec::new(),
+            header_row,
+            first_row_general_numbers: false,
+            late: None,
         };
         fill(&mut rows)
             .with_context(|| format!("cannot write the sheet \"{name}\" of the workbook"))?;
+        let late = rows.late.take();
         rows.headings(header_row, groups)?;
+        if let Some(mut late) = late {
+            late.sheet = self.names.len();
+            self.late.push(late);
+        }
         Ok(name)
     }
 
@@ -274,7 +333,11 @@ impl Workbook {
         // (6) for a larger but still small file (results.xlsx of 200 baseline
         // replications: 72 → 107 kB).
         self.book.set_zip_compression_level(1);
-        Ok(self.book.save_to_buffer()?)
+        let bytes = self.book.save_to_buffer()?;
+        if self.late.is_empty() {
+            return Ok(bytes);
+        }
+        with_late_rows(&bytes, &self.late).context("cannot add the rows written late")
     }
 }
 
@@ -350,6 +413,16 @@ pub struct SheetRows<'s> {
     next: u32,
     /// The widest shown content of each column so far, in characters.
     widths: Vec<usize>,
+    /// Room to make a number's text in to count it, reused from cell to cell.
+    scratch: Vec<u8>,
+    /// The row of the column headings.
+    header_row: u32,
+    /// Whether the first data row has a number in every [`Numbers::General`] column
+    /// (its cells show the format later cells of the column take).
+    first_row_general_numbers: bool,
+    /// The rows kept to be written into the sheet's XML at saving, once there are
+    /// any ([`SheetRows::row_later`]).
+    late: Option<LateRows>,
 }
 
 impl SheetRows<'_> {
@@ -365,6 +438,10 @@ impl SheetRows<'_> {
         anyhow::ensure!(
             self.next < MAX_ROWS,
             "more rows than a sheet holds ({MAX_ROWS})"
+        );
+        anyhow::ensure!(
+            self.late.is_none(),
+            "a row written now after rows written at saving"
         );
         let row = self.next;
         let mut lines = 1;
@@ -404,6 +481,18 @@ impl SheetRows<'_> {
         if lines > 1 {
             self.sheet.set_row_height(row, 15.0 * lines as f64)?;
         }
+        if row == self.header_row + 1 {
+            let number = |cell: &Cell| match *cell {
+                Cell::Int(_) => true,
+                Cell::Setting(n) => n.as_f64().is_finite(),
+                Cell::Float(x) => x.is_some_and(f64::is_finite),
+                Cell::Text(_) => false,
+            };
+            self.first_row_general_numbers = cells
+                .iter()
+                .zip(self.columns)
+                .all(|(cell, column)| column.numbers != Numbers::General || number(cell));
+        }
         self.next += 1;
         Ok(())
     }
@@ -413,7 +502,7 @@ impl SheetRows<'_> {
         let format = &self.formats.general;
         self.sheet
             .write_number_with_format(row, col as u16, x, format)?;
-        Ok(format!("{x}").len().min(12))
+        Ok(display_len(&mut self.scratch, x).min(12))
     }
 
     /// A number shown to three significant figures (×100 with `%` for `Percent`).
@@ -426,12 +515,7 @@ impl SheetRows<'_> {
             .number(significant_decimals(scaled), percent, signed);
         self.sheet
             .write_number_with_format(row, col as u16, x, format)?;
-        let text = if signed {
-            numbers::signed(scaled)
-        } else {
-            numbers::significant(scaled)
-        };
-        Ok(text.chars().count() + usize::from(percent))
+        Ok(significant_width(&mut self.scratch, scaled, signed) + usize::from(percent))
     }
 
     /// A number shown with `decimals` decimals (of its percentage for `Percent`).
@@ -443,12 +527,74 @@ impl SheetRows<'_> {
         decimals: usize,
         shown: Shown,
     ) -> anyhow::Result<usize> {
-        let percent = shown == Shown::Percent;
-        let signed = self.columns[col].signed;
         // The column's format (set with the sheet) shows it.
         self.sheet.write_number(row, col as u16, x)?;
-        let scaled = if percent { 100.0 * x } else { x };
-        Ok(fixed_width(scaled, decimals) + usize::from(percent || signed))
+        Ok(fixed_shown_width(
+            x,
+            decimals,
+            shown,
+            self.columns[col].signed,
+        ))
+    }
+
+    /// Keeps a row of numbers (NaN: a blank) to be written straight into the sheet's
+    /// XML when the workbook is saved ([`LateRows`]), as [`SheetRows::row`] would
+    /// write it; only for columns of [`Numbers::General`] or [`Numbers::Fixed`].
+    ///
+    /// Why: each cell handed to rust_xlsxwriter is stored in a tree, looked up in
+    /// hash tables, then formatted on saving: about 2,000 instructions a number,
+    /// most of the cost of a workbook with a long per-replication sheet.
+    ///
+    /// The rows before, written through rust_xlsxwriter, must include one data row
+    /// with every [`Numbers::General`] cell defined (its cells show the formats the
+    /// later cells take), in the block of 16 rows of the column headings (whose
+    /// `spans` then cover every column); otherwise the row is written now.
+    pub fn row_later(&mut self, values: &[f64]) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            values.len() == self.columns.len(),
+            "a row of {} cells in a sheet of {} columns",
+            values.len(),
+            self.columns.len()
+        );
+        let first_data_row = self.header_row + 1;
+        let can_wait = self.late.is_some()
+            || (self.next == first_data_row + 1
+                && first_data_row / 16 == self.header_row / 16
+                && self.first_row_general_numbers);
+        if !can_wait {
+            let cells: Vec<Cell> = values
+                .iter()
+                .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                .collect();
+            return self.row(&cells);
+        }
+        anyhow::ensure!(
+            self.next < MAX_ROWS,
+            "more rows than a sheet holds ({MAX_ROWS})"
+        );
+        for (col, (&x, column)) in values.iter().zip(self.columns).enumerate() {
+            if !x.is_finite() {
+                continue;
+            }
+            let width = match column.numbers {
+                Numbers::General => display_len(&mut self.scratch, x).min(12),
+                Numbers::Fixed(decimals, shown) => {
+                    fixed_shown_width(x, decimals, shown, column.signed)
+                }
+                other => anyhow::bail!("numbers shown as {other:?} cannot be written late"),
+            };
+            self.widths[col] = self.widths[col].max(width);
+        }
+        let late = self.late.get_or_insert_with(|| LateRows {
+            sheet: 0,
+            first_row: self.next,
+            header_row: self.header_row,
+            columns: self.columns.len(),
+            values: Vec::new(),
+        });
+        late.values.extend_from_slice(values);
+        self.next += 1;
+        Ok(())
     }
 
     /// A relative change as a percentage to two figures, signed.
@@ -564,6 +710,217 @@ fn wrapped_lines(text: &str, width: usize) -> usize {
     lines
 }
 
+/// Rows of numbers written straight into their sheet's XML when the workbook is
+/// saved ([`SheetRows::row_later`]), after the sheet's first data row, which
+/// rust_xlsxwriter wrote: the XML rust_xlsxwriter writes for such cells
+/// (`<c r="B7" s="7"><v>0.5</v></c>`: numbers as `zmij` writes them, each cell with
+/// the style its column's cell has in the first data row, or else the column's own),
+/// in rows `<row r="7" spans="1:35">` with `spans` per block of 16 rows, and the
+/// sheet's `dimension` extended to them. The test
+/// `rows_written_late_make_the_same_workbook_as_rows_written_now` holds them to that.
+struct LateRows {
+    /// The sheet's number (`xl/worksheets/sheet{sheet}.xml`), from 1.
+    sheet: usize,
+    /// The (0-based) row of the first of them.
+    first_row: u32,
+    header_row: u32,
+    columns: usize,
+    /// Row after row (NaN: a blank).
+    values: Vec<f64>,
+}
+
+impl LateRows {
+    /// Writes `xml` (the sheet as rust_xlsxwriter saved it) to `out` with the rows
+    /// added after the first data row.
+    fn write_into(&self, xml: &str, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let damaged = || anyhow::anyhow!("the sheet's XML is not as rust_xlsxwriter writes it");
+        // The first data row is XML row `first_row` (XML counts from 1).
+        let first_data = format!("<row r=\"{}\"", self.first_row);
+        let row_at = xml.find(&first_data).ok_or_else(damaged)?;
+        let row_end = row_at + xml[row_at..].find("</row>").ok_or_else(damaged)? + 6;
+        let names: Vec<String> = (0..self.columns).map(column_name).collect();
+        let styles = self.styles(xml, &xml[row_at..row_end], &names)?;
+        let rows = self.values.chunks_exact(self.columns.max(1));
+        let last_row = rows
+            .clone()
+            .rposition(|r| r.iter().any(|x| x.is_finite()))
+            .map(|i| self.first_row + i as u32);
+        let head = match last_row {
+            Some(last) => with_dimension_to(&xml[..row_end], last).ok_or_else(damaged)?,
+            None => xml[..row_end].to_string(),
+        };
+        out.write_all(head.as_bytes())?;
+        let spans = self.spans();
+        // Each cell's `<c r="` and ` s="…"` (none for style 0) are made once per column.
+        let styles: Vec<String> = styles
+            .iter()
+            .map(|&s| match s {
+                0 => String::new(),
+                s => format!(" s=\"{s}\""),
+            })
+            .collect();
+        let mut text = Vec::with_capacity(1 << 16);
+        let (mut number, mut integer) = (zmij::Buffer::new(), itoa::Buffer::new());
+        for (i, row) in rows.enumerate() {
+            if !row.iter().any(|x| x.is_finite()) {
+                continue;
+            }
+            let r = self.first_row + i as u32 + 1;
+            let (low, high) = spans[((r - 1) / 16 - self.first_row / 16) as usize];
+            let r = integer.format(r).as_bytes().to_vec();
+            text.extend_from_slice(b"<row r=\"");
+            text.extend_from_slice(&r);
+            text.extend_from_slice(b"\" spans=\"");
+            text.extend_from_slice(integer.format(low + 1).as_bytes());
+            text.push(b':');
+            text.extend_from_slice(integer.format(high + 1).as_bytes());
+            text.extend_from_slice(b"\">");
+            for ((&x, name), style) in row.iter().zip(&names).zip(&styles) {
+                if !x.is_finite() {
+                    continue;
+                }
+                text.extend_from_slice(b"<c r=\"");
+                text.extend_from_slice(name.as_bytes());
+                text.extend_from_slice(&r);
+                text.push(b'"');
+                text.extend_from_slice(style.as_bytes());
+                text.extend_from_slice(b"><v>");
+                text.extend_from_slice(number.format_finite(x).as_bytes());
+                text.extend_from_slice(b"</v></c>");
+            }
+            text.extend_from_slice(b"</row>");
+            if text.len() > 1 << 15 {
+                out.write_all(&text)?;
+                text.clear();
+            }
+        }
+        out.write_all(&text)?;
+        out.write_all(&xml.as_bytes()[row_end..])?;
+        Ok(())
+    }
+
+    /// Each column's cell style: its cell's in the first data row (`row`), or else
+    /// the column's own (a `<col>` with a `style`), or none.
+    fn styles(&self, xml: &str, row: &str, names: &[String]) -> anyhow::Result<Vec<u32>> {
+        let number_after = |text: &str, key: &str| -> Option<u32> {
+            let from = text.find(key)? + key.len();
+            let digits = text[from..].split('"').next()?;
+            digits.parse().ok()
+        };
+        let cols = xml
+            .find("<cols>")
+            .and_then(|at| xml[at..].find("</cols>").map(|end| &xml[at..at + end]))
+            .unwrap_or("");
+        let mut styles = Vec::with_capacity(names.len());
+        for (col, name) in names.iter().enumerate() {
+            let cell = format!("<c r=\"{name}{}\"", self.first_row);
+            let style = match row.find(&cell) {
+                Some(at) => {
+                    let tag = &row[at..at + row[at..].find('>').unwrap_or(0)];
+                    number_after(tag, " s=\"").unwrap_or(0)
+                }
+                None => cols
+                    .split("<col ")
+                    .skip(1)
+                    .find(|c| {
+                        let (min, max) = (number_after(c, "min=\""), number_after(c, "max=\""));
+                        matches!((min, max), (Some(a), Some(b)) if (a..=b).contains(&(col as u32 + 1)))
+                    })
+                    .and_then(|c| number_after(c, " style=\""))
+                    .unwrap_or(0),
+            };
+            styles.push(style);
+        }
+        Ok(styles)
+    }
+
+    /// Per block of 16 rows from the first data row's, the first and last column with
+    /// a cell: every column in the block of the column headings.
+    fn spans(&self) -> Vec<(usize, usize)> {
+        let first_block = self.first_row / 16;
+        let rows = self.values.len() / self.columns.max(1);
+        let last_block = (self.first_row + rows as u32) / 16;
+        let mut spans = vec![(usize::MAX, 0); (last_block - first_block + 1) as usize];
+        if self.header_row / 16 == first_block {
+            spans[0] = (0, self.columns.saturating_sub(1));
+        }
+        for (i, row) in self.values.chunks_exact(self.columns.max(1)).enumerate() {
+            let block = ((self.first_row + i as u32) / 16 - first_block) as usize;
+            for (col, x) in row.iter().enumerate() {
+                if x.is_finite() {
+                    let (low, high) = &mut spans[block];
+                    *low = (*low).min(col);
+                    *high = (*high).max(col);
+                }
+            }
+        }
+        spans
+    }
+}
+
+/// `xml` with its `<dimension ref="A1:AI6"/>` reaching (0-based) row `last` at least.
+fn with_dimension_to(xml: &str, last: u32) -> Option<String> {
+    let key = "<dimension ref=\"";
+    let from = xml.find(key)? + key.len();
+    let end = from + xml[from..].find('"')?;
+    let range = &xml[from..end];
+    let (start, corner) = range.split_once(':')?;
+    let digits = corner.find(|c: char| c.is_ascii_digit())?;
+    let (letters, row) = corner.split_at(digits);
+    let row = row.parse::<u32>().ok()?.max(last + 1);
+    Some(format!(
+        "{}{start}:{letters}{row}{}",
+        &xml[..from],
+        &xml[end..]
+    ))
+}
+
+/// A column's letters, as Excel names it: A … Z, AA … AZ, BA …
+fn column_name(col: usize) -> String {
+    let mut name = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        name.push(b'A' + rest as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// The workbook `saved` by rust_xlsxwriter with the `late` rows written into their
+/// sheets; every other part is copied as it is (still compressed).
+fn with_late_rows(saved: &[u8], late: &[LateRows]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(saved))?;
+    let cells: usize = late.iter().map(|l| l.values.len()).sum();
+    let room = saved.len() + 16 * cells;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(room)));
+    // As rust_xlsxwriter writes its parts, at the level `Workbook::bytes` sets.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .unix_permissions(0o600)
+        .last_modified_time(zip::DateTime::default());
+    for i in 0..archive.len() {
+        let name = archive.by_index_raw(i)?.name()?.to_string();
+        let rows = late
+            .iter()
+            .find(|l| name == format!("xl/worksheets/sheet{}.xml", l.sheet));
+        match rows {
+            Some(rows) => {
+                let mut xml = String::new();
+                archive.by_index(i)?.read_to_string(&mut xml)?;
+                out.start_file(name.as_str(), options)?;
+                rows.write_into(&xml, &mut out)
+                    .with_context(|| format!("`{name}`"))?;
+            }
+            None => out.raw_copy_file(archive.by_index_raw(i)?)?,
+        }
+    }
+    Ok(out.finish()?.into_inner())
+}
+
 /// One option of a workbook, as its sheets read it.
 pub struct Arm<'a> {
     /// The unique file stem (the `scenario` column of the CSV files).
@@ -572,18 +929,127 @@ pub struct Arm<'a> {
     pub title: &'a str,
     /// The resolved scenario as manifests record it.
     pub scenario: &'a Value,
-    /// `replications.csv`.
-    pub replications: &'a Table,
+    /// Its replications (`replications.csv`) as the sheets show them.
+    pub replications: &'a Replications,
 }
 
-impl<'a> From<&'a RunResults> for Arm<'a> {
-    fn from(run: &'a RunResults) -> Arm<'a> {
-        Arm {
-            name: &run.name,
-            title: &run.title,
-            scenario: &run.manifest["scenario"],
-            replications: &run.replications,
+/// One option's replications as its workbook shows them: the rows of its
+/// per-replication sheet, how many there were, each column's largest value (which
+/// sets the decimals the column shows) and the KPI summaries of the "Summary" and
+/// "Costs" sheets.
+///
+/// `holdsim run` fills it as its replications stream (it is a [`TableSink`] of
+/// `replications.csv`'s rows), so `results.xlsx` is made without reading that file
+/// back: the values are the ones the file's text stands for (the shortest text that
+/// reads back as the same `f64`; an undefined or non-finite value is an empty field
+/// there and undefined here). `holdsim report` and `holdsim compare` make it from the
+/// table they read ([`Replications::of_table`]).
+#[derive(Clone, Debug)]
+pub struct Replications {
+    columns: Vec<String>,
+    /// Rows seen.
+    count: usize,
+    /// The rows, value after value (NaN where undefined), while there are no more
+    /// than the sheet shows ([`MAX_SHEET_REPLICATIONS`]); emptied beyond, so a run of
+    /// millions of replications keeps its memory bounded.
+    shown: Vec<f64>,
+    /// Each column's largest magnitude over every row, shown or not.
+    largest: Vec<f64>,
+    /// Each KPI's summary over every replication.
+    summaries: Vec<(Kpi, Option<Summary>)>,
+}
+
+impl Replications {
+    /// No rows yet, in a table of `columns`.
+    pub fn new<'c>(columns: impl IntoIterator<Item = &'c str>) -> Replications {
+        let columns: Vec<String> = columns.into_iter().map(String::from).collect();
+        Replications {
+            largest: vec![0.0; columns.len()],
+            columns,
+            count: 0,
+            shown: Vec::new(),
+            summaries: Vec::new(),
         }
+    }
+
+    /// The replications of a table read back from `replications.csv`, with each
+    /// KPI's summary over its column.
+    pub fn of_table(table: &Table) -> Replications {
+        let mut replications = Replications::new(table.columns.iter().map(String::as_str));
+        for row in &table.rows {
+            replications.push(row.iter().copied());
+        }
+        let summaries = ALL_KPIS
+            .into_iter()
+            .map(|k| (k, Summary::of(table.column(k.name()).unwrap_or_default())))
+            .collect();
+        replications.with_summaries(summaries)
+    }
+
+    /// The KPI summaries over every replication (a run has them from the values it
+    /// kept: the same values, so the same summaries).
+    pub fn with_summaries(mut self, summaries: Vec<(Kpi, Option<Summary>)>) -> Replications {
+        self.summaries = summaries;
+        self
+    }
+
+    /// Adds one row of values (as many as there are columns).
+    fn push(&mut self, values: impl Iterator<Item = Option<f64>>) {
+        self.count += 1;
+        let keep = self.count <= MAX_SHEET_REPLICATIONS;
+        if !keep && !self.shown.is_empty() {
+            self.shown = Vec::new();
+        }
+        for (largest, value) in self.largest.iter_mut().zip(values) {
+            let value = value.filter(|x| x.is_finite());
+            if let Some(x) = value {
+                *largest = largest.max(x.abs());
+            }
+            if keep {
+                self.shown.push(value.unwrap_or(f64::NAN));
+            }
+        }
+    }
+
+    /// The rows the sheet shows: every row, or none when there are more than it holds.
+    fn shown_rows(&self) -> impl Iterator<Item = &[f64]> {
+        self.shown.chunks_exact(self.columns.len().max(1))
+    }
+
+    fn summary(&self, kpi: Kpi) -> Option<Summary> {
+        self.summaries
+            .iter()
+            .find(|(k, _)| *k == kpi)
+            .and_then(|(_, s)| *s)
+    }
+}
+
+impl TableSink for Replications {
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            cells.len() == self.columns.len(),
+            "a replication row of {} cells in a table of {} columns",
+            cells.len(),
+            self.columns.len()
+        );
+        let text = cells.iter().find_map(|cell| match cell {
+            Cell::Text(t) => Some(*t),
+            _ => None,
+        });
+        if let Some(t) = text {
+            anyhow::bail!("a replication row has the text \"{t}\" where numbers belong");
+        }
+        self.push(cells.iter().map(|cell| match *cell {
+            Cell::Int(i) => Some(i as f64),
+            Cell::Float(x) => x,
+            Cell::Setting(n) => Some(n.as_f64()),
+            Cell::Text(_) => None,
+        }));
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> anyhow::Result<()> {
+        Ok(())
     }
 }
 
@@ -600,30 +1066,40 @@ pub fn file_name(options: usize) -> &'static str {
 /// first), with the comparison's `rows`: what `holdsim report` and `holdsim compare`
 /// call, so the workbook is rebuilt with the report.
 pub fn write(dir: &Path, runs: &[RunResults], analysis: &Analysis) -> anyhow::Result<()> {
-    let arms: Vec<Arm> = runs.iter().map(Arm::from).collect();
+    let replications: Vec<Replications> = runs
+        .iter()
+        .map(|run| Replications::of_table(&run.replications))
+        .collect();
+    let arms: Vec<Arm> = runs
+        .iter()
+        .zip(&replications)
+        .map(|(run, replications)| Arm {
+            name: &run.name,
+            title: &run.title,
+            scenario: &run.manifest["scenario"],
+            replications,
+        })
+        .collect();
     let name = file_name(arms.len());
     let bytes = workbook(&arms, Some(analysis)).with_context(|| format!("cannot make `{name}`"))?;
     write_file(&dir.join(name), &bytes)
 }
 
-/// Writes `results.xlsx` of a run into its staging folder, from the
-/// `replications.csv` already there (a few rows per replication: the time series,
-/// which a workbook does not need, is not read back). Returns the file's name.
+/// Writes `results.xlsx` of a run into its staging folder, from the `replications`
+/// the run kept as they streamed into `replications.csv` (so the file is not read
+/// back). Returns the file's name.
 pub fn write_run(
     staging: &Staging,
     name: &str,
     scenario: &Scenario,
+    replications: &Replications,
 ) -> anyhow::Result<&'static str> {
-    let path = staging.path().join("replications.csv");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let replications = Table::parse(&text, &format!("`{}`", path.display()))?;
     let json = scenario.to_json();
     let arm = Arm {
         name,
         title: scenario.title.as_deref().unwrap_or(name),
         scenario: &json,
-        replications: &replications,
+        replications,
     };
     let file = file_name(1);
     let bytes = workbook(&[arm], None).with_context(|| format!("cannot make `{file}`"))?;
@@ -658,15 +1134,10 @@ fn window(arm: &Arm) -> String {
     match (run["warmup_days"].as_u64(), run["horizon_days"].as_u64()) {
         (Some(w), Some(h)) => format!(
             "Values are over days {w} to {h} of each simulated period (the first {w} days, while the service fills up, are left out), over {} replications (runs with different random events).",
-            arm.replications.rows.len()
+            arm.replications.count
         ),
         _ => String::new(),
     }
-}
-
-/// A KPI's mean and 95% CI in one option, from its `replications.csv` column.
-fn summary_of(arm: &Arm, kpi: Kpi) -> Option<Summary> {
-    Summary::of(arm.replications.column(kpi.name()).unwrap_or_default())
 }
 
 /// "Summary" (every KPI) or "Costs" (the KPIs `keep` selects): label, unit, then per
@@ -707,7 +1178,7 @@ fn summary_sheet(
             let info = kpi.info();
             let mut cells = vec![Cell::Text(info.label), Cell::Text(info.unit)];
             for arm in arms {
-                let s = summary_of(arm, kpi);
+                let s = arm.replications.summary(kpi);
                 cells.extend(
                     [s.map(|s| s.mean), s.map(|s| s.ci_low), s.map(|s| s.ci_high)].map(Cell::Float),
                 );
@@ -1018,15 +1489,11 @@ fn assumptions_sheet(book: &mut Workbook, arms: &[Arm]) -> anyhow::Result<()> {
 /// headed by their labels. The sheet is named after the option in a comparison.
 fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyhow::Result<()> {
     let table = arm.replications;
-    // Each column's decimals show its largest value to three significant figures.
+    // Each column's decimals show its largest value to three significant figures
+    // (rounding is monotonic, so the largest of 100 × |x| is 100 × the largest |x|).
     let fixed = |i: usize, shown: Shown| {
         let factor = if shown == Shown::Percent { 100.0 } else { 1.0 };
-        let largest = table
-            .rows
-            .iter()
-            .filter_map(|r| r[i])
-            .fold(0.0f64, |m, x| m.max((factor * x).abs()));
-        Numbers::Fixed(significant_decimals(largest), shown)
+        Numbers::Fixed(significant_decimals(factor * table.largest[i]), shown)
     };
     let columns: Vec<SheetColumn> = table
         .columns
@@ -1049,21 +1516,25 @@ fn replications_sheet(book: &mut Workbook, arm: &Arm, comparison: bool) -> anyho
         "One row per replication: a run of the whole period with its own random events (the same events in every option of a comparison, replication by replication).".into(),
         window(arm),
     ];
-    let fits = table.rows.len() <= MAX_SHEET_REPLICATIONS;
+    let fits = table.count <= MAX_SHEET_REPLICATIONS;
     if !fits {
         heading.push(format!(
             "{} replications are more than this sheet shows (at most {}): their rows are in replications.csv.",
-            numbers::group_thousands(&table.rows.len().to_string()),
+            numbers::group_thousands(&table.count.to_string()),
             numbers::group_thousands(&MAX_SHEET_REPLICATIONS.to_string())
         ));
     }
     book.sheet(name, &heading, &columns, |sheet| {
-        if fits {
-            for row in &table.rows {
-                let cells: Vec<Cell> = row.iter().map(|&x| Cell::Float(x)).collect();
-                sheet.row(&cells)?;
-            }
+        // The first row through rust_xlsxwriter, the rest straight into the XML.
+        let mut rows = table.shown_rows();
+        if let Some(first) = rows.next() {
+            let cells: Vec<Cell> = first
+                .iter()
+                .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                .collect();
+            sheet.row(&cells)?;
         }
+        rows.try_for_each(|row| sheet.row_later(row))?;
         Ok(())
     })?;
     Ok(())
@@ -1103,6 +1574,44 @@ mod tests {
                     "{x} to {decimals}: {text}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn widths_are_counted_as_the_texts_they_stand_for() {
+        let mut scratch = Vec::new();
+        let mut values = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9.995,
+            -9.995,
+            99.95,
+            0.000_999_5,
+            999.5,
+            999_999.5,
+            1e-7,
+            1e21,
+            1e300,
+            -123_456.789,
+            0.1 + 0.2,
+            2_095.857_534_246_575,
+            12.0,
+            -3.0,
+        ];
+        values.extend((1..2000).map(|i| (i as f64 * 0.618_033_988_7).powi(i % 9 - 3)));
+        for x in values {
+            assert_eq!(display_len(&mut scratch, x), format!("{x}").len(), "{x}");
+            let significant = numbers::significant(x).chars().count();
+            assert_eq!(
+                significant_width(&mut scratch, x, false),
+                significant,
+                "{x}"
+            );
+            let signed = numbers::signed(x).chars().count();
+            assert_eq!(significant_width(&mut scratch, x, true), signed, "{x}");
         }
     }
 
@@ -1171,7 +1680,7 @@ mod tests {
         };
         let scenario = Scenario::default().to_json();
         for (n, data_rows) in [(3, 3), (MAX_SHEET_REPLICATIONS + 1, 0)] {
-            let replications = table(n);
+            let replications = Replications::of_table(&table(n));
             let arm = Arm {
                 name: "a",
                 title: "A",
@@ -1187,6 +1696,211 @@ mod tests {
                 .any(|r| r[0].contains("their rows are in replications.csv"));
             assert_eq!(note, data_rows == 0);
         }
+    }
+
+    /// A replication row with awkward values: undefined, non-finite, negative zero,
+    /// large and tiny, whole and shortest-text fractions.
+    fn awkward_kpis(i: usize) -> crate::kpi::Kpis {
+        let values = [
+            None,
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(-0.0),
+            Some(1e300),
+            Some(-1e-300),
+            Some(0.1 + 0.2),
+            Some(2_095.857_534_246_575),
+            Some(i as f64 / 7.0),
+            Some(-(i as f64)),
+        ];
+        crate::kpi::Kpis(std::array::from_fn(|k| values[(k + i) % values.len()]))
+    }
+
+    #[test]
+    fn rows_kept_as_they_stream_are_the_rows_read_back_from_the_csv() {
+        use super::super::table::{Csv, Format};
+        use super::super::tables;
+        let schema = tables::replications_schema_with_particle();
+        let mut kept = Replications::new(schema.names());
+        let mut fill = |sink: &mut dyn TableSink| {
+            (0..12).try_for_each(|i| {
+                let (patient_days, particle) = (1000.0 + i as f64 / 3.0, Some(i % 4));
+                let kpis = awkward_kpis(i);
+                tables::replication_row_of(sink, None, (i as u64, particle), patient_days, &kpis)
+            })
+        };
+        fill(&mut kept).unwrap();
+        let csv = Csv.bytes(&schema, &mut fill).unwrap();
+        let table = Table::parse(std::str::from_utf8(&csv).unwrap(), "test").unwrap();
+        let read = Replications::of_table(&table);
+        assert_eq!(kept.columns, read.columns);
+        assert_eq!(kept.count, 12);
+        assert_eq!(kept.count, read.count);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&kept.shown), bits(&read.shown));
+        assert_eq!(bits(&kept.largest), bits(&read.largest));
+        assert!(kept.largest.contains(&1e300));
+    }
+
+    #[test]
+    fn a_run_keeps_no_rows_beyond_what_the_sheet_shows_but_still_their_largest() {
+        let mut kept = Replications::new(["replication", "cost"]);
+        for i in 0..=MAX_SHEET_REPLICATIONS {
+            kept.push([Some(i as f64), Some(2.5)].into_iter());
+            if i + 1 == MAX_SHEET_REPLICATIONS {
+                assert_eq!(kept.shown_rows().count(), MAX_SHEET_REPLICATIONS);
+            }
+        }
+        assert_eq!(kept.count, MAX_SHEET_REPLICATIONS + 1);
+        assert_eq!(kept.shown_rows().count(), 0);
+        assert_eq!(kept.shown.capacity(), 0);
+        assert_eq!(kept.largest, [MAX_SHEET_REPLICATIONS as f64, 2.5]);
+    }
+
+    #[test]
+    fn a_replication_row_of_text_is_refused() {
+        let mut kept = Replications::new(["replication", "cost"]);
+        let err = kept.row(&[Cell::Int(1), Cell::Text("x")]).unwrap_err();
+        assert!(err.to_string().contains("\"x\""), "{err}");
+        assert!(kept.row(&[Cell::Int(1)]).is_err());
+        assert_eq!(kept.count, 0);
+    }
+
+    /// Every part of a workbook's file as text, by name, but the save times in
+    /// `docProps/core.xml`.
+    fn parts(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut parts = std::collections::BTreeMap::new();
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).unwrap();
+            let mut text = String::new();
+            file.read_to_string(&mut text).unwrap();
+            let name = file.name().unwrap().to_string();
+            if name != "docProps/core.xml" {
+                parts.insert(name, text);
+            }
+        }
+        parts
+    }
+
+    /// A workbook of one sheet of `rows` (NaN: blank) in `columns`, under `heading`
+    /// lines, its rows after the first written late or all written now.
+    fn one_sheet(
+        heading: usize,
+        columns: &[SheetColumn],
+        rows: &[Vec<f64>],
+        late: bool,
+    ) -> Vec<u8> {
+        let heading: Vec<String> = (0..heading).map(|i| format!("line {i}")).collect();
+        let mut book = Workbook::new();
+        book.sheet(
+            "Summary",
+            &["a text sheet first".to_string()],
+            &[SheetColumn::text("x")],
+            |s| s.row(&[Cell::Text("before")]),
+        )
+        .unwrap();
+        book.sheet("Rows", &heading, columns, |sheet| {
+            for (i, row) in rows.iter().enumerate() {
+                if late && i > 0 {
+                    sheet.row_later(row)?;
+                } else {
+                    let cells: Vec<Cell> = row
+                        .iter()
+                        .map(|&x| Cell::Float(Some(x).filter(|x| x.is_finite())))
+                        .collect();
+                    sheet.row(&cells)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        book.bytes().unwrap()
+    }
+
+    #[test]
+    fn rows_written_late_make_the_same_workbook_as_rows_written_now() {
+        // 30 columns (past Z), one of General numbers, percentages, signed ones;
+        // blanks in the first row, whole blank rows, blocks of 16 rows whose last
+        // columns are blank (the headings' block too), and blank rows at the end.
+        let mut columns = vec![SheetColumn::text("Replication")];
+        for c in 1..30 {
+            let shown = if c % 3 == 0 {
+                Shown::Percent
+            } else {
+                Shown::Plain
+            };
+            let column = SheetColumn::numbers(format!("column {c}"), Numbers::Fixed(c % 4, shown));
+            columns.push(if c % 5 == 0 { column.signed() } else { column });
+        }
+        let value = |r: usize, c: usize| match (r, c) {
+            (7, _) => f64::NAN,
+            (r, _) if r > 60 => f64::NAN,
+            (_, 0) => r as f64,
+            (0, 2) => f64::NAN,
+            (r, c) if (1..16).contains(&r) && c > 27 => f64::NAN,
+            (r, c) if (20..40).contains(&r) && c > 25 => f64::NAN,
+            (r, c) => (r as f64 - 20.0) * 1.37f64.powi(c as i32 - 12) + 0.1,
+        };
+        let rows: Vec<Vec<f64>> = (0..64)
+            .map(|r| (0..30).map(|c| value(r, c)).collect())
+            .collect();
+        for heading in [2, 3, 9] {
+            for n in [1, 2, 17, 40, 64] {
+                let now = parts(&one_sheet(heading, &columns, &rows[..n], false));
+                let late = parts(&one_sheet(heading, &columns, &rows[..n], true));
+                assert_eq!(
+                    now.keys().collect::<Vec<_>>(),
+                    late.keys().collect::<Vec<_>>()
+                );
+                for (name, text) in &now {
+                    assert!(
+                        text == &late[name],
+                        "{name} differs, {heading} lines, {n} rows"
+                    );
+                }
+            }
+        }
+        // Written late: the per-replication sheet is not in rust_xlsxwriter's cells.
+        let late = one_sheet(3, &columns, &rows, true);
+        assert!(parts(&late)["xl/worksheets/sheet2.xml"].contains("<c r=\"AD66\""));
+    }
+
+    #[test]
+    fn rows_are_written_now_where_late_ones_could_not_be_like_them() {
+        // No General number in the first row: its format would be unknown.
+        let columns = [
+            SheetColumn::text("Replication"),
+            SheetColumn::numbers("x", Numbers::Fixed(2, Shown::Plain)),
+        ];
+        let rows = vec![vec![f64::NAN, 1.0], vec![1.0, 2.0], vec![2.0, 3.0]];
+        assert_eq!(
+            parts(&one_sheet(3, &columns, &rows, false)),
+            parts(&one_sheet(3, &columns, &rows, true))
+        );
+        // Headings down to another block of 16 rows than the first data row's.
+        let rows: Vec<Vec<f64>> = (0..20).map(|r| vec![r as f64, 0.5]).collect();
+        assert_eq!(
+            parts(&one_sheet(14, &columns, &rows, false)),
+            parts(&one_sheet(14, &columns, &rows, true))
+        );
+        // Only numbers can wait.
+        let mut book = Workbook::new();
+        let columns = [SheetColumn::numbers("x", Numbers::Change)];
+        let err = book.sheet("S", &[], &columns, |sheet| {
+            sheet.row(&[Cell::Float(Some(0.5))])?;
+            sheet.row_later(&[0.25])
+        });
+        assert!(format!("{:#}", err.unwrap_err()).contains("cannot be written late"));
+    }
+
+    #[test]
+    fn column_names_run_past_z() {
+        let names: Vec<String> = [0, 25, 26, 51, 52, 701, 702, 16_383]
+            .map(column_name)
+            .into();
+        assert_eq!(names, ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]);
     }
 
     #[test]
