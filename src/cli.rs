@@ -62,6 +62,7 @@ pub enum Command {
     /// Rebuild report.html (and its plots) of a results folder without rerunning.
     Report(ResultsArgs),
     /// Start the web app: a form for your PCN and options, run comparisons in the browser, keep a log.
+    #[cfg(feature = "serve")]
     Serve(ServeArgs),
 }
 

@@ -27,5 +27,6 @@ pub mod progress;
 pub mod report;
 pub mod results;
 pub mod scenario;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod sweep;

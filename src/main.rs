@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check(args),
         Command::Plot(args) => commands::plot(args),
         Command::Report(args) => commands::report(args),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => holdsim::serve::serve(args),
     };
     match result {

@@ -25,7 +25,9 @@ mod robust_validation;
 mod scenario_errors;
 mod scenario_local;
 mod scenario_sections;
+#[cfg(feature = "serve")]
 mod serve;
+#[cfg(feature = "serve")]
 mod serve_browser;
 mod slurm;
 mod sweep;
