@@ -46,17 +46,56 @@ const SLOT_BYTES: usize = 24;
 /// Most of a time series' fractions recur: weekly means of stocks are counts over 7
 /// days divided by 7, per-worker means counts divided by 7 × the workers, costs the
 /// same every week. Copying their text back (one fixed-size copy) is several times
-/// cheaper than making it again; the values that never recur (strain, hours) cost
-/// one copy more.
+/// cheaper than making it again. The columns whose values never recur (strain,
+/// hours) are told apart and skip the table: their texts are made before their
+/// row's ([`Recent::write_rows`]).
 pub struct Recent {
     /// Each slot's value, the length of its text (0: empty) and the text.
     slots: Vec<(u64, u8, [u8; SLOT_BYTES])>,
-    /// The row [`Recent::write_row`] is making ([`ROW_ROOM`] bytes once used).
+    /// The rows [`Recent::write_rows`] is making ([`ROW_ROOM`] bytes once used).
     row: Vec<u8>,
-    /// Per column of a row: how many of its values in a row missed the slots.
-    misses: [u8; ROW_BYTES / CELL_ROOM],
-    /// Rows written, to look a column up again now and then.
+    /// Per column of a row, what is known of its values…
+    columns: [Column; TRACKED],
+    /// …and the text of its value made before the row, if [`Column::made_for`] it.
+    made: [[u8; SLOT_BYTES]; TRACKED],
+    /// The columns whose values no longer recur (bit `c`: [`NEVER_RECURS`] misses
+    /// in a row): they are not looked up, their texts are made before the row's.
+    never: u64,
+    /// Rows written, to look a column up again now and then, and to stamp the
+    /// texts made for a row.
     rows: u32,
+}
+
+/// A column of the rows [`Recent::write_row`] writes: 8 bytes, so that the row's
+/// loop finds it by the index it reads the column's value by.
+#[derive(Clone, Copy)]
+struct Column {
+    /// The row (its stamp) for which this column's text was made before the row,
+    /// and its length.
+    made_for: u32,
+    len: u8,
+    /// How many of the column's values in a row missed the slots.
+    misses: u8,
+    /// Its index: its bit in [`Recent::never`].
+    index: u8,
+}
+
+impl Column {
+    /// Every column, none made for a row yet (rows are stamped from 1).
+    const ALL: [Column; TRACKED] = {
+        let mut all = [Column {
+            made_for: 0,
+            len: 0,
+            misses: 0,
+            index: 0,
+        }; TRACKED];
+        let mut c = 0;
+        while c < TRACKED {
+            all[c].index = c as u8;
+            c += 1;
+        }
+        all
+    };
 }
 
 thread_local! {
@@ -64,7 +103,9 @@ thread_local! {
         std::cell::RefCell::new(Recent {
             slots: Vec::new(),
             row: Vec::new(),
-            misses: [0; ROW_BYTES / CELL_ROOM],
+            columns: Column::ALL,
+            made: [[0; SLOT_BYTES]; TRACKED],
+            never: 0,
             rows: 0,
         })
     };
@@ -117,23 +158,40 @@ impl Recent {
     }
 }
 
-/// The row buffer's bytes for cells: a power of two, so that an index masked by it
-/// needs no bounds check.
+/// The bytes of a row's cells at most ([`ROW_BYTES`] / [`CELL_ROOM`] cells).
 const ROW_BYTES: usize = 1 << 11;
+
+/// The row buffer's bytes for cells: a power of two, so that an index masked by it
+/// needs no bounds check. Rows are made one after the other and copied out when it
+/// may not hold one more: a few rows at a time, in copies below the size from which
+/// `memcpy` switches to `rep movsb` (4 KiB), which is fast but counted by the byte
+/// in instruction profiles.
+const RING_BYTES: usize = 1 << 12;
 
 /// The room a cell takes in the row buffer: its comma and the longest text written
 /// in place (a kept text's [`SLOT_BYTES`], more than an `i64`'s 20 characters).
 const CELL_ROOM: usize = 1 + SLOT_BYTES;
 
-/// The row buffer's length: a cell may start at any index below [`ROW_BYTES`].
-const ROW_ROOM: usize = ROW_BYTES + CELL_ROOM;
+/// The row buffer's length: a cell may start at any index below [`RING_BYTES`].
+const ROW_ROOM: usize = RING_BYTES + CELL_ROOM;
+
+/// Makes row `k` of a table of numbers: `make(k, whole, values)` fills its whole
+/// numbers and its values.
+pub type MakeRow<'a> = dyn FnMut(usize, &mut [i64], &mut [f64]) + 'a;
+
+/// The most whole numbers a row made in the row buffer may start with.
+const MAX_WHOLE: usize = 8;
+
+/// The most values a row may have to be made in the row buffer: one bit each in
+/// [`Recent::never`]. The time series has 36.
+const TRACKED: usize = 64;
 
 /// Values of a column that missed the slots this many times in a row: its values do
 /// not recur, so its texts are no longer looked for or kept…
 const NEVER_RECURS: u8 = 16;
 
 /// …but for one row in this many, in case they start to.
-const LOOK_AGAIN: u32 = 64;
+const LOOK_AGAIN: u32 = 32;
 
 /// [`Recent`]'s table.
 type Slots = [(u64, u8, [u8; SLOT_BYTES]); RECENT_SLOTS];
@@ -145,26 +203,75 @@ const TWO_52: f64 = 4_503_599_627_370_496.0;
 impl Recent {
     /// Appends a CSV row without its line end: the `whole` numbers, then `values`,
     /// each as [`super::write_value`] writes it (nothing for NaN or an infinity).
-    ///
-    /// Why not value by value: this is the time series' inner loop, most of what
-    /// writing a run costs. The row is made in a buffer whose indices need no bounds
-    /// checks (masked by a power of two) and appended in one copy; a zero (nearly
-    /// half the cells) is two stores and a digit little more; everything else is
-    /// out of line, so the loop stays in registers.
     pub fn write_row(&mut self, out: &mut Vec<u8>, whole: &[i64], values: &[f64]) {
-        if whole.len() + values.len() > ROW_BYTES / CELL_ROOM {
-            for (i, &n) in whole.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                super::write_integer(out, n);
+        if whole.is_empty() || !Self::fits(whole.len(), values.len()) {
+            Self::write_plain_row(self, out, whole, values);
+            return;
+        }
+        self.write_rows(out, 1, whole.len(), values.len(), &mut |_, w, v| {
+            w.copy_from_slice(whole);
+            v.copy_from_slice(values);
+        });
+        out.pop();
+    }
+
+    /// Whether rows of this many whole numbers (at least one) and values are made
+    /// in the row buffer.
+    fn fits(whole: usize, values: usize) -> bool {
+        (1..=MAX_WHOLE).contains(&whole)
+            && values <= TRACKED
+            && whole + values <= ROW_BYTES / CELL_ROOM
+    }
+
+    /// [`Recent::write_row`] value by value: rows too wide for the row buffer.
+    fn write_plain_row(&mut self, out: &mut Vec<u8>, whole: &[i64], values: &[f64]) {
+        for (i, &n) in whole.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            for (i, &v) in values.iter().enumerate() {
-                if i > 0 || !whole.is_empty() {
-                    out.push(b',');
-                }
-                super::write_value(out, v, self);
+            super::write_integer(out, n);
+        }
+        for (i, &v) in values.iter().enumerate() {
+            if i > 0 || !whole.is_empty() {
+                out.push(b',');
             }
+            super::write_value(out, v, self);
+        }
+    }
+
+    /// Appends `count` CSV rows, each with its line end: row `k`'s `whole_len`
+    /// whole numbers then `values_len` values, as `make(k, whole, values)` makes
+    /// them, written as [`Recent::write_row`] writes them.
+    ///
+    /// Why a table's rows at once: this is the time series' inner loop, most of
+    /// what writing a run costs, so what is done once per row counts too. Each row
+    /// takes two passes:
+    /// - the values of columns that never recur (strain, hours) are made first, in
+    ///   a loop that does nothing else, so that little of the row's state has to
+    ///   outlive the call that makes their digits;
+    /// - the row is then made after the previous one in a buffer whose indices
+    ///   need no bounds checks (masked by a power of two), copied out when full. A
+    ///   zero (nearly half the cells) is one store, a digit little more, a
+    ///   recurring fraction one lookup and a copy, a never-recurring one a copy of
+    ///   the text made before.
+    pub fn write_rows(
+        &mut self,
+        out: &mut Vec<u8>,
+        count: usize,
+        whole_len: usize,
+        values_len: usize,
+        make: &mut MakeRow<'_>,
+    ) {
+        if !Self::fits(whole_len, values_len) {
+            let (mut whole, mut values) = (vec![0; whole_len], vec![0.0; values_len]);
+            for k in 0..count {
+                make(k, &mut whole, &mut values);
+                self.write_plain_row(out, &whole, &values);
+                out.push(b'\n');
+            }
+            return;
+        }
+        if count == 0 {
             return;
         }
         if self.slots.is_empty() {
@@ -176,104 +283,191 @@ impl Recent {
         let Recent {
             slots,
             row,
-            misses,
+            columns,
+            made,
+            never,
             rows,
         } = self;
-        *rows = rows.wrapping_add(1);
-        let look_again = *rows % LOOK_AGAIN == 0;
         let slots: &mut Slots = slots.as_mut_slice().try_into().expect("slots made above");
         let row: &mut [u8; ROW_ROOM] = row.as_mut_slice().try_into().expect("row made above");
-        // Every cell is written after a comma; the row's first is skipped.
-        let (mut at, mut skip) = (0, 1);
-        for &n in whole {
-            let i = at & (ROW_BYTES - 1);
-            row[i] = b',';
-            let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
-                .try_into()
-                .expect("a cell's room");
-            // Leading numbers (replication, week, day) are counts: no sign to write.
-            at = i
-                + 1
-                + match u64::try_from(n) {
-                    Ok(m) => put_unsigned(cell, m),
-                    Err(_) => put_integer(cell, n),
+        let columns = &mut columns[..values_len];
+        let mut whole_buffer = [0i64; MAX_WHOLE];
+        let mut values_buffer = [0f64; TRACKED];
+        let whole = &mut whole_buffer[..whole_len];
+        let values = &mut values_buffer[..values_len];
+        // Every cell starts with a separator then its text: a row's first cell with
+        // a line end (that of the row before), the others with a comma. The
+        // buffer's first byte, a line end, is skipped.
+        let (mut at, mut skip_first) = (0, 1);
+        for k in 0..count {
+            make(k, whole, values);
+            *rows = rows.wrapping_add(1);
+            if *rows == 0 {
+                // Stamps start again: none may look made for the rows to come.
+                for column in columns.iter_mut() {
+                    column.made_for = 0;
+                }
+                *rows = 1;
+            }
+            let stamp = *rows;
+            let look_again = stamp % LOOK_AGAIN == 0;
+            // The columns this row does not look up: none on a row that looks again.
+            let mut pending = if look_again { 0 } else { *never };
+            while pending != 0 {
+                let c = pending.trailing_zeros() as usize & (TRACKED - 1);
+                pending &= pending - 1;
+                if let Some(&v) = values.get(c) {
+                    let len = make_fraction(&mut made[c], v);
+                    if len > 0 {
+                        columns[c].made_for = stamp;
+                        columns[c].len = len;
+                    }
+                }
+            }
+            let mut separator = b'\n';
+            for &n in whole.iter() {
+                let i = at & (RING_BYTES - 1);
+                let cell: &mut [u8; CELL_ROOM] = (&mut row[i..i + CELL_ROOM])
+                    .try_into()
+                    .expect("a cell's room");
+                cell[0] = separator;
+                separator = b',';
+                // Leading numbers (replication, week, day) are counts: no sign.
+                at = i
+                    + 1
+                    + match u64::try_from(n) {
+                        Ok(m) => put_digits(cell, 1, m),
+                        Err(_) => put_integer(text_of(cell), n),
+                    };
+            }
+            for c in 0..values_len {
+                let (v, column) = (values[c], &mut columns[c]);
+                let bits = v.to_bits();
+                let i = at & (RING_BYTES - 1);
+                let cell: &mut [u8; CELL_ROOM] = (&mut row[i..i + CELL_ROOM])
+                    .try_into()
+                    .expect("a cell's room");
+                // One way round the loop for every kind of cell (no `continue`): the
+                // compiler then keeps its pointers from one cell to the next.
+                at = if bits == 0 {
+                    cell[..2].copy_from_slice(b",0");
+                    i + 2
+                } else {
+                    cell[0] = b',';
+                    // Below the bits of 2^52: non-negative (sign bit clear), below 2^52.
+                    let small_positive = bits < TWO_52.to_bits();
+                    if let Some(n) = small_whole(v, small_positive) {
+                        i + 1
+                            + if n < 10 {
+                                cell[1] = b'0' + n as u8;
+                                1
+                            } else {
+                                put_digits(cell, 1, n)
+                            }
+                    } else if column.made_for == stamp {
+                        *text_of(cell) = made[usize::from(column.index) & (TRACKED - 1)];
+                        i + 1 + usize::from(column.len)
+                    } else if slots[Recent::slot_of(bits)].0 == bits {
+                        // No slot is kept for zero: an empty slot (bits 0) never matches.
+                        let slot = &slots[Recent::slot_of(bits)];
+                        column.misses = 0;
+                        *text_of(cell) = slot.2;
+                        i + 1 + usize::from(slot.1)
+                    } else {
+                        let len = put_new(slots, text_of(cell), v, column, never);
+                        if len <= SLOT_BYTES {
+                            i + 1 + len
+                        } else {
+                            // A text longer than a cell (`1e-300` is 300 zeros and a
+                            // 1): the rows so far and the comma go out, then the
+                            // text, made as it grows.
+                            out.extend_from_slice(row.get(skip_first..=i).unwrap_or_default());
+                            skip_first = 0;
+                            write_fresh(out, v);
+                            0
+                        }
+                    }
                 };
-        }
-        for (&v, misses) in values.iter().zip(misses.iter_mut()) {
-            let i = at & (ROW_BYTES - 1);
-            row[i] = b',';
-            if v.to_bits() == 0 {
-                row[i + 1] = b'0';
-                at = i + 2;
-                continue;
             }
-            let cell: &mut [u8; SLOT_BYTES] = (&mut row[i + 1..i + CELL_ROOM])
-                .try_into()
-                .expect("a cell's room");
-            if let Some(len) = put_nonzero(slots, cell, v, misses, look_again) {
-                at = i + 1 + len;
-            } else {
-                // A text longer than a cell (`1e-300` is 300 zeros and a 1): the row
-                // so far and the comma go out, then the text, made as it grows.
-                out.extend_from_slice(row.get(skip..=i).unwrap_or_default());
-                (at, skip) = (0, 0);
-                write_fresh(out, v);
+            if look_again {
+                // A column looked up again and found is looked up for good.
+                *never = columns
+                    .iter()
+                    .filter(|c| c.misses >= NEVER_RECURS)
+                    .fold(0, |mask, c| mask | 1 << c.index);
+            }
+            if at > RING_BYTES - ROW_BYTES {
+                out.extend_from_slice(row.get(skip_first..at).unwrap_or_default());
+                (at, skip_first) = (0, 0);
             }
         }
-        out.extend_from_slice(row.get(skip..at).unwrap_or_default());
+        out.extend_from_slice(row.get(skip_first..at).unwrap_or_default());
+        out.push(b'\n');
     }
 }
 
-/// Writes the non-zero `v` into `cell` and returns its length, or `None` when its
-/// text may not fit the cell. A whole number is told apart with one addition:
-/// `v + 2^52` gives `v` back exactly only for whole `v` (no conversion, which would
-/// saturate and check for NaN), and its bits then hold `v` as an integer. A kept
-/// text is one fixed-size copy; only fractions are kept, so a whole number never
-/// matches a slot.
-///
-/// `misses` counts the column's values in a row that missed the slots. A column
-/// whose values do not recur (strain, hours), [`NEVER_RECURS`] misses in a row, is
-/// no longer looked up (but for rows where `look_again`): its new texts are neither
-/// looked for nor kept, so they cost no cache miss and evict no recurring text.
+/// The text part of a row's cell, after its comma.
 #[inline(always)]
-fn put_nonzero(
+fn text_of(cell: &mut [u8; CELL_ROOM]) -> &mut [u8; SLOT_BYTES] {
+    (&mut cell[1..])
+        .try_into()
+        .expect("a cell is a comma and a text")
+}
+
+/// `v` as an integer if it is a whole number and `small_positive` (its bits are
+/// below 2^52's): `v + 2^52` gives `v` back exactly only for whole `v` (no
+/// conversion, which would saturate and check for NaN), and its bits then hold `v`
+/// as an integer.
+#[inline(always)]
+fn small_whole(v: f64, small_positive: bool) -> Option<u64> {
+    let shifted = v + TWO_52;
+    (small_positive && shifted - TWO_52 == v).then(|| shifted.to_bits() - TWO_52.to_bits())
+}
+
+/// The text of a never-recurring column's value, made before its row: written into
+/// `cell` if `v` is a fraction whose `zmij` text is `{}`'s as it stands (fixed
+/// notation, no tie, not whole) and fits; returns its length, or 0 for any other
+/// value (the row's loop then writes it as usual).
+#[inline(always)]
+fn make_fraction(cell: &mut [u8; SLOT_BYTES], v: f64) -> u8 {
+    if !is_fixed(v) || small_whole(v.abs(), true).is_some() {
+        return 0;
+    }
+    let mut buffer = zmij::Buffer::new();
+    put_short(cell, buffer.format_finite(v).as_bytes()).map_or(0, |len| len as u8)
+}
+
+/// Writes the non-zero `v`, neither a whole number below 2^52 nor a kept text nor
+/// made before the row, into `cell` and returns its length, or more than
+/// [`SLOT_BYTES`] when its text may not fit the cell.
+///
+/// The text is kept in `slots` unless its `column`'s values do not recur (strain,
+/// hours: [`NEVER_RECURS`] misses in a row, then marked in `never`): their new texts
+/// are neither looked for nor kept, so they cost no cache miss and evict no
+/// recurring text.
+#[inline(never)]
+fn put_new(
     slots: &mut Slots,
     cell: &mut [u8; SLOT_BYTES],
     v: f64,
-    misses: &mut u8,
-    look_again: bool,
-) -> Option<usize> {
-    let bits = v.to_bits();
-    // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
-    let small_positive = bits < TWO_52.to_bits();
-    if small_positive {
-        let shifted = v + TWO_52;
-        let n = shifted.to_bits() - TWO_52.to_bits();
-        if shifted - TWO_52 == v {
-            if n < 10 {
-                cell[0] = b'0' + n as u8;
-                return Some(1);
-            }
-            return Some(put_unsigned(cell, n));
-        }
-    }
-    if *misses >= NEVER_RECURS && !look_again {
-        return put_other(None, cell, v, small_positive);
-    }
-    let slot = &slots[Recent::slot_of(bits)];
-    if slot.0 == bits && slot.1 > 0 {
-        *misses = 0;
-        *cell = slot.2;
-        return Some(usize::from(slot.1));
-    }
-    *misses = misses.saturating_add(1);
-    put_other(Some(slots), cell, v, small_positive)
+    column: &mut Column,
+    never: &mut u64,
+) -> usize {
+    let fraction = v.to_bits() < TWO_52.to_bits();
+    column.misses = column.misses.saturating_add(1);
+    let kept = if column.misses >= NEVER_RECURS {
+        *never |= 1 << column.index;
+        None
+    } else {
+        Some(slots)
+    };
+    put_other(kept, cell, v, fraction).unwrap_or(usize::MAX)
 }
 
-/// [`put_nonzero`] of a value that is neither a whole number below 2^52 nor kept: a
+/// [`put_new`] of a value that is neither a whole number below 2^52 nor kept: a
 /// new text (then kept in `slots`, if given), or a negative or huge whole number.
 /// `fraction` says `v` is already known to be a positive fraction.
-#[inline(never)]
+#[inline(always)]
 fn put_other(
     slots: Option<&mut Slots>,
     cell: &mut [u8; SLOT_BYTES],
@@ -343,18 +537,12 @@ fn put_integer(cell: &mut [u8; SLOT_BYTES], n: i64) -> usize {
     sign + put_digits(cell, sign, n.unsigned_abs())
 }
 
-/// Writes `m`'s decimal digits into `cell`: the counts of a time series, so the
-/// commonest (below 10,000) take one or two table copies without a loop.
+/// Writes `m`'s decimal digits into `cell` from byte `at` (0 or 1, after a sign or
+/// a comma) and returns how many: the counts of a time series, so the commonest
+/// (below 10,000) take one or two table copies without a loop; longer ones two at a
+/// time from the end, as `itoa` does, but in place (no copy of a variable length).
 #[inline(always)]
-fn put_unsigned(cell: &mut [u8; SLOT_BYTES], m: u64) -> usize {
-    put_digits(cell, 0, m)
-}
-
-/// Writes `m`'s decimal digits into `cell` from byte `at` (0 or 1, after a sign) and
-/// returns how many: two at a time from the end, as `itoa` does, but in place (no
-/// copy of a variable length).
-#[inline(always)]
-fn put_digits(cell: &mut [u8; SLOT_BYTES], at: usize, m: u64) -> usize {
+fn put_digits<const N: usize>(cell: &mut [u8; N], at: usize, m: u64) -> usize {
     if m < 100 {
         if m < 10 {
             cell[at] = b'0' + m as u8;
@@ -379,7 +567,7 @@ fn put_digits(cell: &mut [u8; SLOT_BYTES], at: usize, m: u64) -> usize {
 
 /// [`put_digits`] of 10,000 and more, out of line.
 #[inline(never)]
-fn put_long_digits(cell: &mut [u8; SLOT_BYTES], at: usize, mut m: u64) -> usize {
+fn put_long_digits<const N: usize>(cell: &mut [u8; N], at: usize, mut m: u64) -> usize {
     let len = m.ilog10() as usize + 1;
     let mut end = at + len;
     while m >= 100 {
@@ -731,21 +919,115 @@ mod tests {
 
     #[test]
     fn columns_that_never_recur_are_written_alike_when_no_longer_looked_up() {
-        // Column 0 never recurs (so after NEVER_RECURS rows it is no longer looked
-        // up, but for every LOOK_AGAIN-th row); column 1 recurs; column 2 never
-        // recurs for 100 rows, then does. Every row must still be `{}`'s text.
-        for k in 0..300u32 {
-            let values = [
+        // Column 0 never recurs (so after NEVER_RECURS rows its texts are made
+        // before the row's, but for every LOOK_AGAIN-th row); column 1 recurs;
+        // column 2 never recurs for 100 rows, then does; column 4 never recurs but
+        // now and then holds what is not a plain fraction: zero, whole numbers of
+        // both signs, NaN, an infinity, a tie, values too small or too large for
+        // fixed notation's cell. Every row must still be `{}`'s text, written one
+        // at a time and as a table's rows at once.
+        let odd = [
+            0.0,
+            -0.0,
+            3.0,
+            -3.0,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            233_115_890_514_796.0 + 0.125,
+            1e-300,
+            1e-7 / 3.0,
+            1e16 / 3.0,
+            -2.5,
+        ];
+        let values_of = |k: u32| {
+            [
                 f64::from(k) / 7.0 + 0.1,
                 f64::from(k % 5) / 7.0,
                 if k < 100 { f64::from(k) * 1.1 } else { 2.5 },
                 f64::from(k),
-            ];
-            assert_eq!(
-                row("", &values, true),
-                display_row("", &values, true),
-                "row {k}"
-            );
+                if k % 7 == 3 {
+                    odd[(k as usize / 7) % odd.len()]
+                } else {
+                    f64::from(k) * 0.37 + 0.01
+                },
+            ]
+        };
+        let rows = 3 * LOOK_AGAIN;
+        let mut expected = String::new();
+        for k in 0..rows {
+            let values = values_of(k);
+            let line = display_row("", &values, true);
+            assert_eq!(row("", &values, true), line, "row {k}");
+            expected += &line;
+            expected.push('\n');
+        }
+        let mut out = Vec::new();
+        with_recent(|recent| {
+            recent.write_rows(&mut out, rows as usize, 1, 5, &mut |k, whole, values| {
+                whole[0] = 42;
+                values.copy_from_slice(&values_of(k as u32));
+            })
+        });
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn rows_at_once_are_the_rows_one_at_a_time() {
+        // Enough rows to fill the row buffer many times over, of every width from
+        // none to more than it makes (then written value by value), with texts
+        // longer than a cell here and there, and no row at all.
+        for (whole_len, values_len) in [(1, 0), (3, 32), (8, 64), (2, 79), (1, 70), (9, 3), (0, 4)]
+        {
+            for count in [0, 1, 5, 300] {
+                let cell = |k: usize, c: usize| {
+                    let x = (k * 31 + c * 7) as f64;
+                    match (k + c) % 9 {
+                        0 => 0.0,
+                        1 => x,
+                        2 => x / 7.0,
+                        3 => x.sqrt(),
+                        4 if k % 50 == 1 => 1e-300,
+                        5 => -x / 3.0,
+                        _ => (k % 4) as f64 / 8.0,
+                    }
+                };
+                let mut make = |k: usize, whole: &mut [i64], values: &mut [f64]| {
+                    for (c, n) in whole.iter_mut().enumerate() {
+                        *n = (k * 10 + c) as i64 - 5;
+                    }
+                    for (c, v) in values.iter_mut().enumerate() {
+                        *v = cell(k, c);
+                    }
+                };
+                // Each number's own text, as `{}` writes it (nothing for NaN).
+                let mut expected = String::from("before\n");
+                let (mut whole, mut values) = (vec![0; whole_len], vec![0.0; values_len]);
+                for k in 0..count {
+                    make(k, &mut whole, &mut values);
+                    let texts: Vec<String> = whole
+                        .iter()
+                        .map(|n| n.to_string())
+                        .chain(values.iter().map(|v| {
+                            if v.is_finite() {
+                                format!("{v}")
+                            } else {
+                                String::new()
+                            }
+                        }))
+                        .collect();
+                    expected += &texts.join(",");
+                    expected.push('\n');
+                }
+                let mut out = b"before\n".to_vec();
+                with_recent(|recent| {
+                    recent.write_rows(&mut out, count, whole_len, values_len, &mut make)
+                });
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    expected,
+                    "{count} rows of {whole_len} + {values_len}"
+                );
+            }
         }
     }
 

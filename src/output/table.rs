@@ -34,6 +34,7 @@
 
 use std::io::{Read, Write};
 
+use super::number::MakeRow;
 use crate::scenario::Number;
 
 /// What a column holds, which decides its Parquet type (CSV text is the same for all).
@@ -161,6 +162,23 @@ pub trait TableSink {
         } else {
             self.row(&cells.collect::<Vec<_>>())
         }
+    }
+    /// Writes `count` rows of `whole_len` whole numbers then `values_len` measured
+    /// values, row `k` as `make(k, whole, values)` makes it: as many
+    /// [`TableSink::numbers_row`]s, which a sink may write at once.
+    fn numbers_rows(
+        &mut self,
+        count: usize,
+        whole_len: usize,
+        values_len: usize,
+        make: &mut MakeRow<'_>,
+    ) -> anyhow::Result<()> {
+        let (mut whole, mut values) = (vec![0; whole_len], vec![0.0; values_len]);
+        for k in 0..count {
+            make(k, &mut whole, &mut values);
+            self.numbers_row(&whole, &values)?;
+        }
+        Ok(())
     }
     /// Completes the table: writes what is buffered (a Parquet row group, its footer)
     /// and flushes.
@@ -398,6 +416,32 @@ impl TableSink for CsvRows {
 
     fn numbers_row(&mut self, whole: &[i64], values: &[f64]) -> anyhow::Result<()> {
         Ok(self.write_numbers(whole, values)?)
+    }
+
+    fn numbers_rows(
+        &mut self,
+        count: usize,
+        whole_len: usize,
+        values_len: usize,
+        make: &mut MakeRow<'_>,
+    ) -> anyhow::Result<()> {
+        if count == 0 {
+            return Ok(());
+        }
+        if whole_len + values_len == 0 {
+            // Rows of nothing: as many `""` rows, as `write_numbers` writes them.
+            for k in 0..count {
+                make(k, &mut [], &mut []);
+                self.write_numbers(&[], &[])?;
+            }
+            return Ok(());
+        }
+        self.check_width(whole_len + values_len)?;
+        let text = &mut self.text;
+        super::number::with_recent(|recent| {
+            recent.write_rows(text, count, whole_len, values_len, make)
+        });
+        Ok(())
     }
 
     fn finish(self: Box<Self>) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@
 //! files are checked against.
 
 use super::table::{Cell, Column, ColumnKind, Csv, Fill, Format, Schema, TableSink};
-use crate::engine::record::{ALL_SERIES, SeriesValues, WeekTotal};
+use crate::engine::record::{ALL_SERIES, SERIES_COUNT, WeekTotal};
 use crate::kpi::{ALL_KPIS, KPI_COUNT, Kpi, Kpis};
 use crate::runner::Outcome;
 use crate::stats::Summary;
@@ -181,21 +181,20 @@ pub fn timeseries_rows(
     site: Option<usize>,
     weeks: &[WeekTotal],
 ) -> anyhow::Result<()> {
-    let mut whole = [0i64; 5];
-    whole[0] = count(replication);
     let lead = 1 + usize::from(site.is_some());
-    if let Some(s) = site {
-        whole[1] = count(s);
-    }
-    let mut values = SeriesValues::default();
-    for (w, week) in weeks.iter().enumerate() {
+    let mut make = |w: usize, whole: &mut [i64], values: &mut [f64]| {
+        let week = &weeks[w];
+        whole[0] = count(replication);
+        if let Some(s) = site {
+            whole[1] = count(s);
+        }
         whole[lead] = count(w);
         whole[lead + 1] = count(7 * w);
         whole[lead + 2] = i64::from(week.days);
-        week.values_into(&mut values);
-        sink.numbers_row(&whole[..lead + 3], &values.0)?;
-    }
-    Ok(())
+        let values: &mut [f64; SERIES_COUNT] = values.try_into().expect("one value a series");
+        week.values_into(values);
+    };
+    sink.numbers_rows(weeks.len(), lead + 3, SERIES_COUNT, &mut make)
 }
 
 /// A count as an integer field (counts fit `i64` by far).

@@ -151,18 +151,18 @@ impl WeekTotal {
     /// LW-days is NaN (written as an empty field).
     pub fn values(&self) -> SeriesValues {
         let mut out = SeriesValues::default();
-        self.values_into(&mut out);
+        self.values_into(&mut out.0);
         out
     }
 
     /// [`WeekTotal::values`] into `out`: the time series' writer calls it for every
     /// week of every replication, so the values are made where they are read.
-    pub fn values_into(&self, out: &mut SeriesValues) {
-        *out = self.sum;
+    pub fn values_into(&self, out: &mut [f64; SERIES_COUNT]) {
+        *out = self.sum.0;
         let days = f64::from(self.days.max(1));
         let active_days = self.sum[Series::LwActive];
         for s in ALL_SERIES {
-            let v = &mut out.0[s as usize];
+            let v = &mut out[s as usize];
             match s.aggregate() {
                 Aggregate::Stock => *v /= days,
                 Aggregate::Flow => {}
