@@ -251,9 +251,10 @@ impl Recent {
     ///   outlive the call that makes their digits;
     /// - the row is then made after the previous one in a buffer whose indices
     ///   need no bounds checks (masked by a power of two), copied out when full. A
-    ///   zero (nearly half the cells) is one store, a digit little more, a
-    ///   recurring fraction one lookup and a copy, a never-recurring one a copy of
-    ///   the text made before.
+    ///   zero (nearly half the cells) is one store; a never-recurring value a copy
+    ///   of the text made before; a count or a recurring fraction one lookup in the
+    ///   table of recent texts and a copy (most are found); only the rest is made
+    ///   here, out of line.
     pub fn write_rows(
         &mut self,
         out: &mut Vec<u8>,
@@ -354,17 +355,7 @@ impl Recent {
                     i + 2
                 } else {
                     cell[0] = b',';
-                    // Below the bits of 2^52: non-negative (sign bit clear), below 2^52.
-                    let small_positive = bits < TWO_52.to_bits();
-                    if let Some(n) = small_whole(v, small_positive) {
-                        i + 1
-                            + if n < 10 {
-                                cell[1] = b'0' + n as u8;
-                                1
-                            } else {
-                                put_digits(cell, 1, n)
-                            }
-                    } else if column.made_for == stamp {
+                    if column.made_for == stamp {
                         *text_of(cell) = made[usize::from(column.index) & (TRACKED - 1)];
                         i + 1 + usize::from(column.len)
                     } else if slots[Recent::slot_of(bits)].0 == bits {
@@ -437,14 +428,15 @@ fn make_fraction(cell: &mut [u8; SLOT_BYTES], v: f64) -> u8 {
     put_short(cell, buffer.format_finite(v).as_bytes()).map_or(0, |len| len as u8)
 }
 
-/// Writes the non-zero `v`, neither a whole number below 2^52 nor a kept text nor
-/// made before the row, into `cell` and returns its length, or more than
-/// [`SLOT_BYTES`] when its text may not fit the cell.
+/// Writes the non-zero `v`, neither a kept text nor made before the row, into
+/// `cell` and returns its length, or more than [`SLOT_BYTES`] when its text may not
+/// fit the cell.
 ///
-/// The text is kept in `slots` unless its `column`'s values do not recur (strain,
-/// hours: [`NEVER_RECURS`] misses in a row, then marked in `never`): their new texts
-/// are neither looked for nor kept, so they cost no cache miss and evict no
-/// recurring text.
+/// A whole number below 2^52 (a count) is written digit by digit and kept: counts
+/// recur. Other texts are kept in `slots` unless their `column`'s values do not
+/// recur (strain, hours: [`NEVER_RECURS`] misses in a row, then marked in `never`):
+/// their new texts are neither looked for nor kept, so they cost no cache miss and
+/// evict no recurring text.
 #[inline(never)]
 fn put_new(
     slots: &mut Slots,
@@ -453,7 +445,14 @@ fn put_new(
     column: &mut Column,
     never: &mut u64,
 ) -> usize {
-    let fraction = v.to_bits() < TWO_52.to_bits();
+    let bits = v.to_bits();
+    // Below the bits of 2^52: non-negative (sign bit clear) and below 2^52.
+    let small_positive = bits < TWO_52.to_bits();
+    if let Some(n) = small_whole(v, small_positive) {
+        let len = put_digits(cell, 0, n);
+        slots[Recent::slot_of(bits)] = (bits, len as u8, *cell);
+        return len;
+    }
     column.misses = column.misses.saturating_add(1);
     let kept = if column.misses >= NEVER_RECURS {
         *never |= 1 << column.index;
@@ -461,7 +460,7 @@ fn put_new(
     } else {
         Some(slots)
     };
-    put_other(kept, cell, v, fraction).unwrap_or(usize::MAX)
+    put_other(kept, cell, v, small_positive).unwrap_or(usize::MAX)
 }
 
 /// [`put_new`] of a value that is neither a whole number below 2^52 nor kept: a
