@@ -205,7 +205,7 @@ impl Recent {
     /// each as [`super::write_value`] writes it (nothing for NaN or an infinity).
     pub fn write_row(&mut self, out: &mut Vec<u8>, whole: &[i64], values: &[f64]) {
         if whole.is_empty() || !Self::fits(whole.len(), values.len()) {
-            Self::write_plain_row(self, out, whole, values);
+            self.write_plain_row(out, whole, values);
             return;
         }
         self.write_rows(out, 1, whole.len(), values.len(), &mut |_, w, v| {
