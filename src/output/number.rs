@@ -76,7 +76,9 @@ struct Column {
     len: u8,
     /// How many of the column's values in a row missed the slots.
     misses: u8,
-    /// Its index: its bit in [`Recent::never`].
+    /// Its index: its bit in [`Recent::never`]. Derivable from the loop's index,
+    /// but passing that along instead cost 3.6 M more instructions for 200 baseline
+    /// replications (the row's loop then holds one more register across its calls).
     index: u8,
 }
 
